@@ -1,0 +1,141 @@
+"""The core API every adapter calls: source text in, findings out.
+
+Order of work for one file, cheapest first:
+1. selection: which rules are enabled for this path;
+2. prefilter: if the bytes contain none of those rules' trigger strings, stop (libcst is not even imported);
+3. parse with libcst's native parser (the floor of our cost);
+4. each rule asks the shared, lazily computed facts; a rule that raises becomes one ``INIT900`` finding
+   for this file and the other rules still run;
+5. positions are resolved only when there is something to report (they cost about as much as a parse).
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from .config import Config
+from .finding import Finding
+
+#: Internal error in a rule (the run goes on).
+INTERNAL_ERROR = "INIT900"
+#: The file could not be read, decoded or parsed.
+PARSE_ERROR = "INIT901"
+
+_rules_cache: dict[tuple, list] = {}
+
+
+def enabled_rules(config: Config, path: str | None = None) -> list:
+    """Rule classes enabled by ``config`` for ``path`` (cached per selection)."""
+    from .rules import ALL_RULES
+
+    key = (config.select, config.extend_select, config.ignore, config.per_file_ignores if path else (), path)
+    rules = _rules_cache.get(key)
+    if rules is None:
+        rules = [r for r in ALL_RULES if config.enabled(r.code, path)]
+        if len(_rules_cache) > 4096:
+            _rules_cache.clear()
+        _rules_cache[key] = rules
+    return rules
+
+
+def might_match(source: bytes | str, rules) -> bool:
+    """Cheap text test: can any of ``rules`` possibly match this file?"""
+    if isinstance(source, str):
+        return any(trigger.decode("ascii") in source for rule in rules for trigger in rule.triggers)
+    return any(trigger in source for rule in rules for trigger in rule.triggers)
+
+
+def lint_source(source: bytes | str, path: str = "<string>", config: Config | None = None) -> list[Finding]:
+    """Lint one file's contents. Never raises for any input: problems become findings.
+
+    ``source`` may be bytes (encoding declarations and BOMs are honoured) or text. Findings are sorted.
+    """
+    config = config or Config()
+    rules = enabled_rules(config, path)
+    if not rules or not might_match(source, rules):
+        return []
+    try:
+        import libcst as cst
+
+        module = cst.parse_module(source)
+    except Exception as exc:  # noqa: BLE001 - ParserSyntaxError, decode errors, recursion...
+        if not config.enabled(PARSE_ERROR, path):
+            return []
+        line, col = getattr(exc, "raw_line", 1) or 1, getattr(exc, "raw_column", 0) or 0
+        message = _one_line(exc)
+        return [Finding(path, int(line), int(col), PARSE_ERROR, f"cannot parse this file: {message}")]
+    return lint_module(module, path, config, rules)
+
+
+def lint_module(module, path: str, config: Config, rules=None) -> list[Finding]:
+    """Run ``rules`` (default: the enabled ones) on an already parsed libcst module."""
+    from .facts import FileFacts
+
+    rules = enabled_rules(config, path) if rules is None else rules
+    facts = FileFacts(module, path, config)
+    hits: list[tuple[object, str, str]] = []
+    errors: list[Finding] = []
+    for rule_cls in rules:
+        try:
+            for node, message in rule_cls().check(facts):
+                hits.append((node, rule_cls.code, message))
+        except RecursionError:
+            errors.append(_internal(path, rule_cls.code, "file too deeply nested to analyse", config))
+        except Exception as exc:  # noqa: BLE001 - a rule bug must never abort the run
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            errors.append(_internal(path, rule_cls.code, detail, config))
+    findings = [e for e in errors if e is not None]
+    if hits:
+        positions = _positions(module)
+        for node, code, message in hits:
+            line, col = _position_of(positions, node)
+            findings.append(Finding(path, line, col, code, message))
+    return sorted(set(findings))
+
+
+def _internal(path: str, code: str, detail: str, config: Config) -> Finding | None:
+    if not config.enabled(INTERNAL_ERROR, path):
+        return None
+    return Finding(
+        path,
+        1,
+        0,
+        INTERNAL_ERROR,
+        f"internal error in rule {code} (please report it; other rules still ran): {_one_line(detail)}",
+    )
+
+
+def _one_line(value) -> str:
+    text = str(value).strip().splitlines()
+    return text[0] if text else type(value).__name__
+
+
+def _positions(module):
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        return {}
+
+
+def _position_of(positions, node) -> tuple[int, int]:
+    import libcst as cst
+
+    if isinstance(node, (cst.ClassDef, cst.FunctionDef)):
+        node = node.name
+    pos = positions.get(node)
+    if pos is None:
+        return 1, 0
+    return pos.start.line, pos.start.column
+
+
+def lint_file(path: str, config: Config | None = None) -> list[Finding]:
+    """Read and lint one file; unreadable files give one INIT901 finding."""
+    config = config or Config()
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {exc.strerror or exc}")]
+    return lint_source(data, path, config)

@@ -1,0 +1,49 @@
+"""The contract every rule follows (Fixit-style: one class per rule, docs and examples beside it).
+
+A rule declares:
+
+* ``code`` (``INIT001``), ``name`` (a slug), ``summary`` (one line for ``--list-rules``);
+* its docstring: *what* it finds, *why* it matters, and the *fix* (shown by ``initlint --explain``);
+* ``triggers``: byte strings of which at least one must occur in a file for the rule to possibly match.
+  Files that contain none of any selected rule's triggers are never parsed;
+* ``bad`` and ``good``: example sources. The test-suite checks that every ``bad`` example yields the rule's
+  code and every ``good`` example yields no INIT finding at all;
+* :meth:`check`, which asks questions of :class:`~initlint.facts.FileFacts` and yields ``(node, message)``.
+
+Rule modules must not import libcst at module level: the catalogue is loaded to read ``triggers`` before
+any file is known to need parsing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import textwrap
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Tuple
+
+if TYPE_CHECKING:
+    from ..facts import FileFacts
+
+#: ``(node, message)``: the node locates the finding (its position is resolved only when reported).
+Hit = Tuple[Any, str]
+
+
+class Rule:
+    code: ClassVar[str] = ""
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    triggers: ClassVar[tuple[bytes, ...]] = ()
+    bad: ClassVar[str] = ""
+    good: ClassVar[str] = ""
+
+    def check(self, facts: "FileFacts") -> Iterable[Hit]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def explain(cls) -> str:
+        """Full documentation of the rule, for ``initlint --explain CODE`` and the docs."""
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        return (
+            f"{cls.code} ({cls.name}): {cls.summary}\n\n{doc}\n\n"
+            f"Bad:\n{textwrap.indent(textwrap.dedent(cls.bad).strip(), '    ')}\n\n"
+            f"Good:\n{textwrap.indent(textwrap.dedent(cls.good).strip(), '    ')}\n"
+        )
