@@ -1,0 +1,483 @@
+"""Rank-consistency and sharded-tensor checks over ``torch.distributed``.
+
+:func:`distributed_check` is called by :func:`initguard.check` (and therefore by
+:func:`initguard.assert_initialized`) when a process group is initialized with world size > 1 and
+``ranks`` is not ``False``.  It adds two things to the single-process verdicts:
+
+* **Replicated tensors must be bit-identical on every rank.**  Each rank computes, for every
+  replicated parameter/buffer, a checksum of the tensor's *bit pattern* (so NaN payloads, ``-0.0``
+  and denormals compare deterministically): the element count, the wrap-around sum of the bits and
+  a position-weighted wrap-around sum.  The checksums of the whole model are stacked into **one**
+  tensor and exchanged with **one** ``all_gather_into_tensor``; the result is read back with one
+  ``.cpu()``.  Replicas seeded differently, or initialised after wrapping on some ranks only, are
+  named together with the ranks that disagree.
+* **Sharded tensors** (``DTensor`` with a ``Shard`` placement, FSDP2 ``fully_shard``, FSDP1 flat
+  parameters) are judged from each rank's local shard; the per-tensor verdict codes travel in the
+  same collective, so every rank knows which ranks flagged which tensor and returns (and raises)
+  the same report.
+
+Protocol, all through ``torch.distributed`` collectives on the given group:
+
+1. a 4-integer header (``all_gather_into_tensor``): magic, hash of the tensor-name list, tensor count,
+   record width.  It makes ranks whose parameter sets differ fail with a message instead of
+   deadlocking on a size mismatch.  It is exchanged *before* any checksum kernel is queued, so on
+   CUDA it does not wait for checksum work.
+2. one ``all_gather_into_tensor`` with every tensor's record; one ``.cpu()`` of the result.  This is
+   the only host synchronisation after checksum work starts (on CUDA the checksums are computed on
+   the device as 0-d tensors and stacked without reading them).
+3. only when something is wrong (decided identically on every rank from the gathered data): one
+   ``all_gather_object`` of the local problems, so that the merged messages are identical on all
+   ranks.
+
+The check is read-only: it takes ``detach()``-ed views, reinterprets their bits with ``view(dtype)``,
+reduces them in bounded chunks (at most ``CHUNK`` elements are converted at a time), never writes a
+parameter, never bumps ``_version`` and never creates gradients.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+from typing import Any, Iterable, Sequence
+
+import torch
+import torch.distributed as dist
+
+__all__ = ["distributed_check", "local_records", "CHUNK"]
+
+#: Elements converted to int64 at a time while checksumming (bounds the temporary memory to 2 x 8 MiB).
+CHUNK = 1 << 20
+
+_MAGIC = 0x1A17C4EC
+_WIDTH = 5  # numel, bit-sum, position-weighted bit-sum, verdict code, sharded flag
+_WEIGHT = 0x9E3779B97F4A7C15 - (1 << 64)  # golden-ratio constant as a signed int64 (odd)
+_MASK64 = (1 << 64) - 1
+
+_CODES = {None: 0, "default": 1, "uninitialized": 2}
+_OTHER_CODE = 3
+_SEVERITY = {"uninitialized": 3, "inconsistent": 2, "default": 1}
+
+_MISMATCH_FIX = (
+    "Seed every rank identically before building the model (torch.manual_seed(seed) / "
+    "L.seed_everything(seed) / fabric.seed_everything(seed) on all ranks), run the initialization on "
+    "every rank (not under `if rank == 0`), and initialize before wrapping with DDP, which broadcasts "
+    "rank 0's values only at wrap time. Or broadcast explicitly: "
+    "torch.distributed.broadcast(p.data, src=0) for each replicated tensor."
+)
+_SET_FIX = (
+    "Build the same model on every rank: parameter names must not depend on the rank. Make any "
+    "rank-dependent construction (e.g. `if rank == 0: self.extra = ...`) unconditional."
+)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def _is_dtensor(t: torch.Tensor) -> bool:
+    try:
+        from torch.distributed.tensor import DTensor
+    except Exception:  # pragma: no cover - very old torch
+        return False
+    return isinstance(t, DTensor)
+
+
+def _local(t: torch.Tensor) -> torch.Tensor:
+    """The rank-local data of ``t`` (the shard of a DTensor), detached; never a copy."""
+    if _is_dtensor(t):
+        t = t.to_local()
+    return t.detach()
+
+
+def _is_sharded(t: torch.Tensor, world_size: int, fsdp1: bool) -> bool:
+    """True when ``t``'s local data legitimately differs between ranks of the checked group."""
+    if _is_dtensor(t):
+        from torch.distributed.tensor import Replicate
+
+        if not all(isinstance(p, Replicate) for p in t.placements):
+            return True
+        # A replicated DTensor on a sub-mesh is only replicated within that sub-mesh.
+        return t.device_mesh.size() != world_size
+    if getattr(t, "_is_flat_param", False) or type(t).__name__ == "FlatParameter":
+        return True
+    return fsdp1
+
+
+def _int_view(t: torch.Tensor) -> torch.Tensor:
+    """A flat integer *view* (no copy for contiguous tensors) of ``t``'s bits."""
+    if t.is_complex():
+        t = torch.view_as_real(t)
+    if t.dim() == 0:
+        t = t.reshape(1)
+    if not t.is_contiguous():  # rare for parameters; the only case that copies
+        t = t.contiguous()
+    if t.dtype == torch.bool:
+        t = t.view(torch.uint8)
+    size = t.element_size()
+    int_dtype = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[size]
+    if t.dtype != int_dtype:
+        t = t.view(int_dtype)
+    return t.reshape(-1)
+
+
+def _signed(x: int) -> int:
+    x &= _MASK64
+    return x - (1 << 64) if x >= (1 << 63) else x
+
+
+def _checksum_cpu(flat: torch.Tensor) -> tuple[int, int]:
+    """Bit-sum and position-weighted bit-sum of a flat CPU integer view, with numpy (single-threaded).
+
+    numpy avoids torch's intra-op thread start-up on many small tensors; wrap-around int64 arithmetic
+    is intended.
+    """
+    import numpy as np
+
+    a = flat.numpy()  # shares memory; read only below
+    n = a.shape[0]
+    s1 = 0
+    s2 = 0
+    with np.errstate(over="ignore"):
+        for start in range(0, n, CHUNK):
+            c = a[start : start + CHUNK].astype(np.int64)
+            w = np.arange(start, start + c.shape[0], dtype=np.int64)
+            w *= np.int64(_WEIGHT)
+            w += np.int64(1)
+            s1 += int(c.sum())
+            c *= w
+            s2 += int(c.sum())
+    return _signed(s1), _signed(s2)
+
+
+def _checksum_device(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Same checksum as :func:`_checksum_cpu`, as 0-d device tensors (no host synchronisation)."""
+    n = flat.shape[0]
+    s1 = torch.zeros((), dtype=torch.int64, device=flat.device)
+    s2 = torch.zeros((), dtype=torch.int64, device=flat.device)
+    for start in range(0, n, CHUNK):
+        c = flat[start : start + CHUNK].to(torch.int64)
+        w = torch.arange(start, start + c.shape[0], dtype=torch.int64, device=flat.device)
+        w.mul_(_WEIGHT).add_(1)
+        s1 += c.sum()
+        s2 += (c * w).sum()
+    return s1, s2
+
+
+def _name_hash(names: Sequence[str], tensors: Sequence[torch.Tensor]) -> int:
+    h = hashlib.blake2b(digest_size=8)
+    for name, t in zip(names, tensors):
+        h.update(f"{name}|{t.dtype}\n".encode())
+    return int.from_bytes(h.digest(), "little", signed=True)
+
+
+def _comm_device(group: Any, tensors: Sequence[torch.Tensor]) -> torch.device:
+    """Device on which the collective runs: CUDA for NCCL groups, CPU otherwise."""
+    try:
+        backend = str(dist.get_backend(group)).lower()
+    except Exception:
+        backend = ""
+    if "nccl" in backend and torch.cuda.is_available():
+        for t in tensors:
+            if t.device.type == "cuda":
+                return t.device
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def local_records(
+    tensors: Sequence[torch.Tensor], codes: Sequence[int], sharded: Sequence[bool], device: torch.device
+) -> torch.Tensor:
+    """Stack one record per tensor into a single flat int64 tensor on ``device``.
+
+    A record is ``[numel, bit_sum, weighted_bit_sum, verdict_code, sharded]`` of the tensor's local
+    data.  Tensors on ``device`` are reduced there without any host synchronisation; CPU tensors are
+    reduced with numpy.  Meta tensors have no data and get zero checksums.
+    """
+    n = len(tensors)
+    host = torch.zeros((n, _WIDTH), dtype=torch.int64)
+    device_parts: list[tuple[int, torch.Tensor, torch.Tensor]] = []
+    with torch.no_grad():
+        for i, t in enumerate(tensors):
+            local = _local(t)
+            host[i, 0] = local.numel()
+            host[i, 3] = int(codes[i])
+            host[i, 4] = int(bool(sharded[i]))
+            if local.device.type == "meta" or local.numel() == 0:
+                continue
+            flat = _int_view(local)
+            if flat.device.type == "cpu":
+                host[i, 1], host[i, 2] = _checksum_cpu(flat)
+            else:
+                device_parts.append((i, *_checksum_device(flat)))
+    # Upload the host-side part first (for a device != cpu), then fill in the device-side sums.
+    out = host.to(device)
+    if device_parts:
+        idx = torch.tensor([i for i, _, _ in device_parts], dtype=torch.int64)
+        s1 = torch.stack([s.to(device) for _, s, _ in device_parts])
+        s2 = torch.stack([s.to(device) for _, _, s in device_parts])
+        out[idx.to(device), 1] = s1
+        out[idx.to(device), 2] = s2
+    return out.reshape(-1)
+
+
+def _all_gather(local: torch.Tensor, world: int, group: Any) -> torch.Tensor:
+    out = torch.empty(world * local.numel(), dtype=local.dtype, device=local.device)
+    dist.all_gather_into_tensor(out, local.contiguous(), group=group)
+    return out.reshape(world, -1)
+
+
+# ------------------------------------------------------------------------------------- report helpers
+def _problem_class(report: Any) -> type:
+    probs = list(getattr(report, "problems", []) or [])
+    if probs:
+        return type(probs[0])
+    for modname in ("initguard.report", "initguard.verdicts", "initguard"):
+        try:
+            mod = __import__(modname, fromlist=["Problem"])
+            cls = getattr(mod, "Problem", None)
+            if cls is not None:
+                return cls
+        except Exception:
+            continue
+    raise RuntimeError("initguard.distributed: cannot find the Problem class of initguard's report")
+
+
+def _problem_to_dict(p: Any) -> dict:
+    if dataclasses.is_dataclass(p):
+        d = dataclasses.asdict(p)
+    elif hasattr(p, "to_dict"):
+        d = p.to_dict()
+    else:
+        d = dict(vars(p))
+    for k, v in list(d.items()):
+        if isinstance(v, torch.Size):
+            d[k] = tuple(v)
+        elif isinstance(v, torch.dtype):
+            d[k] = str(v)
+    return d
+
+
+def _make_problem(cls: type, **values: Any) -> Any:
+    """Build a ``Problem`` from the fields its class actually declares."""
+    if dataclasses.is_dataclass(cls):
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for name, f in fields.items():
+            if name in values:
+                kwargs[name] = values[name]
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                kwargs[name] = None
+        return cls(**kwargs)
+    return cls(**values)  # pragma: no cover - core uses dataclasses
+
+
+def _with_problems(report: Any, problems: list) -> Any:
+    new = copy.copy(report)
+    try:
+        new.problems = problems
+    except (AttributeError, dataclasses.FrozenInstanceError):
+        new = dataclasses.replace(report, problems=problems)
+    return new
+
+
+def _fmt_ranks(ranks: Iterable[int]) -> str:
+    ranks = sorted(ranks)
+    if len(ranks) == 1:
+        return f"rank {ranks[0]}"
+    return "ranks " + ", ".join(str(r) for r in ranks)
+
+
+def _owner_types(model: torch.nn.Module | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if model is None:
+        return out
+    for mname, mod in model.named_modules(remove_duplicate=False):
+        out[mname] = type(mod).__name__
+    return out
+
+
+def _module_type(owners: dict[str, str], name: str) -> str | None:
+    return owners.get(name.rpartition(".")[0])
+
+
+# ------------------------------------------------------------------------------------------ the check
+def distributed_check(
+    model: torch.nn.Module | None,
+    report: Any,
+    named_tensors: Sequence[tuple[str, torch.Tensor]],
+    *,
+    group: Any = None,
+) -> Any:
+    """Combine this rank's report with every other rank's and check replicas for identical values.
+
+    Args:
+        model: the checked module (used for owner-module names in messages and to detect FSDP1).
+        report: this rank's :class:`initguard.report.Report` from the single-process verdicts
+            (sharded tensors judged on their local shard).
+        named_tensors: the ``(name, tensor)`` pairs the check examined, tied weights deduplicated.
+            DTensors are passed as DTensors (their local shard is read with ``to_local()``).
+        group: the process group (default: the world).  Every rank of the group must call this.
+
+    Returns:
+        A report that is identical on every rank: the union of all ranks' problems (each naming the
+        ranks that reported it) plus one ``"inconsistent"`` problem per replicated tensor whose
+        values differ across ranks (naming the ranks that disagree), or a single problem when the
+        ranks hold different parameter sets.  Returns ``report`` unchanged when no process group is
+        initialized or the group has a single rank.
+
+    Cost: two constant-size header integers plus one collective for the whole model, one host
+    synchronisation after the checksums are queued; a third collective only on failure.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return report
+    world = dist.get_world_size(group)
+    if world <= 1:
+        return report
+    rank = dist.get_rank(group)
+
+    items = sorted(((str(n), t) for n, t in named_tensors), key=lambda nt: nt[0])
+    names = [n for n, _ in items]
+    tensors = [t for _, t in items]
+    fsdp1 = model is not None and any(
+        type(m).__name__ == "FullyShardedDataParallel" for m in model.modules()
+    )
+    sharded = [_is_sharded(t, world, fsdp1) for t in tensors]
+
+    local_problems = list(getattr(report, "problems", []) or [])
+    by_name: dict[str, Any] = {}
+    for p in local_problems:
+        by_name.setdefault(getattr(p, "name", None), p)
+    codes = []
+    for n in names:
+        p = by_name.get(n)
+        codes.append(0 if p is None else _CODES.get(getattr(p, "verdict", None), _OTHER_CODE))
+
+    device = _comm_device(group, tensors)
+
+    # 1. header: same tensor set on every rank?  (before any checksum kernel is queued)
+    header = torch.tensor([_MAGIC, _name_hash(names, tensors), len(names), _WIDTH], dtype=torch.int64)
+    headers = _all_gather(header.to(device), world, group).cpu()
+    if not bool((headers == headers[0]).all()):
+        return _set_mismatch(model, report, names, headers, rank, world, group)
+
+    # 2. one collective with every tensor's record
+    records = local_records(tensors, codes, sharded, device)
+    gathered = _all_gather(records, world, group).cpu().reshape(world, len(names), _WIDTH)
+
+    owners = _owner_types(model)
+    mismatches: list[dict] = []
+    any_flag = bool(len(local_problems))
+    for i, name in enumerate(names):
+        col = gathered[:, i, :]
+        if bool((col[:, 3] != 0).any()):
+            any_flag = True
+        if bool(col[:, 4].any()):
+            continue  # sharded: local data differs by design; verdict codes only
+        keys: dict[tuple[int, int, int], list[int]] = {}
+        for r in range(world):
+            keys.setdefault(tuple(int(v) for v in col[r, :3]), []).append(r)
+        if len(keys) > 1:
+            mismatches.append(
+                _mismatch_fields(name, tensors[i], list(keys.values()), col, _module_type(owners, name))
+            )
+    # Whether any rank had a problem at all is itself rank-dependent; make it a group decision from
+    # the gathered codes plus mismatches (problems outside named_tensors: checked through the codes
+    # of a sentinel row would need another record, so we simply also gather when anything is flagged).
+    flagged = bool(mismatches) or bool((gathered[:, :, 3] != 0).any())
+    if not flagged and not any_flag:
+        return report
+    if not flagged:
+        # Only this rank has problems outside the examined tensors; other ranks do not know it.
+        # Keep the local report (cannot start a collective that other ranks will not join).
+        return report
+    return _merge(report, local_problems, mismatches, rank, world, group)
+
+
+def _mismatch_fields(
+    name: str, t: torch.Tensor, groups: list[list[int]], col: torch.Tensor, module_type: str | None
+) -> dict:
+    groups = sorted(groups, key=lambda g: (-len(g), g[0]))
+    if len(groups) == 2 and len(groups[0]) == len(groups[1]) == 1:
+        who = f"{_fmt_ranks(groups[0])} and {_fmt_ranks(groups[1])} hold different values"
+    else:
+        majority, rest = groups[0], [r for g in groups[1:] for r in g]
+        who = f"{_fmt_ranks(rest)} differ from {_fmt_ranks(majority)}"
+    numels = sorted({int(col[r, 0]) for g in groups for r in g})
+    detail = "" if len(numels) == 1 else f" (element counts per rank differ: {numels})"
+    reason = (
+        f"replicated tensor is not identical across ranks: {who}{detail}; "
+        f"value groups: {' | '.join('[' + ', '.join(map(str, g)) + ']' for g in groups)}"
+    )
+    return dict(
+        name=name,
+        verdict="inconsistent",
+        reason=reason,
+        shape=tuple(t.shape),
+        dtype=str(t.dtype),
+        module_type=module_type,
+        fix=_MISMATCH_FIX,
+        ranks=sorted(r for g in groups[1:] for r in g),
+    )
+
+
+def _merge(report: Any, local_problems: list, mismatches: list[dict], rank: int, world: int, group: Any) -> Any:
+    """Gather every rank's problems (failure path only) and build the identical merged report."""
+    gathered: list[Any] = [None] * world
+    dist.all_gather_object(gathered, [_problem_to_dict(p) for p in local_problems], group=group)
+    cls = _problem_class(report)
+    field_names = (
+        {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+    )
+
+    per_name: dict[str, list[tuple[int, dict]]] = {}
+    for r, plist in enumerate(gathered):
+        for d in plist or []:
+            per_name.setdefault(d.get("name"), []).append((r, d))
+
+    merged: list[Any] = []
+    for name in sorted(per_name, key=str):
+        entries = per_name[name]
+        entries.sort(key=lambda e: (-_SEVERITY.get(e[1].get("verdict"), 0), e[0]))
+        base = dict(entries[0][1])
+        ranks = sorted({r for r, _ in entries})
+        reasons: dict[str, list[int]] = {}
+        for r, d in entries:
+            reasons.setdefault(str(d.get("reason")), []).append(r)
+        if len(reasons) == 1:
+            base["reason"] = f"{next(iter(reasons))} (on {_fmt_ranks(ranks)} of {world})"
+        else:
+            base["reason"] = "; ".join(f"{_fmt_ranks(rs)}: {why}" for why, rs in reasons.items())
+        base["ranks"] = ranks
+        merged.append(_make_problem(cls, **{k: v for k, v in base.items() if k in field_names or not field_names}))
+    for m in mismatches:
+        merged.append(_make_problem(cls, **{k: v for k, v in m.items() if k in field_names or not field_names}))
+    return _with_problems(report, merged)
+
+
+def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tensor, rank: int, world: int, group: Any) -> Any:
+    """Ranks hold different tensor sets: name the differing tensors (one object gather, failure only)."""
+    all_names: list[Any] = [None] * world
+    dist.all_gather_object(all_names, names, group=group)
+    sets = [set(n) for n in all_names]
+    union = set().union(*sets)
+    lines = []
+    for n in sorted(union):
+        have = [r for r in range(world) if n in sets[r]]
+        if len(have) != world:
+            lines.append(f"{n} (only on {_fmt_ranks(have)})")
+    counts = ", ".join(f"rank {r}: {int(headers[r, 2])}" for r in range(world))
+    what = "; ".join(lines[:20]) + (f"; ... {len(lines) - 20} more" if len(lines) > 20 else "")
+    if not lines:
+        what = "same names but different dtypes or order"
+    cls = _problem_class(report)
+    field_names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
+    values = dict(
+        name="<parameter set>",
+        verdict="inconsistent",
+        reason=f"ranks hold different parameter/buffer sets (tensor counts {counts}): {what}",
+        shape=(),
+        dtype="",
+        module_type=type(model).__name__ if model is not None else None,
+        fix=_SET_FIX,
+        ranks=list(range(world)),
+    )
+    problem = _make_problem(cls, **{k: v for k, v in values.items() if k in field_names or not field_names})
+    return _with_problems(report, list(getattr(report, "problems", []) or []) + [problem])
