@@ -1,0 +1,366 @@
+"""What a function body does to the tensors of a receiver (``self``, ``module``, ``m``...).
+
+This is the one place that knows what "initializes" means statically, shared by the module facts
+(INIT0xx) and usable by the script facts (INIT1xx):
+
+* an in-place write to ``recv.x`` or ``recv.x.data``: a ``*_`` tensor method (``normal_``, ``fill_``,
+  ``copy_``, ``zero_``...), a call of ``nn.init.*`` / any ``*_``, ``*init*`` or ``*reset*`` function with it
+  as an argument, assignment to ``recv.x.data`` or a full slice ``recv.x[:] = ...``;
+* a loop over ``recv.parameters()`` / ``named_parameters()`` whose body initializes the loop variable:
+  covers every parameter;
+* ``recv.apply(fn)``, ``recv.method()``, ``super().reset_parameters()``: recorded for the caller to
+  resolve (same-class methods, same-file functions, base classes);
+* ``isinstance(recv_or_loop_var, Cls)`` dispatch (Hugging Face ``_init_weights``, torchtitan
+  ``for m in self.modules()``): touches are recorded per guard so coverage can be asked per class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import libcst as cst
+
+from .imports import Imports, dotted
+from .walk import body_of, call_name, positional
+
+#: Tensor methods ending in ``_`` that do not write values.
+_NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin_memory_", "rename_", "resize_"})
+_PARAM_ITERATORS = frozenset({"parameters", "named_parameters", "buffers", "named_buffers"})
+_MODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
+_TORCH_INIT = "torch.nn.init."
+
+
+@dataclass
+class Touches:
+    """Attributes written under one ``isinstance`` guard (``guard`` None: unconditional)."""
+
+    guard: frozenset[str] | None
+    attrs: set[str] = field(default_factory=set)
+    all: bool = False
+
+
+@dataclass
+class Effects:
+    """Everything a body does to its receiver(s); see the module docstring."""
+
+    inits: set[str] = field(default_factory=set)
+    all: bool = False
+    #: ``recv.x = <expr>`` assignments (x -> value nodes), e.g. replacements by a new Parameter.
+    assigned: dict[str, list[cst.Assign | cst.AnnAssign]] = field(default_factory=dict)
+    self_calls: set[str] = field(default_factory=set)
+    super_calls: set[str] = field(default_factory=set)
+    applied: list[cst.BaseExpression] = field(default_factory=list)
+    #: Same-file functions called with the receiver itself as argument N: (function name, N).
+    passed_to: list[tuple[str, int]] = field(default_factory=list)
+    #: Dispatch on classes (HF ``_init_weights(module)``, ``for m in self.modules()``).
+    dispatch: list[Touches] = field(default_factory=list)
+
+    def covers(self, attr: str) -> bool:
+        return self.all or attr in self.inits
+
+
+def is_init_callee(call: cst.Call, imports: Imports) -> bool:
+    """Does this call look like an initializer of its tensor arguments?"""
+    name = call_name(call)
+    if name is None:
+        return False
+    resolved = imports.resolve(call.func) or ""
+    if resolved.startswith(_TORCH_INIT):
+        return True
+    low = name.lower()
+    return (name.endswith("_") and name not in _NOT_WRITES) or "init" in low or "reset" in low
+
+
+def _attr_of(node, recv: set[str]) -> str | None:
+    """``x`` for ``recv.x`` or ``recv.x.data`` (or ``recv.x.weight``? no: only the receiver's own attrs)."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "data":
+        node = node.value
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in recv:
+        return node.attr.value
+    return None
+
+
+def _full_slice(sub: cst.Subscript) -> bool:
+    if len(sub.slice) != 1:
+        return False
+    inner = sub.slice[0].slice
+    if isinstance(inner, cst.Slice):
+        return inner.lower is None and inner.upper is None and inner.step is None
+    return isinstance(inner.value, cst.Ellipsis) if isinstance(inner, cst.Index) else False
+
+
+def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
+    """Class names tested by ``isinstance(n, C)`` / ``type(n) is C`` on one of ``names``."""
+    if isinstance(test, cst.BooleanOperation):
+        left = _isinstance_guard(test.left, names)
+        right = _isinstance_guard(test.right, names)
+        if isinstance(test.operator, cst.And):
+            return left or right
+        return (left | right) if left is not None and right is not None else None
+    if isinstance(test, cst.Call) and isinstance(test.func, cst.Name) and test.func.value == "isinstance":
+        subject, classes = positional(test, 0), positional(test, 1)
+        if isinstance(subject, cst.Name) and subject.value in names and classes is not None:
+            elems = [e.value for e in classes.elements] if isinstance(classes, cst.Tuple) else [classes]
+            out = {(dotted(e) or "").rsplit(".", 1)[-1] for e in elems}
+            out.discard("")
+            return frozenset(out) if out else None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        left = test.left
+        if (
+            isinstance(left, cst.Call)
+            and isinstance(left.func, cst.Name)
+            and left.func.value == "type"
+            and isinstance(positional(left), cst.Name)
+            and positional(left).value in names
+            and isinstance(test.comparisons[0].operator, (cst.Is, cst.Equal))
+        ):
+            name = (dotted(test.comparisons[0].comparator) or "").rsplit(".", 1)[-1]
+            return frozenset({name}) if name else None
+    return None
+
+
+class _Scanner:
+    def __init__(self, recv: set[str], imports: Imports, functions: Iterable[str], dispatch_names: set[str]):
+        self.recv = recv
+        self.imports = imports
+        self.functions = set(functions)
+        self.fx = Effects()
+        # names that stand for "a module being initialized" in a dispatch (function param, loop var)
+        self.dispatch_names = dispatch_names
+        self.guard_stack: list[frozenset[str] | None] = []
+
+    # -- statements -----------------------------------------------------------------------------
+    def block(self, body) -> None:
+        for stmt in body:
+            self.statement(stmt)
+
+    def statement(self, stmt) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.small(small)
+        elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            return  # a nested def does nothing until called
+        elif isinstance(stmt, cst.If):
+            guard = _isinstance_guard(stmt.test, self.dispatch_names) if self.dispatch_names else None
+            self._calls_in(stmt.test)
+            if guard is not None:
+                self.guard_stack.append(guard)
+                self.block(body_of(stmt))
+                self.guard_stack.pop()
+            else:
+                self.block(body_of(stmt))
+            if stmt.orelse is not None:
+                if isinstance(stmt.orelse, cst.If):
+                    self.statement(stmt.orelse)
+                else:
+                    self.block(body_of(stmt.orelse))
+        elif isinstance(stmt, cst.For):
+            self._for(stmt)
+        elif isinstance(stmt, cst.While):
+            self.block(body_of(stmt))
+        elif isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self._calls_in(item.item)
+            self.block(body_of(stmt))
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            self.block(body_of(stmt))
+            for handler in stmt.handlers:
+                self.block(body_of(handler))
+            for extra in (stmt.orelse, stmt.finalbody):
+                if extra is not None:
+                    self.block(body_of(extra))
+        elif isinstance(stmt, cst.Match):
+            for case in stmt.cases:
+                self.block(body_of(case))
+
+    def _for(self, stmt: cst.For) -> None:
+        it = stmt.iter
+        target_names = {n.value for n in _names_in(stmt.target)}
+        if isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute):
+            owner, method = it.func.value, it.func.attr.value
+            owner_is_recv = isinstance(owner, cst.Name) and owner.value in self.recv | self.dispatch_names
+            if method in _PARAM_ITERATORS and (owner_is_recv or _attr_of(owner, self.recv)):
+                sub = _Scanner(target_names, self.imports, self.functions, set())
+                sub.block(body_of(stmt))
+                if sub.fx.inits or sub.fx.all or _writes_names(body_of(stmt), target_names, self.imports):
+                    self._touch_all()
+                return
+            if method in _MODULE_ITERATORS and owner_is_recv:
+                # ``for m in self.modules(): if isinstance(m, nn.Linear): init(m.weight)``
+                sub = _Scanner(set(), self.imports, self.functions, target_names)
+                sub.block(body_of(stmt))
+                self.fx.dispatch.extend(sub.fx.dispatch)
+                self.fx.all = self.fx.all or sub.fx.all
+                return
+        self._calls_in(it)
+        self.block(body_of(stmt))
+        if stmt.orelse is not None:
+            self.block(body_of(stmt.orelse))
+
+    def small(self, small) -> None:
+        if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            for target in targets:
+                self._assign_target(target, small)
+            if getattr(small, "value", None) is not None:
+                self._calls_in(small.value)
+        elif isinstance(small, (cst.Expr, cst.Return)):
+            if small.value is not None:
+                self._calls_in(small.value)
+
+    def _assign_target(self, target, stmt) -> None:
+        if isinstance(target, cst.Attribute):
+            if target.attr.value == "data":
+                self._touch_expr(target.value)
+            elif isinstance(target.value, cst.Name):
+                if target.value.value in self.recv:
+                    # an assignment creates or replaces; callers decide whether that counts (INIT005)
+                    self.fx.assigned.setdefault(target.attr.value, []).append(stmt)
+                elif target.value.value in self.dispatch_names:
+                    self._touch(target.attr.value)
+        elif isinstance(target, cst.Subscript) and _full_slice(target):
+            self._touch_expr(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for e in target.elements:
+                self._assign_target(e.value, stmt)
+
+    # -- expressions ----------------------------------------------------------------------------
+    def _calls_in(self, expr) -> None:
+        from .walk import iter_calls
+
+        for call in iter_calls(expr):
+            self._call(call)
+
+    def _call(self, call: cst.Call) -> None:
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            method, owner = func.attr.value, func.value
+            if method.endswith("_") and method not in _NOT_WRITES:
+                self._touch_expr(owner)
+            if isinstance(owner, cst.Name) and owner.value in self.recv:
+                if method == "apply" and call.args:
+                    self.fx.applied.append(call.args[0].value)
+                else:
+                    self.fx.self_calls.add(method)
+            elif isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+                self.fx.super_calls.add(method)
+            elif isinstance(owner, cst.Name) and call.args:
+                first = positional(call)
+                if isinstance(first, cst.Name) and first.value in self.recv and method[:1].isalpha():
+                    # ``Base.reset_parameters(self)``
+                    if owner.value[:1].isupper():
+                        self.fx.super_calls.add(method)
+        if is_init_callee(call, self.imports):
+            for arg in call.args:
+                self._touch_expr(arg.value)
+                if isinstance(arg.value, cst.Name) and arg.value.value in self.recv:
+                    name = call_name(call)
+                    if isinstance(func, cst.Name) and name in self.functions:
+                        self.fx.passed_to.append((name, _arg_index(call, arg)))
+                    else:
+                        self._touch_all()
+        elif isinstance(func, cst.Name) and func.value in self.functions:
+            for arg in call.args:
+                if isinstance(arg.value, cst.Name) and arg.value.value in self.recv:
+                    self.fx.passed_to.append((func.value, _arg_index(call, arg)))
+
+    # -- recording ------------------------------------------------------------------------------
+    def _touch_expr(self, node) -> None:
+        attr = _attr_of(node, self.recv)
+        if attr is not None:
+            self._touch(attr)
+            return
+        if self.dispatch_names:
+            attr = _attr_of(node, self.dispatch_names)
+            if attr is not None:
+                self._dispatch_touch(attr)
+                return
+            if isinstance(node, cst.Name) and node.value in self.dispatch_names:
+                self._dispatch_touch(None)
+
+    def _touch(self, attr: str) -> None:
+        self.fx.inits.add(attr)
+
+    def _touch_all(self) -> None:
+        self.fx.all = True
+
+    def _dispatch_touch(self, attr: str | None) -> None:
+        guard = self.guard_stack[-1] if self.guard_stack else None
+        for entry in self.fx.dispatch:
+            if entry.guard == guard:
+                break
+        else:
+            entry = Touches(guard)
+            self.fx.dispatch.append(entry)
+        if attr is None:
+            entry.all = True
+        else:
+            entry.attrs.add(attr)
+
+
+def _arg_index(call: cst.Call, arg: cst.Arg) -> int:
+    return [a for a in call.args if a.keyword is None].index(arg) if arg.keyword is None else -1
+
+
+def _names_in(target) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: list[cst.Name] = []
+        for e in target.elements:
+            out.extend(_names_in(e.value))
+        return out
+    return []
+
+
+def _writes_names(body, names: set[str], imports: Imports) -> bool:
+    """Does ``body`` write to one of ``names`` in place (``p.normal_()``, ``init.zeros_(p)``, ``p.data = ``)?"""
+    from .walk import iter_calls, simple_statements
+
+    for small in simple_statements(body):
+        if isinstance(small, cst.Assign):
+            for t in small.targets:
+                node = t.target
+                if isinstance(node, cst.Attribute) and node.attr.value == "data":
+                    node = node.value
+                if isinstance(node, cst.Subscript):
+                    node = node.value
+                if isinstance(node, cst.Name) and node.value in names:
+                    return True
+        for call in iter_calls(small):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_"):
+                owner = func.value
+                if isinstance(owner, cst.Attribute) and owner.attr.value == "data":
+                    owner = owner.value
+                if isinstance(owner, cst.Name) and owner.value in names:
+                    return True
+            if is_init_callee(call, imports):
+                for arg in call.args:
+                    value = arg.value
+                    if isinstance(value, cst.Attribute) and value.attr.value == "data":
+                        value = value.value
+                    if isinstance(value, cst.Name) and value.value in names:
+                        return True
+    return False
+
+
+def scan(
+    body,
+    recv: set[str],
+    imports: Imports,
+    *,
+    functions: Iterable[str] = (),
+    dispatch_names: Iterable[str] = (),
+) -> Effects:
+    """Effects of ``body`` on the receiver names ``recv``.
+
+    ``functions``: same-file function names whose summaries the caller can resolve (calls passing the
+    receiver are recorded in ``passed_to`` rather than assumed to initialize everything).
+    ``dispatch_names``: names bound to "some module" (an ``_init_weights(module)`` parameter); writes to
+    them are recorded per ``isinstance`` guard in ``dispatch``.
+    """
+    scanner = _Scanner(set(recv), imports, functions, set(dispatch_names))
+    scanner.block(body)
+    return scanner.fx

@@ -1,0 +1,556 @@
+"""nn.Module classes of one file: their parameters, their init paths, and what each path initializes.
+
+Questions the INIT0xx rules ask (all answered from one pass over the module classes, memoized):
+
+* :meth:`ModuleFacts.module_classes` — which classes are nn.Modules (bases resolved through the imports,
+  ``torch.nn.*``, Lightning, config ``module_bases``, same-file modules transitively);
+* ``cls.params`` — parameters the class creates itself, with how their storage was allocated;
+* :meth:`reset_method` / :meth:`torch_reset_base` / :meth:`central_coverage` — its re-initialization paths;
+* :meth:`reinit_coverage` — which of its parameters those paths initialize;
+* :meth:`constructor_coverage` — which parameters ``__init__`` initializes after allocating them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from .effects import Effects, scan
+from .imports import dotted
+from .walk import body_of, call_name, keyword, positional, string_value
+
+#: torch.nn classes whose own ``reset_parameters`` initializes the parameters they create.
+TORCH_WITH_RESET = frozenset(
+    """Linear LazyLinear Bilinear Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d
+    LazyConv1d LazyConv2d LazyConv3d Embedding EmbeddingBag LayerNorm GroupNorm RMSNorm BatchNorm1d
+    BatchNorm2d BatchNorm3d SyncBatchNorm InstanceNorm1d InstanceNorm2d InstanceNorm3d RNN LSTM GRU
+    RNNCell LSTMCell GRUCell MultiheadAttention PReLU LocalResponseNorm""".split()
+)
+_NOT_MODULES = frozenset({"Parameter", "UninitializedParameter", "UninitializedBuffer", "Buffer"})
+_LIGHTNING = ("lightning.", "pytorch_lightning.", "lightning_fabric.")
+_PARAM_FACTORIES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+_PARAM_CONTAINERS = frozenset({"torch.nn.ParameterList", "torch.nn.ParameterDict"})
+_EMPTY_FACTORIES = frozenset(
+    {"torch.empty", "torch.empty_like", "torch.empty_strided", "torch.Tensor"}
+    | {f"torch.{t}Tensor" for t in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Byte", "Char", "Bool")}
+    | {f"torch.cuda.{t}Tensor" for t in ("Float", "Double", "Half", "BFloat16")}
+)
+_PASSTHROUGH = frozenset(
+    {"to", "float", "double", "half", "bfloat16", "cuda", "cpu", "contiguous", "type", "detach", "view",
+     "reshape", "requires_grad_", "t", "transpose", "permute", "squeeze", "unsqueeze", "pin_memory"}
+)
+_WRITE_NAMES = ("init", "reset")
+#: A single name passed to ``torch.Tensor(x)`` that looks like data rather than a size.
+_DATA_WORDS = ("data", "weight", "tensor", "value", "init", "array", "matrix", "emb", "table", "arr", "vec")
+
+
+@dataclass
+class ParamInfo:
+    """A parameter created by a module class."""
+
+    name: str
+    node: cst.CSTNode
+    method: str
+    #: "empty" (uninitialized memory), "value" (data given at creation), or "unknown"
+    alloc: str
+
+
+@dataclass
+class ModuleClass:
+    name: str
+    node: cst.ClassDef
+    local_bases: list[str]
+    external_bases: list[str]
+    methods: dict[str, cst.FunctionDef]
+    params: dict[str, ParamInfo] = field(default_factory=dict)
+
+
+@dataclass
+class Coverage:
+    attrs: set[str] = field(default_factory=set)
+    all: bool = False
+    #: names of the init methods/functions that contributed (for messages)
+    sources: list[str] = field(default_factory=list)
+
+    def covers(self, attr: str) -> bool:
+        return self.all or attr in self.attrs
+
+    def add(self, fx_attrs, fx_all: bool) -> None:
+        self.attrs |= set(fx_attrs)
+        self.all = self.all or fx_all
+
+
+@dataclass
+class CentralInit:
+    """A Hugging Face / nanoGPT style init function (``_init_weights(self, module)`` ...)."""
+
+    name: str
+    node: cst.FunctionDef
+    owner: str | None  # class whose method it is
+    effects: Effects
+
+
+def _self_name(fn: cst.FunctionDef) -> str | None:
+    params = fn.params.params or fn.params.posonly_params
+    if not params:
+        return None
+    for deco in fn.decorators:
+        if dotted(deco.decorator) in ("staticmethod", "classmethod"):
+            return None
+    return params[0].name.value
+
+
+def _param_names(fn: cst.FunctionDef) -> list[str]:
+    return [p.name.value for p in list(fn.params.posonly_params) + list(fn.params.params)]
+
+
+class ModuleFacts:
+    """Module-definition facts of one file (see the module docstring)."""
+
+    def __init__(self, facts) -> None:
+        self.facts = facts
+        self.imports = facts.imports
+        self.config = facts.config
+        self.functions: dict[str, cst.FunctionDef] = {}
+        all_classes: dict[str, cst.ClassDef] = {}
+        for stmt in _top_level(facts.module.body):
+            if isinstance(stmt, cst.ClassDef):
+                all_classes.setdefault(stmt.name.value, stmt)
+            elif isinstance(stmt, cst.FunctionDef):
+                self.functions.setdefault(stmt.name.value, stmt)
+        self.classes: dict[str, ModuleClass] = self._module_classes(all_classes)
+        for cls in self.classes.values():
+            self._collect_params(cls)
+        self._method_cache: dict[tuple, Coverage] = {}
+        self._function_cache: dict[tuple, Coverage] = {}
+        self.central: list[CentralInit] = self._central_inits(all_classes)
+
+    # ------------------------------------------------------------------ which classes are modules
+    def _is_module_base(self, expr) -> str | None:
+        """Resolved name of an external base that makes a class a module, else None."""
+        name = self.imports.resolve(expr)
+        raw = dotted(expr)
+        extra = self.config.module_bases
+        if raw and (raw in extra or raw.rsplit(".", 1)[-1] in extra):
+            return raw
+        if name is None:
+            return None
+        if name in extra:
+            return name
+        if name.startswith("torch.nn."):
+            last = name.rsplit(".", 1)[-1]
+            sub = name[len("torch.nn."):]
+            if sub.startswith(("functional", "init", "utils")) or last in _NOT_MODULES or not last[:1].isupper():
+                return None
+            return name
+        if name.startswith(_LIGHTNING) and name.endswith("LightningModule"):
+            return name
+        return None
+
+    def _module_classes(self, all_classes: dict[str, cst.ClassDef]) -> dict[str, ModuleClass]:
+        info: dict[str, tuple[list[str], list[str]]] = {}
+        for name, node in all_classes.items():
+            local, external = [], []
+            for arg in node.bases:
+                if arg.keyword is not None:
+                    continue
+                raw = dotted(arg.value)
+                if raw in all_classes and raw != name:
+                    local.append(raw)
+                    continue
+                resolved = self._is_module_base(arg.value)
+                if resolved:
+                    external.append(resolved)
+            info[name] = (local, external)
+        modules: set[str] = {n for n, (_l, ext) in info.items() if ext}
+        changed = True
+        while changed:
+            changed = False
+            for n, (local, _ext) in info.items():
+                if n not in modules and any(b in modules for b in local):
+                    modules.add(n)
+                    changed = True
+        out = {}
+        for n in sorted(modules, key=lambda k: all_classes[k].name.value):
+            node = all_classes[n]
+            methods = {
+                s.name.value: s for s in body_of(node.body) if isinstance(s, cst.FunctionDef)
+            } if isinstance(node.body, cst.IndentedBlock) else {}
+            local, external = info[n]
+            out[n] = ModuleClass(n, node, [b for b in local if b in modules], external, methods)
+        return out
+
+    # ------------------------------------------------------------------ parameters
+    def is_param_creation(self, expr) -> str | None:
+        """"param" / "container" when ``expr`` creates a Parameter (or ParameterList/Dict), else None."""
+        if isinstance(expr, cst.IfExp):
+            return self.is_param_creation(expr.body) or self.is_param_creation(expr.orelse)
+        if not isinstance(expr, cst.Call):
+            return None
+        name = self.imports.resolve(expr.func)
+        if name in _PARAM_FACTORIES:
+            return "param"
+        if name in _PARAM_CONTAINERS:
+            return "container"
+        return None
+
+    def allocation(self, expr) -> str:
+        """How the data of ``nn.Parameter(<expr>)`` was allocated: "empty", "value" or "unknown"."""
+        if isinstance(expr, cst.IfExp):
+            kinds = {self.allocation(expr.body), self.allocation(expr.orelse)}
+            return "empty" if kinds == {"empty"} else ("value" if kinds == {"value"} else "unknown")
+        if not isinstance(expr, cst.Call):
+            return "unknown" if isinstance(expr, cst.Name) else "value"
+        func = expr.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "new_empty":
+                return "empty"
+            if method.endswith("_") and method not in ("requires_grad_",):
+                return "value"  # torch.empty(n).normal_()
+            if method in _PASSTHROUGH and isinstance(func.value, cst.Call):
+                return self.allocation(func.value)
+        name = self.imports.resolve(func)
+        if name in ("torch.Tensor",) or (name or "").endswith("Tensor") and name in _EMPTY_FACTORIES:
+            args = [a for a in expr.args if a.keyword is None]
+            if not args:
+                return "empty"
+            if any(a.star == "*" for a in args) or len(args) >= 2:
+                return "empty"
+            only = args[0].value
+            if isinstance(only, (cst.Integer, cst.Attribute, cst.BinaryOperation)):
+                return "empty"
+            if isinstance(only, cst.Name) and not any(w in only.value.lower() for w in _DATA_WORDS):
+                return "empty"  # ``torch.Tensor(out_features)``: a size, the classic bias allocation
+            return "unknown"
+        if name in _EMPTY_FACTORIES:
+            return "empty"
+        return "value"
+
+    def _collect_params(self, cls: ModuleClass) -> None:
+        from .walk import simple_statements
+
+        for method_name, fn in cls.methods.items():
+            self_name = _self_name(fn)
+            if self_name is None:
+                continue
+            for small in simple_statements(body_of(fn)):
+                target = value = None
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value
+                elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                    call = small.value
+                    if (
+                        call_name(call) == "register_parameter"
+                        and isinstance(call.func, cst.Attribute)
+                        and isinstance(call.func.value, cst.Name)
+                        and call.func.value.value == self_name
+                    ):
+                        pname = string_value(positional(call, 0) or keyword(call, "name"))
+                        pvalue = positional(call, 1) or keyword(call, "param")
+                        if pname and pvalue is not None and self.is_param_creation(pvalue):
+                            self._add_param(cls, pname, small, method_name, pvalue)
+                    continue
+                if (
+                    isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name
+                    and value is not None
+                    and self.is_param_creation(value)
+                ):
+                    self._add_param(cls, target.attr.value, small, method_name, value)
+
+    def _add_param(self, cls: ModuleClass, name: str, node, method: str, value) -> None:
+        if name in cls.params and cls.params[name].method == "__init__":
+            return  # first creation in __init__ is the definition
+        if method in ("reset_parameters",) and name in cls.params:
+            return
+        alloc = "value"
+        kind = self.is_param_creation(value)
+        if kind == "param":
+            call = value.body if isinstance(value, cst.IfExp) else value
+            if isinstance(call, cst.Call):
+                data = positional(call, 0) or keyword(call, "data")
+                alloc = self.allocation(data) if data is not None else "empty"
+        elif kind == "container":
+            alloc = "unknown"
+        cls.params[name] = ParamInfo(name, node, method, alloc)
+
+    # ------------------------------------------------------------------ class hierarchy (same file)
+    def mro(self, cls: ModuleClass) -> list[ModuleClass]:
+        """``cls`` and its same-file module bases, depth-first, without repeats."""
+        out: list[ModuleClass] = []
+        stack = [cls]
+        while stack:
+            c = stack.pop(0)
+            if c in out:
+                continue
+            out.append(c)
+            stack.extend(self.classes[b] for b in c.local_bases if b in self.classes)
+        return out
+
+    def family_names(self, cls: ModuleClass) -> set[str]:
+        names = set()
+        for c in self.mro(cls):
+            names.add(c.name)
+            names.update(e.rsplit(".", 1)[-1] for e in c.external_bases)
+        return names
+
+    def find_method(self, cls: ModuleClass, name: str, after: ModuleClass | None = None):
+        """``(owner, FunctionDef)`` of ``name`` along the same-file MRO (after ``after`` if given)."""
+        chain = self.mro(cls)
+        if after is not None and after in chain:
+            chain = chain[chain.index(after) + 1:]
+        for c in chain:
+            if name in c.methods:
+                return c, c.methods[name]
+        return None, None
+
+    def reset_method(self, cls: ModuleClass):
+        """``(owner, FunctionDef)`` of the class's own or same-file inherited ``reset_parameters``."""
+        return self.find_method(cls, "reset_parameters")
+
+    def torch_reset_base(self, cls: ModuleClass) -> str | None:
+        """Name of a torch.nn base (``Linear``...) whose ``reset_parameters`` the class inherits."""
+        for c in self.mro(cls):
+            for ext in c.external_bases:
+                last = ext.rsplit(".", 1)[-1]
+                if ext.startswith("torch.nn.") and last in TORCH_WITH_RESET:
+                    return last
+        return None
+
+    # ------------------------------------------------------------------ coverage of init paths
+    def method_coverage(self, cls: ModuleClass, name: str, after: ModuleClass | None = None,
+                        _seen: frozenset = frozenset()) -> Coverage:
+        """What calling ``self.<name>()`` on an instance of ``cls`` initializes (own parameters)."""
+        key = (cls.name, name, after.name if after else None)
+        if key in self._method_cache:
+            return self._method_cache[key]
+        cov = Coverage()
+        if key in _seen:
+            return cov
+        seen = _seen | {key}
+        owner, fn = self.find_method(cls, name, after)
+        if fn is None:
+            if any(w in name.lower() for w in _WRITE_NAMES) and name != "__init__":
+                # ``self.post_init()``, ``self.init_weights()`` from an unseen base: assume it initializes.
+                cov.all = not (name == "reset_parameters" and self.torch_reset_base(cls) is not None)
+                cov.sources.append(name)
+            self._method_cache[key] = cov
+            return cov
+        self_name = _self_name(fn)
+        if self_name is None:
+            self._method_cache[key] = cov
+            return cov
+        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        # an init method that assigns a fresh value does set it (INIT005 reports the replacement)
+        cov.add(fx.inits | set(fx.assigned), fx.all)
+        cov.sources.append(f"{owner.name}.{name}")
+        self._merge_effects(cls, owner, fx, cov, seen)
+        self._method_cache[key] = cov
+        return cov
+
+    def _merge_effects(self, cls: ModuleClass, owner: ModuleClass | None, fx: Effects, cov: Coverage,
+                       seen: frozenset) -> None:
+        for m in sorted(fx.self_calls):
+            if m in ("apply", "register_buffer", "register_parameter", "parameters", "named_parameters"):
+                continue
+            sub = self.method_coverage(cls, m, None, seen)
+            cov.add(sub.attrs, sub.all)
+        for m in sorted(fx.super_calls):
+            sub = self.method_coverage(cls, m, owner, seen)
+            cov.add(sub.attrs, sub.all)
+        for fn_expr in fx.applied:
+            sub = self.applied_coverage(cls, fn_expr, seen)
+            cov.add(sub.attrs, sub.all)
+        for fname, index in fx.passed_to:
+            sub = self.function_coverage(fname, index, cls, seen)
+            cov.add(sub.attrs, sub.all)
+
+    def function_coverage(self, fname: str, index: int, cls: ModuleClass | None = None,
+                          _seen: frozenset = frozenset()) -> Coverage:
+        """What the same-file function ``fname`` initializes on its ``index``-th argument."""
+        key = (fname, index, cls.name if cls else None)
+        if key in self._function_cache:
+            return self._function_cache[key]
+        cov = Coverage()
+        fn = self.functions.get(fname)
+        names = _param_names(fn) if fn is not None else []
+        if fn is None or index < 0 or index >= len(names) or key in _seen:
+            cov.all = index < 0  # passed by keyword: be generous (precision first)
+            return cov
+        fx = scan(body_of(fn), {names[index]}, self.imports, functions=self.functions,
+                  dispatch_names={names[index]})
+        cov.add(fx.inits, fx.all)
+        if cls is not None:
+            self._dispatch_into(cls, fx, cov)
+            self._merge_effects(cls, None, Effects(passed_to=fx.passed_to, self_calls=fx.self_calls), cov,
+                                _seen | {key})
+        cov.sources.append(fname)
+        self._function_cache[key] = cov
+        return cov
+
+    def applied_coverage(self, cls: ModuleClass, fn_expr, seen: frozenset = frozenset()) -> Coverage:
+        """``self.apply(fn)``: fn runs on every submodule, this one included."""
+        cov = Coverage()
+        if isinstance(fn_expr, cst.Attribute) and isinstance(fn_expr.value, cst.Name):
+            owner, fn = self.find_method(cls, fn_expr.attr.value)
+            if fn is None:
+                cov.all = True  # an unseen method: assume it initializes (precision first)
+                return cov
+            names = _param_names(fn)
+            if len(names) >= 2:
+                fx = scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
+                          dispatch_names={names[1]})
+                self._dispatch_into(cls, fx, cov)
+            return cov
+        if isinstance(fn_expr, cst.Name) and fn_expr.value in self.functions:
+            return self.function_coverage(fn_expr.value, 0, cls, seen)
+        cov.all = True  # lambda / partial / imported function: unknown, assume it initializes
+        return cov
+
+    def _dispatch_into(self, cls: ModuleClass, fx: Effects, cov: Coverage) -> None:
+        family = self.family_names(cls)
+        for entry in fx.dispatch:
+            if entry.guard is None or entry.guard & family:
+                cov.add(entry.attrs, entry.all)
+
+    def _central_inits(self, all_classes: dict[str, cst.ClassDef]) -> list[CentralInit]:
+        wanted = set(self.config.init_functions)
+        out: list[CentralInit] = []
+        for name in sorted(wanted & set(self.functions)):
+            fn = self.functions[name]
+            names = _param_names(fn)
+            if names:
+                fx = scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
+                out.append(CentralInit(name, fn, None, fx))
+        for cname, node in all_classes.items():
+            if not isinstance(node.body, cst.IndentedBlock):
+                continue
+            for stmt in node.body.body:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value in wanted:
+                    names = _param_names(stmt)
+                    self_name = _self_name(stmt)
+                    if self_name is None:
+                        if names:
+                            fx = scan(body_of(stmt), set(), self.imports, functions=self.functions,
+                                      dispatch_names={names[0]})
+                            out.append(CentralInit(stmt.name.value, stmt, None, fx))
+                        continue
+                    dispatch = {names[1]} if len(names) >= 2 else set()
+                    fx = scan(body_of(stmt), {self_name}, self.imports, functions=self.functions,
+                              dispatch_names=dispatch)
+                    out.append(CentralInit(stmt.name.value, stmt, cname, fx))
+        return out
+
+    def central_coverage(self, cls: ModuleClass) -> tuple[bool, Coverage]:
+        """(does some central init function cover this class at all, what it initializes)."""
+        cov = Coverage()
+        covered = False
+        family = self.family_names(cls)
+        own_names = {c.name for c in self.mro(cls)}
+        params = set(cls.params)
+        for central in self.central:
+            for entry in central.effects.dispatch:
+                if entry.guard is not None and entry.guard & family:
+                    covered = True
+                    cov.add(entry.attrs, entry.all)
+                    cov.sources.append(central.name)
+                elif entry.guard is None and (entry.all or entry.attrs & params):
+                    covered = True
+                    cov.add(entry.attrs, entry.all)
+                    cov.sources.append(central.name)
+            if central.owner in own_names and self.classes.get(central.owner) is not None:
+                owner = self.classes[central.owner]
+                fx = central.effects
+                sub = Coverage(set(fx.inits), fx.all)
+                self._merge_effects(cls, owner, Effects(self_calls=fx.self_calls, super_calls=fx.super_calls,
+                                                         applied=fx.applied, passed_to=fx.passed_to), sub, frozenset())
+                if sub.all or sub.attrs & params:
+                    covered = True
+                    cov.add(sub.attrs, sub.all)
+                    cov.sources.append(f"{central.owner}.{central.name}")
+        return covered, cov
+
+    def reinit_paths(self, cls: ModuleClass) -> list[str]:
+        """Human names of the class's re-initialization paths (empty: none)."""
+        paths = []
+        owner, fn = self.reset_method(cls)
+        if fn is not None:
+            paths.append(f"{owner.name}.reset_parameters()")
+        elif self.torch_reset_base(cls):
+            paths.append(f"nn.{self.torch_reset_base(cls)}.reset_parameters() (inherited)")
+        covered, cov = self.central_coverage(cls)
+        if covered:
+            paths.extend(dict.fromkeys(cov.sources))
+        return paths
+
+    def reinit_coverage(self, cls: ModuleClass) -> Coverage:
+        """Union of what the reset path and the central init functions initialize."""
+        cov = Coverage()
+        owner, fn = self.reset_method(cls)
+        if fn is not None:
+            sub = self.method_coverage(cls, "reset_parameters")
+            cov.add(sub.attrs, sub.all)
+        _covered, central = self.central_coverage(cls)
+        cov.add(central.attrs, central.all)
+        return cov
+
+    def constructor_coverage(self, cls: ModuleClass, method: str = "__init__") -> Coverage:
+        """What ``method`` (normally ``__init__``) initializes in place, following self-calls and super()."""
+        cov = Coverage()
+        fn = cls.methods.get(method)
+        if fn is None:
+            return cov
+        self_name = _self_name(fn)
+        if self_name is None:
+            return cov
+        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        cov.add(fx.inits, fx.all)
+        if "__init__" in fx.super_calls:
+            # a same-file base constructor may call self.reset_parameters() (dispatched to this class)
+            owner, base_init = self.find_method(cls, "__init__", cls)
+            if base_init is not None and _self_name(base_init):
+                bfx = scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
+                cov.add(bfx.inits, bfx.all)
+                self._merge_effects(cls, owner, Effects(self_calls=bfx.self_calls, applied=bfx.applied,
+                                                         passed_to=bfx.passed_to), cov, frozenset())
+            elif self.torch_reset_base(cls) is not None:
+                # torch's constructor calls self.reset_parameters(), dispatched to an override
+                if "reset_parameters" in cls.methods:
+                    sub = self.method_coverage(cls, "reset_parameters")
+                    cov.add(sub.attrs, sub.all)
+        fx.super_calls.discard("__init__")
+        self._merge_effects(cls, cls, fx, cov, frozenset())
+        return cov
+
+    def uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
+        """Parameters allocated from uninitialized memory that construction never writes (INIT003)."""
+        out = []
+        empties = [p for p in cls.params.values() if p.alloc == "empty" and p.method == "__init__"]
+        if not empties:
+            return out
+        ctor = self.constructor_coverage(cls)
+        _covered, central = self.central_coverage(cls)
+        for p in empties:
+            if not ctor.covers(p.name) and not central.covers(p.name):
+                out.append(p)
+        return out
+
+
+def _top_level(body):
+    """Module-level statements, looking inside module-level if/try blocks (``if TYPE_CHECKING``...)."""
+    for stmt in body:
+        if isinstance(stmt, cst.If):
+            yield from _top_level(body_of(stmt))
+            if stmt.orelse is not None:
+                yield from _top_level([stmt.orelse] if isinstance(stmt.orelse, cst.If) else body_of(stmt.orelse))
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            yield from _top_level(body_of(stmt))
+            for h in stmt.handlers:
+                yield from _top_level(body_of(h))
+        else:
+            yield stmt

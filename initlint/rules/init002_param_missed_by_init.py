@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from ._common import DEFERRED, names
+from .base import Rule
+
+
+class ParamMissedByInit(Rule):
+    """The module's init method does not initialize one of its parameters.
+
+    **What**: the class has an init method — its ``reset_parameters()`` (own, inherited from a same-file
+    base or from a ``torch.nn`` class), or a central init function (``_init_weights``...) with a branch for
+    it — but that method never initializes parameter ``x``: not directly, not through a helper method it
+    calls, not via ``super().reset_parameters()``, not through a loop over ``self.parameters()``.
+
+    **Why**: the parameter gets its value only at creation in ``__init__`` (``torch.zeros(...)``, a
+    computed log-spaced tensor). When the model is built on the meta device or under empty init and then
+    initialized through the init method, that parameter is left as garbage or NaN (Mamba2 ``A_log``/``D``
+    at ~1e30 in flame issue 9; nanochat PR 686; transformers PRs 44575, 38987).
+
+    **Fix**: initialize ``x`` in place in the init method, e.g. ``nn.init.zeros_(self.x)`` or
+    ``with torch.no_grad(): self.x.copy_(torch.log(...))``.
+    """
+
+    code = "INIT002"
+    name = "param-missed-by-init"
+    summary = "the module's init method (reset_parameters / _init_weights) misses a parameter"
+    triggers = (b"Parameter",)
+
+    bad = """
+        import math
+        import torch
+        import torch.nn as nn
+
+        class SSMBlock(nn.Module):
+            def __init__(self, d_inner, n_heads):
+                super().__init__()
+                self.in_proj = nn.Linear(d_inner, 2 * d_inner)
+                self.A_log = nn.Parameter(torch.log(torch.arange(1, n_heads + 1, dtype=torch.float32)))
+                self.D = nn.Parameter(torch.ones(n_heads))
+
+            def reset_parameters(self):
+                with torch.no_grad():
+                    self.A_log.copy_(torch.log(torch.arange(1, self.A_log.numel() + 1)))
+    """
+    good = """
+        import math
+        import torch
+        import torch.nn as nn
+
+        class SSMBlock(nn.Module):
+            def __init__(self, d_inner, n_heads):
+                super().__init__()
+                self.in_proj = nn.Linear(d_inner, 2 * d_inner)
+                self.A_log = nn.Parameter(torch.log(torch.arange(1, n_heads + 1, dtype=torch.float32)))
+                self.D = nn.Parameter(torch.ones(n_heads))
+
+            def reset_parameters(self):
+                with torch.no_grad():
+                    self.A_log.copy_(torch.log(torch.arange(1, self.A_log.numel() + 1)))
+                nn.init.ones_(self.D)
+    """
+
+    def check(self, facts):
+        mf = facts.modules
+        for cls in mf.classes.values():
+            if not cls.params:
+                continue
+            paths = mf.reinit_paths(cls)
+            if not paths:
+                continue  # INIT001
+            cov = mf.reinit_coverage(cls)
+            garbage = {p.name for p in mf.uninitialized_at_construction(cls)}  # INIT003 reports those
+            for param in cls.params.values():
+                if param.method == "reset_parameters" or param.name in garbage or cov.covers(param.name):
+                    continue
+                yield param.node, (
+                    f"parameter `{param.name}` of `{cls.name}` is never initialized by "
+                    f"{names(paths)}: it gets its value only at creation in {param.method}, so under "
+                    f"{DEFERRED} it stays uninitialized. Fix: initialize `self.{param.name}` in place in "
+                    f"reset_parameters() (e.g. `nn.init.zeros_(self.{param.name})`)"
+                )
