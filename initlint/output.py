@@ -1,0 +1,219 @@
+"""Formatters: findings in, text out. No linting here, no I/O other than the stream given.
+
+Formats: ``text`` (``path:line:col: CODE message``, 1-based column like flake8), ``json`` (an array of
+objects), ``sarif`` (SARIF 2.1.0 as GitHub code scanning accepts it) and ``github`` (workflow commands that
+GitHub Actions turns into annotations).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import textwrap
+from collections import Counter
+from dataclasses import dataclass
+from typing import Callable, Iterable, Optional, Sequence, TextIO
+from urllib.parse import quote
+
+from . import __version__
+from .finding import Finding
+
+FORMATS = ("text", "json", "sarif", "github")
+
+INFORMATION_URI = "https://pypi.org/project/initcheck/"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the outputs need to know about a code."""
+
+    code: str
+    name: str
+    summary: str
+    explanation: str
+    level: str = "error"
+
+
+_BUILTIN = (
+    RuleInfo(
+        "INIT900",
+        "internal-error",
+        "internal error in a rule (the other rules still ran)",
+        "INIT900 (internal-error): a rule raised an exception on this file.\n\n"
+        "This is a bug in initlint, not in your code: please report it with the file (or a reduced\n"
+        "version of it). The other rules still checked the file. Silence it with --ignore INIT900.\n",
+        "warning",
+    ),
+    RuleInfo(
+        "INIT901",
+        "unparseable-file",
+        "file could not be read, decoded or parsed",
+        "INIT901 (unparseable-file): the file could not be read, decoded or parsed as Python.\n\n"
+        "initlint cannot check a file it cannot parse, so it says so instead of passing it silently.\n"
+        "Fix the syntax error or the encoding (Python source is UTF-8 unless a coding declaration says\n"
+        "otherwise), or exclude the file (--extend-exclude, or exclude in [tool.initlint]).\n",
+    ),
+)
+
+
+def catalogue() -> list[RuleInfo]:
+    """Every code initlint can report, ordered by code (imports the rule catalogue, not libcst)."""
+    from .rules import ALL_RULES
+
+    infos = {info.code: info for info in _BUILTIN}
+    for rule in ALL_RULES:
+        try:
+            explanation = rule.explain()
+        except Exception:  # noqa: BLE001 - a broken docstring must not break --list-rules
+            explanation = f"{rule.code}: {rule.summary}\n"
+        infos[rule.code] = RuleInfo(
+            rule.code, rule.name, rule.summary, explanation, getattr(rule, "level", "error") or "error"
+        )
+    return [infos[code] for code in sorted(infos)]
+
+
+# ---------------------------------------------------------------------- text
+def write_text(
+    findings: Sequence[Finding],
+    stream: TextIO,
+    show_source: bool = False,
+    read_lines: Optional[Callable[[str], list[str]]] = None,
+) -> None:
+    """flake8-style lines; with ``show_source`` each is followed by its source line and a caret."""
+    for f in findings:
+        stream.write(f.format() + "\n")
+        if show_source and read_lines is not None:
+            lines = read_lines(f.path)
+            if 0 < f.line <= len(lines):
+                line = lines[f.line - 1].rstrip("\r\n")
+                stream.write(f"    {line}\n")
+                indent = "".join(c if c == "\t" else " " for c in line[: f.col])
+                stream.write(f"    {indent}^\n")
+
+
+def write_statistics(findings: Sequence[Finding], stream: TextIO, rules: dict[str, RuleInfo]) -> None:
+    """One line per code: count, code, summary; then the total."""
+    counts = Counter(f.code for f in findings)
+    for code in sorted(counts):
+        info = rules.get(code)
+        stream.write(f"{counts[code]:<6} {code}  {info.summary if info else ''}".rstrip() + "\n")
+    files = len({f.path for f in findings})
+    stream.write(f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}\n")
+
+
+# ---------------------------------------------------------------------- json
+def write_json(findings: Sequence[Finding], stream: TextIO) -> None:
+    """A JSON array of ``{path, line, column, code, message}`` (``column`` 1-based like the text output)."""
+    data = [
+        {"path": f.path, "line": f.line, "column": f.col + 1, "code": f.code, "message": f.message}
+        for f in findings
+    ]
+    json.dump(data, stream, indent=2)
+    stream.write("\n")
+
+
+# ---------------------------------------------------------------------- sarif
+def artifact_uri(path: str, cwd: Optional[str] = None) -> str:
+    """A SARIF artifact URI: relative with forward slashes for files under ``cwd``, else a file: URI."""
+    cwd = os.path.abspath(cwd or os.getcwd())
+    absolute = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(absolute, cwd)
+    except ValueError:  # pragma: no cover - another drive on Windows
+        rel = None
+    if rel is None or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        from pathlib import Path
+
+        return Path(absolute).as_uri()
+    return quote(rel.replace(os.sep, "/"), safe="/")
+
+
+def sarif_document(findings: Sequence[Finding], rules: Iterable[RuleInfo], cwd: Optional[str] = None) -> dict:
+    """The SARIF 2.1.0 log of one run (as a dict)."""
+    rules = list(rules)
+    index = {r.code: i for i, r in enumerate(rules)}
+    descriptors = [
+        {
+            "id": r.code,
+            "name": r.name,
+            "shortDescription": {"text": r.summary},
+            "fullDescription": {"text": _first_paragraph(r.explanation) or r.summary},
+            "help": {"text": r.explanation},
+            "defaultConfiguration": {"level": r.level},
+            "properties": {"tags": ["initlint", "correctness"]},
+        }
+        for r in rules
+    ]
+    results = []
+    for f in findings:
+        result = {
+            "ruleId": f.code,
+            "level": rules[index[f.code]].level if f.code in index else "error",
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": artifact_uri(f.path, cwd), "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": max(f.line, 1), "startColumn": f.col + 1},
+                    }
+                }
+            ],
+        }
+        if f.code in index:
+            result["ruleIndex"] = index[f.code]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "initlint",
+                        "informationUri": INFORMATION_URI,
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": descriptors,
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+
+
+def _first_paragraph(text: str) -> str:
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    if len(paragraphs) < 2:
+        return text.strip()
+    # The first paragraph is the "CODE (name): summary" header; the docstring's first paragraph follows.
+    return " ".join(textwrap.dedent(paragraphs[1]).split())
+
+
+def write_sarif(findings: Sequence[Finding], stream: TextIO, rules: Iterable[RuleInfo]) -> None:
+    """SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``)."""
+    json.dump(sarif_document(findings, rules), stream, indent=2)
+    stream.write("\n")
+
+
+# ---------------------------------------------------------------------- github
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def write_github(findings: Sequence[Finding], stream: TextIO) -> None:
+    """``::error file=…,line=…,col=…,title=CODE::message`` workflow commands (1-based column)."""
+    for f in findings:
+        path = f.path.replace(os.sep, "/")
+        while path.startswith("./"):
+            path = path[2:]
+        stream.write(
+            f"::error file={_escape_property(path)},line={f.line},col={f.col + 1},"
+            f"title={_escape_property(f.code)}::{_escape_data(f.message)}\n"
+        )
