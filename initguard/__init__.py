@@ -1,0 +1,80 @@
+"""initguard: catch models that would train from uninitialized weights.
+
+Public API::
+
+    with initguard.track():              # record provenance while building (also a decorator)
+        model = build()
+    initguard.assert_initialized(model)  # raise NotInitializedError listing every bad tensor
+    report = initguard.check(model)      # same verdicts as data: report.ok, report.problems, str(report)
+    initguard.guard(model, optimizer)    # one-shot check at the first optimizer.step()
+
+``import initguard`` is cheap: torch is imported on first use of the API, never lightning/transformers/matplotlib.
+"""
+
+from __future__ import annotations
+
+from initguard._errors import NotInitializedError
+from initguard.report import Entry, Problem, Report
+
+__all__ = [
+    "track",
+    "assert_initialized",
+    "check",
+    "guard",
+    "NotInitializedError",
+    "Report",
+    "Problem",
+    "Entry",
+    "initialize",
+    "testing",
+]
+
+_LAZY = {
+    "track": ("initguard.provenance", "track"),
+    "check": ("initguard.core", "check"),
+    "assert_initialized": ("initguard.core", "assert_initialized"),
+    "guard": ("initguard.hooks", "guard"),
+    "initialize": ("initguard.initialize", "initialize"),
+    "testing": ("initguard.testing", None),
+    "tensor_verdict": ("initguard.stats", "tensor_verdict"),
+}
+
+
+def __getattr__(name):
+    """Resolve the public API lazily so ``import initguard`` stays cheap and never fails on optional parts."""
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'initguard' has no attribute {name!r}")
+    import importlib
+
+    modname, attr = target
+    try:
+        mod = importlib.import_module(modname)
+    except ImportError as e:
+        raise AttributeError(f"initguard.{name} is not available: {e}") from e
+    value = mod if attr is None else getattr(mod, attr)
+    if name not in ("initialize", "testing"):
+        globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(__import__("types").ModuleType):
+    """Keeps ``initguard.initialize`` the function even after the submodule of the same name is imported."""
+
+    @property
+    def initialize(self):
+        """``initguard.initialize.initialize`` (the function), imported on first use."""
+        import importlib
+
+        return importlib.import_module("initguard.initialize").initialize
+
+    @initialize.setter
+    def initialize(self, value):  # the import system sets the submodule here; keep the function
+        pass
+
+
+__import__("sys").modules[__name__].__class__ = _Package

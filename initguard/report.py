@@ -1,0 +1,234 @@
+"""Report objects: what a check found, as data (``to_dict``/``from_dict``) and as a readable table.
+
+Nothing here imports torch, so reports can be built from JSON (e.g. gathered across ranks) anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Iterable
+
+UNINITIALIZED = "uninitialized"
+DEFAULT = "default"
+VERDICTS = (UNINITIALIZED, DEFAULT)
+
+
+def _num_out(x: float | None) -> Any:
+    """JSON has no NaN/Inf: write them as strings."""
+    if x is None:
+        return None
+    if math.isfinite(x):
+        return x
+    return str(x)  # "nan", "inf", "-inf"
+
+
+def _num_in(x: Any) -> float | None:
+    if x is None:
+        return None
+    return float(x)
+
+
+@dataclass
+class Problem:
+    """One tensor that is not initialized.
+
+    ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or
+    ``"default"`` (still PyTorch's built-in constructor init). ``reason`` says what showed it, ``fix`` what to do,
+    ``source`` whether provenance (``track()``) or statistics decided.
+    """
+
+    name: str
+    verdict: str
+    reason: str
+    shape: tuple = ()
+    dtype: str = ""
+    module_type: str = ""
+    fix: str = ""
+    source: str = "statistics"
+    kind: str = "parameter"
+    std: float | None = None
+    max_abs: float | None = None
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict (non-finite numbers become strings)."""
+        d = asdict(self)
+        d["shape"] = list(self.shape)
+        d["std"] = _num_out(self.std)
+        d["max_abs"] = _num_out(self.max_abs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Problem":
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        kw["shape"] = tuple(kw.get("shape", ()))
+        kw["std"] = _num_in(kw.get("std"))
+        kw["max_abs"] = _num_in(kw.get("max_abs"))
+        return cls(**kw)
+
+
+@dataclass
+class Entry:
+    """Summary of one examined tensor (for tables and :meth:`Report.plot`): O(1) numbers, never values."""
+
+    name: str
+    shape: tuple
+    dtype: str
+    module_type: str
+    verdict: str  # "ok" | "uninitialized" | "default" | "allowed" | "skipped"
+    kind: str = "parameter"
+    std: float | None = None
+    max_abs: float | None = None
+    band_std: float | None = None  # PyTorch-default std for this shape, when one is known
+    band_max: float | None = None  # PyTorch-default max |x| (uniform bound) for this shape
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict."""
+        d = asdict(self)
+        d["shape"] = list(self.shape)
+        for k in ("std", "max_abs", "band_std", "band_max"):
+            d[k] = _num_out(d[k])
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Entry":
+        """Inverse of :meth:`to_dict`."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        kw["shape"] = tuple(kw.get("shape", ()))
+        for k in ("std", "max_abs", "band_std", "band_max"):
+            kw[k] = _num_in(kw.get(k))
+        return cls(**kw)
+
+
+@dataclass
+class Report:
+    """Result of :func:`initguard.check`.
+
+    ``ok`` is true when no problem was found; ``problems`` lists :class:`Problem` entries; ``entries`` has one
+    :class:`Entry` per examined tensor (tied weights once). ``str(report)`` is a table.
+    """
+
+    problems: list = field(default_factory=list)
+    entries: list = field(default_factory=list)
+    allowed: list = field(default_factory=list)
+    mode: str = "sample"
+    tracked: int = 0
+    source: str = ""  # what was checked: a model class name or a checkpoint path
+    notes: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing is uninitialized or default."""
+        return not self.problems
+
+    @property
+    def checked(self) -> int:
+        """Number of tensors examined."""
+        return len(self.entries)
+
+    @property
+    def uninitialized(self) -> list:
+        """Problems whose verdict is ``"uninitialized"``."""
+        return [p for p in self.problems if p.verdict == UNINITIALIZED]
+
+    @property
+    def defaults(self) -> list:
+        """Problems whose verdict is ``"default"``."""
+        return [p for p in self.problems if p.verdict == DEFAULT]
+
+    def __bool__(self) -> bool:  # a report is truthy when the model is fine
+        return self.ok
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict (``json.dumps(report.to_dict())`` works)."""
+        return {
+            "ok": self.ok,
+            "source": self.source,
+            "mode": self.mode,
+            "checked": self.checked,
+            "tracked": self.tracked,
+            "allowed": list(self.allowed),
+            "notes": list(self.notes),
+            "problems": [p.to_dict() for p in self.problems],
+            "entries": [e.to_dict() for e in self.entries],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Report":
+        """Rebuild a report from :meth:`to_dict` output."""
+        return cls(
+            problems=[Problem.from_dict(p) for p in d.get("problems", [])],
+            entries=[Entry.from_dict(e) for e in d.get("entries", [])],
+            allowed=list(d.get("allowed", [])),
+            mode=d.get("mode", "sample"),
+            tracked=int(d.get("tracked", 0)),
+            source=d.get("source", ""),
+            notes=list(d.get("notes", [])),
+        )
+
+    def summary(self) -> str:
+        """One line: how many tensors were checked and what was found."""
+        nu, nd = len(self.uninitialized), len(self.defaults)
+        what = f" of {self.source}" if self.source else ""
+        if self.ok:
+            extra = f", {len(self.allowed)} allowed" if self.allowed else ""
+            return f"initguard: all {self.checked} tensors{what} are initialized{extra}."
+        parts = []
+        if nu:
+            parts.append(f"{nu} uninitialized")
+        if nd:
+            parts.append(f"{nd} still at PyTorch's default init")
+        return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what})."
+
+    def table(self, max_rows: int | None = None) -> str:
+        """The problems as an aligned text table, followed by one fix line per distinct fix."""
+        return format_problems(self.problems, max_rows=max_rows)
+
+    def __str__(self) -> str:
+        lines = [self.summary()]
+        if self.problems:
+            lines.append(self.table())
+        lines.extend(f"note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def plot(self, path: str, **kwargs) -> str:
+        """Save one figure of every tensor's std and max |x| (log scale) against PyTorch's default band.
+
+        Needs matplotlib (the ``plot`` extra). Returns ``path``.
+        """
+        from initguard.plot import plot_report
+
+        return plot_report(self, path, **kwargs)
+
+
+def _fmt_shape(shape: Iterable[int]) -> str:
+    return "(" + ", ".join(str(int(s)) for s in shape) + ")"
+
+
+def format_problems(problems: list, max_rows: int | None = None) -> str:
+    """Render problems as a table: name, shape, module, verdict, reason; then the distinct fixes."""
+    if not problems:
+        return ""
+    shown = problems if max_rows is None else problems[:max_rows]
+    rows = [("parameter", "shape", "module", "verdict", "reason")]
+    for p in shown:
+        rows.append((p.name, _fmt_shape(p.shape), p.module_type, p.verdict, p.reason))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    out = []
+    for i, r in enumerate(rows):
+        out.append("  " + "  ".join(r[j].ljust(widths[j]) for j in range(4)) + "  " + r[4])
+        if i == 0:
+            out.append("  " + "  ".join("-" * w for w in widths) + "  " + "-" * 6)
+    if max_rows is not None and len(problems) > max_rows:
+        out.append(f"  ... and {len(problems) - max_rows} more (see error.report)")
+    fixes: dict[str, list[str]] = {}
+    for p in problems:
+        if p.fix:
+            fixes.setdefault(p.fix, []).append(p.name)
+    for fix, names in fixes.items():
+        who = names[0] if len(names) == 1 else f"{names[0]} and {len(names) - 1} more"
+        out.append(f"fix ({who}): {fix}")
+    return "\n".join(out)

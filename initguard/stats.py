@@ -1,0 +1,470 @@
+"""Statistics without provenance: garbage tests and recognition of PyTorch's built-in default init.
+
+Everything here is read-only and bounded: a tensor is read at a fixed set of at most ``SAMPLE_SIZE`` positions
+(an index gather, never a flatten/clone), plus optionally one ``torch.aminmax`` pass (``mode="full"``), which
+propagates NaN/Inf, so one pass finds non-finite, huge and all-zero tensors. Nothing here bumps ``_version``.
+
+``tensor_verdict`` is the reusable per-tensor statistical verdict (used by ``check`` when no provenance is
+known, by the checkpoint CLI and by ``initguard.testing``).
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+
+import torch
+
+from initguard.report import DEFAULT, UNINITIALIZED, Problem
+
+SAMPLE_SIZE = 4096
+FINGERPRINT_SIZE = 16
+KS_ALPHA = 1e-6
+KS_C = math.sqrt(-0.5 * math.log(KS_ALPHA / 2))  # ~2.69: reject when D > KS_C / sqrt(n)
+MIN_KS_N = 16  # fewer elements than this: too little evidence for a "default" verdict
+HUGE = 1e3  # |x| above this in a parameter: no init produces it
+BUFFER_HUGE = 1e30  # buffers may legitimately hold large constants (masked_bias=-1e4): only absurd values
+TINY = 1e-30  # 0 < |x| < TINY: denormal-like garbage (fp32/bf16/fp64 only; fp16 is too narrow)
+
+_GOLDEN = 0.6180339887498949
+
+try:  # numpy sorts ~25x faster than torch's CPU sort; optional
+    import numpy as _np
+except Exception:  # pragma: no cover - numpy is nearly always there
+    _np = None
+
+
+@contextmanager
+def one_thread():
+    """Run torch with one intra-op thread (small ops stall with 2 threads on small VMs); restore afterwards."""
+    n = torch.get_num_threads()
+    if n != 1:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if n != 1:
+            torch.set_num_threads(n)
+
+
+@lru_cache(maxsize=512)
+def _positions(numel: int, k: int) -> torch.Tensor:
+    """A fixed, well-spread set of ``k`` flat positions in ``[0, numel)`` (golden-ratio sequence)."""
+    i = torch.arange(k, dtype=torch.float64)
+    pos = torch.remainder(i * _GOLDEN + 0.5 / k, 1.0).mul_(numel).floor_().to(torch.int64)
+    return pos.clamp_(0, numel - 1)
+
+
+def local_tensor(t: torch.Tensor) -> torch.Tensor:
+    """The locally stored tensor: a DTensor's shard (``to_local()``), else ``t`` itself, detached (an alias)."""
+    if hasattr(t, "to_local") and type(t).__name__ == "DTensor":
+        t = t.to_local()
+    return t.detach()
+
+
+def read_sample(t: torch.Tensor, k: int = SAMPLE_SIZE) -> torch.Tensor | None:
+    """Up to ``k`` values of ``t`` at fixed positions, as a small float64 CPU tensor (None on meta/empty).
+
+    Reads only those positions (gather), never the whole tensor; does not change ``_version``.
+    """
+    t = local_tensor(t)
+    n = t.numel()
+    if n == 0 or t.is_meta:
+        return None
+    with torch.no_grad():
+        if n <= k:
+            s = t.reshape(-1)  # at most k elements even if reshape has to copy
+        else:
+            pos = _positions(n, k)
+            if t.device.type != "cpu":
+                pos = pos.to(t.device)
+            if t.is_contiguous():
+                s = t.view(-1).index_select(0, pos)
+            else:
+                s = t[torch.unravel_index(pos, t.shape)]
+        return s.to(device="cpu", dtype=torch.float64)
+
+
+def fingerprint(t: torch.Tensor) -> tuple | None:
+    """A cheap fingerprint: ``FINGERPRINT_SIZE`` values at fixed positions (None on meta)."""
+    s = read_sample(t, FINGERPRINT_SIZE)
+    return None if s is None else tuple(s.tolist())
+
+
+def full_max_abs(t: torch.Tensor) -> float:
+    """max |x| over the whole tensor in one ``aminmax`` pass (NaN/Inf propagate); no copy."""
+    t = local_tensor(t)
+    with torch.no_grad():
+        try:
+            mn, mx = torch.aminmax(t)
+            return max(abs(float(mn)), abs(float(mx))) if not (math.isnan(float(mn)) or math.isnan(float(mx))) \
+                else float("nan")
+        except RuntimeError:  # dtype without aminmax support
+            return float(torch.linalg.vector_norm(t, float("inf")))
+
+
+@dataclass
+class SampleStats:
+    """Summary of a sample: counts of garbage values, std, max |x| (finite values)."""
+
+    n: int
+    nonfinite: int
+    nan: int
+    huge: int
+    tiny: int
+    zeros: int
+    std: float
+    max_abs: float
+    constant: float | None  # the value when every sampled value is equal
+
+
+def sample_stats(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE) -> SampleStats:
+    """Count garbage markers in a float64 sample."""
+    a = s.abs()
+    finite = torch.isfinite(s)
+    nfin = int((~finite).sum())
+    nan = int(torch.isnan(s).sum())
+    fa = a[finite]
+    tiny = 0
+    if dtype != torch.float16:
+        tiny = int(((fa > 0) & (fa < TINY)).sum())
+    zeros = int((fa == 0).sum())
+    std = float(s[finite].std(unbiased=False)) if fa.numel() > 1 else (0.0 if fa.numel() else float("nan"))
+    mx = float(fa.max()) if fa.numel() else float("nan")
+    const = None
+    if nfin == 0 and s.numel() and bool((s == s[0]).all()):
+        const = float(s[0])
+    return SampleStats(
+        n=s.numel(), nonfinite=nfin, nan=nan, huge=int((fa > huge).sum()), tiny=tiny, zeros=zeros,
+        std=std, max_abs=mx, constant=const,
+    )
+
+
+def garbage_reason(
+    t: torch.Tensor, st: SampleStats | None, *, kind: str = "parameter", full: bool = False,
+    local_shape: tuple | None = None,
+) -> tuple[str | None, float | None]:
+    """Why these values can only be garbage memory (or None), and the full-pass max |x| if one was taken.
+
+    Parameters: NaN/Inf, |x| > 1e3, denormal-like magnitudes, or a >=2-D tensor that is entirely zero.
+    Buffers: only NaN, |x| > 1e30 and denormal-like values (masks may hold -inf, caches may be zero).
+    """
+    if st is None:
+        return None, None
+    is_param = kind == "parameter"
+    ndim = len(local_shape if local_shape is not None else t.shape)
+    if st.nan:
+        return f"{st.nan} of {st.n} sampled values are NaN (garbage memory)", None
+    if is_param and st.nonfinite:
+        return f"{st.nonfinite} of {st.n} sampled values are +-Inf (garbage memory)", None
+    if st.huge:
+        return f"{st.huge} of {st.n} sampled values have |x| > {HUGE if is_param else BUFFER_HUGE:g} " \
+               f"(max {st.max_abs:.3g}): no init produces that", None
+    if st.tiny:
+        return f"{st.tiny} of {st.n} sampled values are denormal-like (0 < |x| < {TINY:g}, max |x| " \
+               f"{st.max_abs:.3g}): garbage memory", None
+    mabs = None
+    need_full = full or (is_param and ndim >= 2 and st.zeros == st.n)
+    if need_full:
+        mabs = full_max_abs(t)
+        huge = HUGE if is_param else BUFFER_HUGE
+        if math.isnan(mabs):
+            return "contains NaN (full scan): garbage memory", mabs
+        if math.isinf(mabs) and is_param:
+            return "contains +-Inf (full scan): garbage memory", mabs
+        if mabs > huge and not math.isinf(mabs):
+            return f"max |x| = {mabs:.3g} > {huge:g} (full scan): no init produces that", mabs
+        if is_param and ndim >= 2 and mabs == 0:
+            return "entirely zero (a >=2-D weight no init leaves all-zero): never written", mabs
+        if 0 < mabs < TINY:
+            return f"max |x| = {mabs:.3g}: denormal-like garbage memory", mabs
+    return None, mabs
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PyTorch's built-in defaults
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A PyTorch default distribution: ``uniform`` on [-scale, scale], ``normal`` N(0, scale), ``const`` value."""
+
+    kind: str
+    scale: float
+    label: str
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """(std, max |x|) this default gives, for plotting."""
+        if self.kind == "uniform":
+            return self.scale / math.sqrt(3.0), self.scale
+        if self.kind == "normal":
+            return self.scale, 4.0 * self.scale
+        return 0.0, abs(self.scale)
+
+
+def fan_in_of(shape) -> int:
+    """PyTorch's fan-in for a weight shape: ``size(1) * prod(size(2:))`` (Linear, Conv*, ConvTranspose*)."""
+    shape = tuple(int(s) for s in shape)
+    if len(shape) < 2:
+        return 0
+    rf = 1
+    for s in shape[2:]:
+        rf *= s
+    return shape[1] * rf
+
+
+def _uniform(fan_in: int, label: str) -> Expected | None:
+    if fan_in <= 0:
+        return None
+    return Expected("uniform", 1.0 / math.sqrt(fan_in), label)
+
+
+_NORM_TYPES = None
+
+
+def module_expectation(module, local_name: str, shape=None) -> Expected | None:
+    """PyTorch's constructor default for ``module.<local_name>``, or None when the module type has none we know.
+
+    Covers Linear, Conv*/ConvTranspose*, Bilinear (kaiming-uniform weight, uniform bias), Embedding(Bag) N(0,1),
+    RNN/LSTM/GRU(+Cell) U(+-1/sqrt(hidden)), MultiheadAttention (xavier-uniform in-proj, zero biases), and the
+    constant defaults of norm layers and PReLU (reported only with ``strict=True``).
+    """
+    import torch.nn as nn
+
+    global _NORM_TYPES
+    if _NORM_TYPES is None:
+        ts = [nn.LayerNorm, nn.GroupNorm, nn.modules.batchnorm._NormBase, nn.LocalResponseNorm]
+        if hasattr(nn, "RMSNorm"):
+            ts.append(nn.RMSNorm)
+        _NORM_TYPES = tuple(ts)
+    name = type(module).__name__
+    if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd)) and local_name in ("weight", "bias"):
+        w = module.weight
+        if w is None:
+            return None
+        return _uniform(fan_in_of(w.shape), f"{name} default U(+-1/sqrt(fan_in))")
+    if isinstance(module, nn.Bilinear) and local_name in ("weight", "bias"):
+        return _uniform(int(module.weight.shape[1]), f"{name} default U(+-1/sqrt(in1))")
+    if isinstance(module, (nn.Embedding, nn.EmbeddingBag)) and local_name == "weight":
+        return Expected("normal", 1.0, f"{name} default N(0, 1)")
+    if isinstance(module, (nn.RNNBase, nn.RNNCellBase)):
+        h = int(module.hidden_size)
+        return _uniform(h, f"{name} default U(+-1/sqrt(hidden_size))") if h > 0 else None
+    if isinstance(module, nn.MultiheadAttention):
+        if local_name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            s = tuple(shape if shape is not None else getattr(module, local_name).shape)
+            return Expected("uniform", math.sqrt(6.0 / (s[0] + s[1])), f"{name} default xavier-uniform")
+        if local_name in ("bias_k", "bias_v"):
+            return Expected("normal", 1.0 / math.sqrt(module.embed_dim), f"{name} default xavier-normal")
+        if local_name == "in_proj_bias":
+            return Expected("const", 0.0, f"{name} default zeros")
+        return None
+    if isinstance(module, _NORM_TYPES):
+        if local_name == "weight":
+            return Expected("const", 1.0, f"{name} default ones")
+        if local_name == "bias":
+            return Expected("const", 0.0, f"{name} default zeros")
+        return None
+    if isinstance(module, nn.PReLU) and local_name == "weight":
+        return Expected("const", 0.25, f"{name} default 0.25")
+    return None
+
+
+def shape_expectations(shape, fan_in: int | None = None) -> list:
+    """Candidate defaults from a shape alone (checkpoints): U(+-1/sqrt(fan_in)), and N(0,1) for 2-D tensors."""
+    out = []
+    fi = fan_in if fan_in is not None else fan_in_of(shape)
+    e = _uniform(int(fi), "PyTorch default U(+-1/sqrt(fan_in))") if fi else None
+    if e is not None:
+        out.append(e)
+    if fan_in is None and len(tuple(shape)) == 2:
+        out.append(Expected("normal", 1.0, "nn.Embedding default N(0, 1)"))
+    return out
+
+
+def _sorted_np(s: torch.Tensor):
+    if _np is not None:
+        a = s.numpy().copy()
+        a.sort()
+        return a
+    return s.sort().values
+
+
+def ks_statistic(s: torch.Tensor, exp: Expected) -> float:
+    """Kolmogorov-Smirnov D of a float64 sample against ``exp`` (uniform or normal)."""
+    x = _sorted_np(s)
+    n = len(x)
+    if exp.kind == "uniform":
+        b = exp.scale
+        if _np is not None:
+            cdf = _np.clip((x + b) / (2 * b), 0.0, 1.0)
+        else:
+            cdf = ((x + b) / (2 * b)).clamp(0.0, 1.0)
+    else:
+        xt = torch.from_numpy(x) if _np is not None else x
+        cdf = torch.special.ndtr(xt / exp.scale)
+        if _np is not None:
+            cdf = cdf.numpy()
+    if _np is not None:
+        i = _np.arange(1, n + 1, dtype=_np.float64)
+        return float(max((i / n - cdf).max(), (cdf - (i - 1) / n).max()))
+    i = torch.arange(1, n + 1, dtype=torch.float64)
+    return float(torch.maximum((i / n - cdf).max(), (cdf - (i - 1) / n).max()))
+
+
+def _eps(dtype: torch.dtype) -> float:
+    try:
+        return float(torch.finfo(dtype).eps)
+    except TypeError:
+        return 1e-7
+
+
+def matches_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torch.dtype) -> bool:
+    """Does the sample look exactly like ``exp``? Support check (no |x| beyond the bound) plus KS at 1e-6."""
+    if st.nonfinite or st.n == 0:
+        return False
+    if exp.kind == "const":
+        return st.constant is not None and abs(st.constant - exp.scale) <= 4 * _eps(dtype) * max(1.0, abs(exp.scale))
+    if st.n < MIN_KS_N or st.constant is not None:
+        return False
+    if exp.kind == "uniform":
+        tol = exp.scale * 4 * _eps(dtype) + 1e-12
+        if st.max_abs > exp.scale + tol:
+            return False
+    return ks_statistic(s, exp) <= KS_C / math.sqrt(st.n)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the reusable per-tensor statistical verdict
+
+
+@dataclass
+class Examined:
+    """Everything the statistics found about one tensor."""
+
+    problem: Problem | None
+    std: float | None = None
+    max_abs: float | None = None
+    band: tuple | None = None
+    constant: float | None = None
+    skipped: bool = False
+
+
+def _type_name(module_type) -> str:
+    if module_type is None:
+        return ""
+    if isinstance(module_type, str):
+        return module_type
+    if isinstance(module_type, type):
+        return module_type.__name__
+    return type(module_type).__name__
+
+
+FIX_UNINIT = (
+    "initialize it on the fresh-run path: call model.apply(init_fn) / each module's reset_parameters() "
+    "(e.g. initguard.initialize(model)) after building under empty init or meta, or load a checkpoint"
+)
+FIX_META = (
+    "materialize it (model.to_empty(device=...)) and then initialize it (reset_parameters()/init_weights(), "
+    "initguard.initialize(model)) or load_state_dict(checkpoint, assign=True)"
+)
+FIX_LAZY = "run one forward pass with a sample batch so lazy modules materialize, then initialize them"
+
+
+def fix_default(name: str, label: str) -> str:
+    """The fix text for a tensor that still holds PyTorch's default init."""
+    return (
+        f"it still holds {label}: apply your init (e.g. model.apply(init_weights)) or load a checkpoint; "
+        "if the default is intended, exempt it with allow=['<name glob>'] or allow_default=True"
+    )
+
+
+def structural_problem(name: str, t, module_type: str = "", kind: str = "parameter") -> Problem | None:
+    """Meta-device and lazy (``UninitializedParameter``) tensors: uninitialized without looking at values."""
+    from torch.nn.parameter import UninitializedTensorMixin
+
+    shape = tuple(getattr(t, "shape", ())) if not isinstance(t, UninitializedTensorMixin) else ()
+    dtype = str(t.dtype).replace("torch.", "")
+    if isinstance(t, UninitializedTensorMixin):
+        return Problem(name, UNINITIALIZED, "lazy UninitializedParameter: never materialized", shape, dtype,
+                       module_type, FIX_LAZY, "structure", kind)
+    lt = local_tensor(t)
+    if lt.is_meta:
+        return Problem(name, UNINITIALIZED, "on the meta device: holds no data", shape, dtype, module_type,
+                       FIX_META, "structure", kind)
+    return None
+
+
+def examine(
+    name: str, t: torch.Tensor, *, module_type="", expected=(), strict: bool = False, kind: str = "parameter",
+    full: bool = False, check_default: bool = True,
+) -> Examined:
+    """Statistical verdict plus the numbers a report shows (std, max |x|, default band).
+
+    ``expected`` is a list of :class:`Expected` candidates (PyTorch defaults for this tensor); a sample that matches
+    one gives the ``default`` verdict (constant defaults only when ``strict``).
+    """
+    mt = _type_name(module_type)
+    sp = structural_problem(name, t, mt, kind)
+    if sp is not None:
+        return Examined(sp)
+    if not (t.is_floating_point()):
+        return Examined(None, skipped=True)
+    lt = local_tensor(t)
+    s = read_sample(lt)
+    if s is None:
+        return Examined(None, skipped=True)
+    st = sample_stats(s, t.dtype, HUGE if kind == "parameter" else BUFFER_HUGE)
+    shape = tuple(t.shape)
+    dtype = str(t.dtype).replace("torch.", "")
+    reason, mabs = garbage_reason(lt, st, kind=kind, full=full, local_shape=tuple(lt.shape))
+    max_abs = st.max_abs if mabs is None else mabs
+    band = expected[0].band if expected else None
+    if reason is not None:
+        fix = FIX_UNINIT
+        return Examined(Problem(name, UNINITIALIZED, reason, shape, dtype, mt, fix, "statistics", kind, st.std,
+                                max_abs), st.std, max_abs, band, st.constant)
+    if check_default:
+        for exp in expected:
+            if exp.kind == "const" and not strict:
+                continue
+            if matches_default(s, st, exp, t.dtype):
+                if exp.kind == "const":
+                    why = f"every sampled value is {st.constant:g}: {exp.label} (strict)"
+                else:
+                    why = f"values match {exp.label}, {exp.kind} scale {exp.scale:.4g} (support + KS test)"
+                return Examined(Problem(name, DEFAULT, why, shape, dtype, mt, fix_default(name, exp.label),
+                                        "statistics", kind, st.std, max_abs), st.std, max_abs, exp.band,
+                                st.constant)
+    return Examined(None, st.std, max_abs, band, st.constant)
+
+
+def tensor_verdict(
+    name: str, tensor: torch.Tensor, module_type=None, fan_in: int | None = None, strict: bool = False, *,
+    module=None, kind: str = "parameter", full: bool = False,
+) -> Problem | None:
+    """The statistical verdict for one tensor: a :class:`Problem` or None (looks initialized).
+
+    ``module`` (the owning nn.Module) gives the exact PyTorch default; else ``fan_in`` gives U(+-1/sqrt(fan_in));
+    else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers (``kind="buffer"``)
+    get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor.
+    """
+    exps = _expectations_for(tensor, module=module, local_name=name.rsplit(".", 1)[-1], fan_in=fan_in,
+                             kind=kind)
+    with one_thread():
+        return examine(name, tensor, module_type=module_type if module_type is not None else module,
+                       expected=exps, strict=strict, kind=kind, full=full).problem
+
+
+def _expectations_for(tensor, *, module=None, local_name="", fan_in=None, kind="parameter") -> list:
+    if kind != "parameter":
+        return []
+    if module is not None:
+        e = module_expectation(module, local_name, tuple(tensor.shape))
+        return [e] if e is not None else []
+    if fan_in is not None:
+        return shape_expectations(tuple(tensor.shape), fan_in=fan_in)
+    return shape_expectations(tuple(tensor.shape)) if tensor.dim() >= 2 else []
