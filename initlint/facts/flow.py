@@ -1,0 +1,1229 @@
+"""Path-sensitive states of model variables in training scripts (the facts behind INIT101–INIT104).
+
+The question: does a model built with deferred/empty initialization reach training on some path without
+being initialized or loaded (the "fresh run" bug)? And on the way: initialization that cannot work (inside
+the empty-init context, on meta tensors), non-strict loads into garbage, re-initialization after a load.
+
+How it works (one abstract interpretation per function body, no generic visitor, no metadata):
+
+* **values**: an abstract object per model (created by a model-like constructor, ``from_pretrained``,
+  ``skip_init``...), parts of it (``model.lm_head``, ``model.modules()``), tuples and dicts of values
+  (``state = {"model": model}``, ``model, opt = fabric.setup(model, opt)``) and same-file functions;
+* **state per path**: variable -> value, object -> status (eager, uninit, meta, loaded, partial,
+  unknown, reported), which objects are *engaged* in training (wrapped, called, parameters taken, passed
+  to the train call), and the path condition: literals from enclosing ``if`` tests. Contradictory
+  literals prune a path (``if resume: ...`` twice is one decision); an assignment to a name makes later
+  literals about it new ones;
+* **joins**: paths whose states are equal and whose conditions differ in one literal are merged (that
+  literal did not matter); more than :data:`MAX_PATHS` collapse into one path where disagreeing statuses
+  become *unknown* (toward silence);
+* **control flow**: ``return``/``raise``/``sys.exit()`` end a path, ``break``/``continue`` leave the loop
+  body, loop bodies run 0 or 1 times (a loop over a model's own modules/parameters runs at least once,
+  and an initialization on any path through its body initializes the model), ``try`` handlers start
+  from the state before the body, ``with`` bodies run once, ``match`` cases are alternatives;
+* **same-file functions** are summarised once from their bodies (which parameters they may initialize,
+  may load, whether they start training); imported helpers are judged by the configured name patterns.
+
+Precision first: whatever is not understood becomes *unknown*, and unknown is never reported.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from functools import cached_property
+from typing import Any
+
+import libcst as cst
+
+from .imports import dotted
+from .walk import body_of, call_name, keyword, positional, string_value
+
+#: Paths kept per program point before merging toward silence.
+MAX_PATHS = 32
+
+# Statuses (first element of a status tuple).
+EAGER = "eager"  # initialized (constructed normally or initialized explicitly)
+UNINIT = "uninit"  # (UNINIT, origin_call, how, ctx_call)
+META = "meta"  # (META, origin_call, how, ctx_call): parameters hold no storage yet
+LOADED = "loaded"  # (LOADED, load_call, pretrained: bool)
+PARTIAL = "partial"  # part of an uninitialized model was initialized/loaded: we cannot tell, stay silent
+UNKNOWN = "unknown"
+REPORTED = "reported"
+
+_UNKNOWN = (UNKNOWN,)
+_EAGER = (EAGER,)
+
+# ----------------------------------------------------------------------------- vocabulary
+_PASSTHROUGH_METHODS = frozenset(
+    {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_", "eval", "train", "share_memory",
+     "type", "xpu", "mps", "npu"}
+)
+_WRAPPERS = frozenset(
+    {"setup", "setup_module", "compile", "DDP", "DistributedDataParallel", "FSDP", "FullyShardedDataParallel",
+     "prepare", "prepare_model", "fully_shard", "wrap", "DataParallel", "parallelize_module", "optimize"}
+)
+_ITER_METHODS = frozenset(
+    {"modules", "named_modules", "children", "named_children", "parameters", "named_parameters", "buffers",
+     "named_buffers", "state_dict"}
+)
+_ENGAGING_METHODS = frozenset({"parameters", "named_parameters", "forward"})
+_ITER_BUILTINS = frozenset({"enumerate", "list", "tuple", "reversed", "sorted", "tqdm", "iter"})
+_NN_INIT_NAMES = frozenset(
+    {"uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
+     "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "trunc_normal_tf_",
+     "lecun_normal_", "variance_scaling_"}
+)
+_TENSOR_INIT_METHODS = frozenset(
+    {"normal_", "uniform_", "zero_", "fill_", "copy_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
+     "geometric_", "cauchy_", "random_"}
+)
+_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "post_init", "_init_weights", "initialize_weights",
+                           "_initialize_weights", "reset_params", "init_parameters", "initialize_parameters"})
+_MATERIALIZE = frozenset({"materialize_module", "materialize_meta_module"})
+_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
+_MODEL_FACTORIES = frozenset({"from_config", "from_model_args", "from_name", "from_args", "from_params", "build"})
+_LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", "set_state_dict", "load_state"})
+_NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
+                         "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})
+_ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
+                           "set_default_device", "init_on_device"})
+
+
+def _is_true(node) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _is_false(node) -> bool:
+    return isinstance(node, cst.Name) and node.value in ("False",)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_meta(node) -> bool:
+    if string_value(node) == "meta":
+        return True
+    # torch.device("meta")
+    return isinstance(node, cst.Call) and call_name(node) == "device" and string_value(positional(node)) == "meta"
+
+
+def _matches(name: str | None, patterns) -> bool:
+    return bool(name) and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+class _Obj:
+    __slots__ = ("oid", "name", "param")
+
+    def __init__(self, oid: int, name: str | None, param: str | None = None) -> None:
+        self.oid, self.name, self.param = oid, name, param
+
+
+class _Path:
+    __slots__ = ("env", "st", "eng", "cond", "gen", "meta")
+
+    def __init__(self, env, st, eng, cond, gen, meta) -> None:
+        self.env: dict[str, Any] = env
+        self.st: dict[int, tuple] = st
+        self.eng: set[int] = eng
+        self.cond: tuple = cond
+        self.gen: dict[str, int] = gen
+        self.meta = meta  # torch.set_default_device("meta") call in force, or None
+
+    def fork(self) -> "_Path":
+        return _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta)
+
+    def key(self):
+        return (frozenset(self.env.items()), frozenset(self.st.items()), frozenset(self.eng),
+                frozenset(self.gen.items()), self.meta)
+
+
+class _Ctx:
+    """An active empty-init ``with`` context."""
+
+    __slots__ = ("node", "fabric", "status")
+
+    def __init__(self, node, fabric: bool, status: str) -> None:
+        self.node, self.fabric, self.status = node, fabric, status
+
+
+class Summary:
+    """What a same-file function may do to its parameters (judged by its body)."""
+
+    __slots__ = ("params", "inits", "loads", "trains")
+
+    def __init__(self, params=(), inits=frozenset(), loads=frozenset(), trains=False) -> None:
+        self.params: tuple[str, ...] = tuple(params)
+        self.inits: frozenset[str] = frozenset(inits)
+        self.loads: frozenset[str] = frozenset(loads)
+        self.trains = trains
+
+
+_EMPTY_SUMMARY = Summary()
+
+
+def _params_of(fn: cst.FunctionDef) -> tuple[list[str], list[str]]:
+    ps = fn.params
+    positional_names = [p.name.value for p in list(ps.posonly_params) + list(ps.params)]
+    kwonly = [p.name.value for p in ps.kwonly_params]
+    return positional_names, kwonly
+
+
+class _Dead(Exception):
+    pass
+
+
+# ============================================================================= the interpreter
+class _Run:
+    """One abstract interpretation of one function (or module) body."""
+
+    def __init__(self, sf: "ScriptFacts") -> None:
+        self.sf = sf
+        self.objs: list[_Obj] = []
+        self.ctx: list[_Ctx] = []
+        self.inits: set[int] = set()
+        self.loads: set[int] = set()
+        self.trained = False
+
+    # ------------------------------------------------------------------ objects
+    def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None):
+        obj = _Obj(len(self.objs), name, param)
+        self.objs.append(obj)
+        p.st[obj.oid] = status
+        return ("o", obj.oid)
+
+    @staticmethod
+    def objs_in(val, deep: bool = True, out=None):
+        """``(oid, whole)`` of the objects a value holds (containers only when ``deep``)."""
+        out = [] if out is None else out
+        if val is None:
+            return out
+        kind = val[0]
+        if kind == "o":
+            out.append((val[1], True))
+        elif kind == "p":
+            out.append((val[1], val[2]))
+        elif deep and kind == "t":
+            for v in val[1]:
+                _Run.objs_in(v, True, out)
+        elif deep and kind == "d":
+            for _k, v in val[1]:
+                _Run.objs_in(v, True, out)
+        return out
+
+    # ------------------------------------------------------------------ blocks
+    def block(self, stmts, paths):
+        """Run statements; returns (normal, breaks, continues)."""
+        brk: list = []
+        cont: list = []
+        for stmt in stmts:
+            if not paths:
+                break
+            paths, b, c = self.stmt(stmt, paths)
+            brk += b
+            cont += c
+            paths = self.sf.bound(paths)
+        return paths, brk, cont
+
+    def stmt(self, s, paths):
+        t = type(s)
+        if t is cst.SimpleStatementLine or t is cst.SimpleStatementSuite:
+            return self.smalls(s.body, paths)
+        if t is cst.If:
+            return self.if_(s, paths)
+        if t is cst.For:
+            return self.for_(s, paths)
+        if t is cst.While:
+            return self.while_(s, paths)
+        if t is cst.With:
+            return self.with_(s, paths)
+        if t is cst.Try or t is cst.TryStar:
+            return self.try_(s, paths)
+        if t is cst.FunctionDef:
+            for p in paths:
+                self.set_name(p, s.name.value, ("f", s))
+            return paths, [], []
+        if t is cst.Match:
+            return self.match_(s, paths)
+        return paths, [], []  # class definitions and anything else: no effect on locals we track
+
+    def smalls(self, smalls, paths):
+        out, brk, cont = [], [], []
+        for p in paths:
+            where = out
+            try:
+                for small in smalls:
+                    r = self.small(small, p)
+                    if r == "break":
+                        where = brk
+                        break
+                    if r == "continue":
+                        where = cont
+                        break
+            except _Dead:
+                continue
+            where.append(p)
+        return out, brk, cont
+
+    def small(self, s, p: _Path):
+        t = type(s)
+        if t is cst.Assign:
+            v = self.ev(s.value, p)
+            for target in s.targets:
+                self.bind(target.target, v, p)
+        elif t is cst.Expr:
+            v = s.value
+            if isinstance(v, cst.Call) and (dotted(v.func) in _EXIT_CALLS or self._qual(v.func) in _EXIT_CALLS):
+                raise _Dead
+            self.ev(v, p, ignored=True)
+        elif t is cst.AnnAssign:
+            if s.value is not None:
+                self.bind(s.target, self.ev(s.value, p), p)
+        elif t is cst.AugAssign:
+            self.ev(s.value, p)
+            self.bind(s.target, None, p)
+        elif t is cst.Return:
+            if s.value is not None:
+                self.ev(s.value, p)
+            raise _Dead
+        elif t is cst.Raise:
+            raise _Dead
+        elif t is cst.Break:
+            return "break"
+        elif t is cst.Continue:
+            return "continue"
+        elif t is cst.Del:
+            self.bind(s.target, None, p)
+        return None
+
+    # ------------------------------------------------------------------ conditions
+    def lits(self, e, truthy: bool, p: _Path) -> list:
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+            return self.lits(e.expression, not truthy, p)
+        if isinstance(e, cst.BooleanOperation):
+            if isinstance(e.operator, cst.And) and truthy:
+                return self.lits(e.left, True, p) + self.lits(e.right, True, p)
+            if isinstance(e.operator, cst.Or) and not truthy:
+                return self.lits(e.left, False, p) + self.lits(e.right, False, p)
+        if (
+            isinstance(e, cst.Comparison)
+            and len(e.comparisons) == 1
+            and isinstance(e.comparisons[0].operator, (cst.Is, cst.IsNot))
+            and _is_none(e.comparisons[0].comparator)
+        ):
+            # ``x is not None`` is treated as ``x`` truthy (same decision in scripts), rendered as written
+            pol = truthy if isinstance(e.comparisons[0].operator, cst.IsNot) else not truthy
+            return [(self.lit_key(e.left, p), pol, e.left, "none")]
+        if isinstance(e, cst.NamedExpr):
+            return self.lits(e.target, truthy, p)
+        return [(self.lit_key(e, p), truthy, e, "truth")]
+
+    def lit_key(self, e, p: _Path):
+        text = self.sf.text(e)
+        names = []
+        stack = [e]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.Name):
+                names.append(n.value)
+            elif isinstance(n, cst.Attribute):
+                stack.append(n.value)
+            elif isinstance(n, (cst.Call, cst.Subscript, cst.Comparison, cst.BinaryOperation, cst.UnaryOperation,
+                                cst.BooleanOperation, cst.Arg, cst.ComparisonTarget, cst.Tuple, cst.Element,
+                                cst.SubscriptElement, cst.Index)):
+                stack.extend(n.children)
+        return (text, tuple(sorted((n, p.gen.get(n, 0)) for n in set(names))))
+
+    @staticmethod
+    def assume(p: _Path, lits) -> _Path | None:
+        cond = p.cond
+        for lit in lits:
+            clash = False
+            for old in cond:
+                if old[0] == lit[0]:
+                    if old[1] != lit[1]:
+                        return None
+                    clash = True
+                    break
+            if not clash:
+                cond = cond + (lit,)
+        p.cond = cond
+        return p
+
+    # ------------------------------------------------------------------ compound statements
+    def if_(self, s, paths):
+        tpaths, fpaths = [], []
+        for p in paths:
+            try:
+                self.ev(s.test, p, test=True)
+            except _Dead:
+                continue
+            t = self.assume(p.fork(), self.lits(s.test, True, p))
+            f = self.assume(p, self.lits(s.test, False, p))
+            if t is not None:
+                tpaths.append(t)
+            if f is not None:
+                fpaths.append(f)
+        out, brk, cont = self.block(body_of(s), tpaths)
+        orelse = s.orelse
+        if isinstance(orelse, cst.If):
+            o2, b2, c2 = self.if_(orelse, fpaths)
+        elif orelse is not None:
+            o2, b2, c2 = self.block(body_of(orelse), fpaths)
+        else:
+            o2, b2, c2 = fpaths, [], []
+        return self.sf.simplify(out + o2), brk + b2, cont + c2
+
+    def for_(self, s, paths):
+        zero, body_in, out, brk_out = [], [], [], []
+        for p in paths:
+            try:
+                v = self.ev(s.iter, p)
+            except _Dead:
+                continue
+            if v is not None and v[0] == "p":
+                if v[2]:
+                    # iterating a model's own modules/parameters: runs, and an init anywhere in it covers the model
+                    out.extend(self.module_loop(s, p, v))
+                    continue
+                # iterating parts of a tracked model (``for block in model.blocks``): assume it runs
+                self.bind(s.target, v, p)
+                body_in.append(p)
+                continue
+            zero.append(p.fork())
+            self.bind(s.target, None, p)
+            body_in.append(p)
+        normal, brk, cont = self.block(body_of(s), body_in)
+        after = zero + normal + cont
+        b2 = c2 = []
+        if s.orelse is not None:
+            after, b2, c2 = self.block(body_of(s.orelse), after)
+        return self.sf.simplify(out + after + brk + brk_out), b2, c2
+
+    def module_loop(self, s, p: _Path, v):
+        oid = v[1]
+        before = p.st.get(oid)
+        q = p.fork()
+        self.bind(s.target, v, q)
+        normal, brk, cont = self.block(body_of(s), [q])
+        results = normal + brk + cont
+        if not results:
+            return []
+        inited = [r.st.get(oid) for r in results if r.st.get(oid) != before and r.st.get(oid, _UNKNOWN)[0] == EAGER]
+        out, seen = [], set()
+        for r in results:
+            r.cond = p.cond
+            if inited:
+                r.st[oid] = inited[0]
+            k = r.key()
+            if k not in seen:
+                seen.add(k)
+                out.append(r)
+        return out
+
+    def while_(self, s, paths):
+        infinite = isinstance(s.test, cst.Name) and s.test.value == "True" or (
+            isinstance(s.test, cst.Integer) and s.test.value != "0"
+        )
+        zero, body_in = [], []
+        for p in paths:
+            try:
+                self.ev(s.test, p, test=True)
+            except _Dead:
+                continue
+            if not infinite:
+                zero.append(p.fork())
+            body_in.append(p)
+        normal, brk, cont = self.block(body_of(s), body_in)
+        after = [] if infinite else zero + normal + cont
+        b2 = c2 = []
+        if s.orelse is not None:
+            after, b2, c2 = self.block(body_of(s.orelse), after)
+        return self.sf.simplify(after + brk), b2, c2
+
+    def with_(self, s, paths):
+        pushed = 0
+        for item in s.items:
+            ctx = self.sf.empty_context(item.item)
+            if ctx is not None:
+                self.ctx.append(ctx)
+                pushed += 1
+            live = []
+            for p in paths:
+                try:
+                    if ctx is None:
+                        self.ev(item.item, p)
+                    if item.asname is not None:
+                        self.bind(item.asname.name, None, p)
+                except _Dead:
+                    continue
+                live.append(p)
+            paths = live
+        try:
+            return self.block(body_of(s), paths)
+        finally:
+            for _ in range(pushed):
+                self.ctx.pop()
+
+    def try_(self, s, paths):
+        pre = [p.fork() for p in paths]
+        out, brk, cont = self.block(body_of(s), paths)
+        if s.orelse is not None:
+            out, b2, c2 = self.block(body_of(s.orelse), out)
+            brk, cont = brk + b2, cont + c2
+        for handler in s.handlers:
+            hin = [p.fork() for p in pre]
+            if handler.name is not None:
+                for p in hin:
+                    self.bind(handler.name.name, None, p)
+            h, b2, c2 = self.block(body_of(handler), hin)
+            out, brk, cont = out + h, brk + b2, cont + c2
+        if s.finalbody is not None:
+            fin = body_of(s.finalbody)
+            out, b2, c2 = self.block(fin, out)
+            brk = self.block(fin, brk)[0] if brk else brk
+            cont = self.block(fin, cont)[0] if cont else cont
+            brk, cont = brk + b2, cont + c2
+        return self.sf.simplify(out), brk, cont
+
+    def match_(self, s, paths):
+        live = []
+        for p in paths:
+            try:
+                self.ev(s.subject, p)
+            except _Dead:
+                continue
+            live.append(p)
+        subject = self.sf.text(s.subject)
+        out, brk, cont = [], [], []
+        rest = live
+        for case in s.cases:
+            pat = case.pattern
+            if isinstance(pat, cst.MatchAs) and pat.pattern is None and case.guard is None:
+                o, b, c = self.block(body_of(case), rest)
+                out, brk, cont, rest = out + o, brk + b, cont + c, []
+                break
+            key = (f"{subject} matches {self.sf.text(pat)}", ())
+            lit = (key, True, s.subject, "match:" + self.sf.text(pat))
+            cin = [q for q in (self.assume(p.fork(), [lit]) for p in rest) if q is not None]
+            o, b, c = self.block(body_of(case), cin)
+            out, brk, cont = out + o, brk + b, cont + c
+        return self.sf.simplify(out + rest), brk, cont
+
+    # ------------------------------------------------------------------ binding
+    def set_name(self, p: _Path, name: str, val) -> None:
+        if val is None:
+            p.env.pop(name, None)
+        else:
+            p.env[name] = val
+        p.gen[name] = p.gen.get(name, 0) + 1
+
+    def bind(self, target, val, p: _Path) -> None:
+        t = type(target)
+        if t is cst.Name:
+            if val is not None and val[0] == "o":
+                obj = self.objs[val[1]]
+                if obj.name is None:
+                    obj.name = target.value
+            self.set_name(p, target.value, val)
+        elif t is cst.Tuple or t is cst.List:
+            elems = [e.value for e in target.elements]
+            if val is not None and val[0] == "t" and len(val[1]) == len(elems) and not any(
+                isinstance(e, cst.StarredElement) for e in target.elements
+            ):
+                for e, v in zip(elems, val[1]):
+                    self.bind(e, v, p)
+            else:
+                part = val if val is not None and val[0] == "p" else None
+                for e in elems:
+                    self.bind(e, part, p)
+        elif t is cst.StarredElement:
+            self.bind(target.value, None, p)
+        elif t is cst.Subscript:
+            # ``state["model"] = model``: update a dict held in a variable
+            base = target.value
+            if isinstance(base, cst.Name):
+                held = p.env.get(base.value)
+                key = self._key(target)
+                if held is not None and held[0] == "d" and key is not None:
+                    items = tuple((k, v) for k, v in held[1] if k != key)
+                    if val is not None:
+                        items += ((key, val),)
+                    p.env[base.value] = ("d", items)
+                    return
+            self.ev(base, p)
+        elif t is cst.Attribute:
+            self.ev(target.value, p)
+
+    @staticmethod
+    def _key(sub: cst.Subscript):
+        if len(sub.slice) == 1 and isinstance(sub.slice[0].slice, cst.Index):
+            node = sub.slice[0].slice.value
+            s = string_value(node)
+            if s is not None:
+                return s
+            if isinstance(node, cst.Integer):
+                return int(node.value)
+        return None
+
+    # ------------------------------------------------------------------ expressions
+    def _qual(self, func) -> str | None:
+        return self.sf.imports.resolve(func)
+
+    def ev(self, e, p: _Path, ignored: bool = False, test: bool = False):
+        t = type(e)
+        if t is cst.Name:
+            v = p.env.get(e.value)
+            if v is None:
+                fn = self.sf.functions.get(e.value)
+                if fn is not None:
+                    return ("f", fn)
+            return v
+        if t is cst.Call:
+            return self.call(e, p, ignored, test)
+        if t is cst.Attribute:
+            return self._part(self.ev(e.value, p, test=test))
+        if t is cst.Subscript:
+            base = self.ev(e.value, p, test=test)
+            if base is None:
+                return None
+            key = self._key(e)
+            if base[0] == "d":
+                for k, v in base[1]:
+                    if k == key:
+                        return v
+                return None
+            if base[0] == "t":
+                return base[1][key] if isinstance(key, int) and -len(base[1]) <= key < len(base[1]) else None
+            return self._part(base)
+        if t is cst.Tuple or t is cst.List:
+            return ("t", tuple(None if isinstance(el, cst.StarredElement) else self.ev(el.value, p, test=test)
+                               for el in e.elements))
+        if t is cst.Dict:
+            items = []
+            for el in e.elements:
+                if isinstance(el, cst.DictElement):
+                    v = self.ev(el.value, p, test=test)
+                    k = string_value(el.key)
+                    if v is not None:
+                        items.append((k, v))
+            return ("d", tuple(items))
+        if t is cst.Await:
+            return self.ev(e.expression, p, ignored, test)
+        if t is cst.NamedExpr:
+            v = self.ev(e.value, p, test=test)
+            self.bind(e.target, v, p)
+            return v
+        if t in _OPAQUE:
+            return None  # leaves, and code that may not run (lambda, comprehensions, conditional expressions)
+        for child in e.children:
+            self._effects(child, p, test)
+        return None
+
+    def _effects(self, node, p, test) -> None:
+        if isinstance(node, cst.BaseExpression):
+            self.ev(node, p, test=test)
+        elif isinstance(node, (cst.ComparisonTarget, cst.Arg, cst.FormattedStringExpression, cst.Element,
+                               cst.SubscriptElement, cst.Index, cst.Slice)):
+            for child in node.children:
+                self._effects(child, p, test)
+
+    @staticmethod
+    def _part(base):
+        if base is None:
+            return None
+        if base[0] == "o":
+            return ("p", base[1], False)
+        if base[0] == "p":
+            return base
+        return None
+
+    def call(self, e: cst.Call, p: _Path, ignored: bool, test: bool):  # noqa: C901 - one dispatch table
+        func = e.func
+        recv = None
+        fval = None
+        name = call_name(e)
+        if isinstance(func, cst.Attribute):
+            recv = self.ev(func.value, p, test=test)
+        elif isinstance(func, cst.Name):
+            fval = p.env.get(func.value)
+            if fval is None and func.value in self.sf.functions:
+                fval = ("f", self.sf.functions[func.value])
+        else:
+            fval = self.ev(func, p, test=test)
+        pos, kw = [], {}
+        for a in e.args:
+            v = self.ev(a.value, p, test=test)
+            if a.keyword is not None:
+                kw[a.keyword.value] = v
+            elif not a.star:
+                pos.append(v)
+        sf = self.sf
+        cfg = sf.config
+        tracked_recv = recv is not None and recv[0] in ("o", "p")
+
+        # calling the model itself
+        if fval is not None and fval[0] in ("o", "p"):
+            p.eng.add(fval[1])
+            return None
+        # a same-file function: judged by its body
+        if fval is not None and fval[0] == "f":
+            return self.call_local(e, fval[1], pos, kw, p, test)
+
+        qual = self._qual(func)
+        if name is None:
+            return None
+
+        # ---------------------------------------------------------- origins
+        if name == "set_default_device":
+            p.meta = e if pos and _is_meta(positional(e)) else None
+            return None
+        if name == "skip_init":
+            return self.new(p, (UNINIT, e, "built with `skip_init(...)`", None))
+        if name == "deferred_init":
+            return self.new(p, (META, e, "built with `deferred_init(...)`", None))
+        if name == "from_pretrained":
+            return self.new(p, (LOADED, e, True))
+        if name == "to_empty" and tracked_recv:
+            oid = recv[1]
+            p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None)
+            return ("o", oid)
+
+        # ---------------------------------------------------------- initialization
+        if name in _MATERIALIZE:
+            self.init_action(pos[:1] or list(kw.values())[:1], e, p, materialize=True)
+            return None
+        if tracked_recv and name == "apply":
+            fn = pos[0] if pos else kw.get("fn")
+            if fn is not None and fn[0] == "f":
+                s = sf.summary(fn[1])
+                if not s.params or s.params[0] not in s.inits:
+                    return recv
+            self.init_action([recv], e, p)
+            return recv
+        if tracked_recv and (name in _INIT_METHODS or name in cfg.init_functions or _matches(name, cfg.init_helpers)):
+            targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
+            self.init_action(targets or [recv], e, p)
+            return None
+        if tracked_recv and recv[0] == "p" and name in _TENSOR_INIT_METHODS:
+            self.init_action([recv], e, p)
+            return None
+        if name in _NN_INIT_NAMES and pos and pos[0] is not None and pos[0][0] in ("o", "p"):
+            if recv is None or (qual or "").startswith("torch.nn.init.") or "init" in (dotted(func) or ""):
+                self.init_action(pos[:1], e, p)
+                return None
+
+        # ---------------------------------------------------------- loads
+        if tracked_recv and name == "load_state_dict":
+            strict = keyword(e, "strict")
+            if strict is None:
+                strict = positional(e, 1)
+            self.load_action([recv], e, p, _is_false(strict), ignored, test)
+            return None
+        if name == "load_state" and not pos and not tracked_recv or name == "load_state" and recv is not None:
+            # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
+            self.load_action([("o", oid) for oid in p.eng], e, p, False, ignored, test)
+            return None
+        all_vals = pos + list(kw.values())
+        deep = [v for v in all_vals if self.objs_in(v)]
+        if deep and not tracked_recv:
+            if (name == "load" and qual not in _NOT_A_LOAD and (qual is None or qual.startswith(
+                    ("torch.distributed.checkpoint", "lightning", "accelerate")))) or name in _LOAD_NAMES or (
+                    _matches(name, cfg.load_helpers)):
+                self.load_action(deep, e, p, _is_false(keyword(e, "strict")), ignored, test)
+                return None
+            if _matches(name, cfg.init_helpers):
+                self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)
+                return None
+
+        # ---------------------------------------------------------- aliases and wrappers
+        if tracked_recv and name in _PASSTHROUGH_METHODS:
+            if name == "to" and (pos and _is_meta(positional(e)) or _is_meta(keyword(e, "device"))):
+                p.st[recv[1]] = (META, e, "moved to the meta device", None)
+            return recv
+        if name in _WRAPPERS:
+            tracked = [v for v in pos if v is not None and v[0] in ("o", "p")]
+            if tracked:
+                for v in tracked:
+                    p.eng.add(v[1])
+                    st = p.st.get(v[1], _UNKNOWN)
+                    if name in ("setup", "setup_module") and st[0] == META:
+                        # Fabric materializes meta parameters with reset_parameters() (FSDP)
+                        p.st[v[1]] = _EAGER
+                if len(pos) == 1:
+                    return pos[0]
+                return ("t", tuple(pos))
+            if tracked_recv and name in ("compile",):
+                return recv
+        if tracked_recv and name in _ITER_METHODS:
+            if name in _ENGAGING_METHODS:
+                p.eng.add(recv[1])
+            return ("p", recv[1], True) if recv[0] == "o" else recv
+        if tracked_recv and name in _ENGAGING_METHODS:
+            p.eng.add(recv[1])
+            return None
+        if recv is not None and recv[0] == "p" and name in ("items", "values", "keys"):
+            return recv
+        if name in _ITER_BUILTINS and recv is None and pos and pos[0] is not None and pos[0][0] == "p":
+            return pos[0]
+
+        # ---------------------------------------------------------- training
+        if "Trainer" in name:
+            for v in all_vals:
+                for oid, _w in self.objs_in(v):
+                    p.eng.add(oid)
+        if name in cfg.train_calls and not (name == "train" and tracked_recv):
+            if any(k in kw for k in ("ckpt_path", "resume_from_checkpoint")) and not any(
+                _is_none(keyword(e, k)) for k in ("ckpt_path", "resume_from_checkpoint") if keyword(e, k) is not None
+            ):
+                self.load_action(deep, e, p, False, ignored, test)
+            self.train(e, p, all_vals + ([recv] if recv is not None else []))
+            return None
+
+        # ---------------------------------------------------------- construction
+        if not tracked_recv and self._model_like(name, qual):
+            has_obj_arg = any(v is not None and v[0] == "o" for v in all_vals)
+            ctx = self.ctx[-1] if self.ctx else None
+            if ctx is not None:
+                how = f"built inside `{sf.short(ctx.node)}`"
+                return self.new(p, (ctx.status, e, how, ctx.node))
+            if _is_meta(keyword(e, "device")):
+                return self.new(p, (META, e, "built with `device=\"meta\"`", None))
+            if p.meta is not None:
+                return self.new(p, (META, e, "built under `torch.set_default_device(\"meta\")`", p.meta))
+            if has_obj_arg:
+                return None
+            return self.new(p, _EAGER)
+        return None
+
+    @staticmethod
+    def _model_like(name: str, qual: str | None) -> bool:
+        if qual is not None and qual.startswith("torch.") and not qual.startswith("torch.nn."):
+            return False
+        return name[:1].isupper() or "model" in name.lower() or name in _MODEL_FACTORIES
+
+    def call_local(self, e, fn, pos, kw, p: _Path, test: bool):
+        s = self.sf.summary(fn)
+        bound: dict[str, Any] = {}
+        for name, v in zip(s.params, pos):
+            bound[name] = v
+        for k, v in kw.items():
+            bound[k] = v
+        inits = [v for k, v in bound.items() if k in s.inits and v is not None]
+        loads = [v for k, v in bound.items() if k in s.loads and v is not None]
+        if loads:
+            self.load_action(loads, e, p, False, True, test)
+        if inits:
+            self.init_action(inits, e, p, via_helper=True)
+        if s.trains:
+            self.train(e, p, list(bound.values()))
+        return None
+
+    # ------------------------------------------------------------------ effects
+    def init_action(self, vals, call, p: _Path, materialize: bool = False, via_helper: bool = False) -> None:
+        fabric_ctx = next((c for c in reversed(self.ctx) if c.fabric), None)
+        for v in vals:
+            for oid, whole in self.objs_in(v, deep=via_helper):
+                st = p.st.get(oid, _UNKNOWN)
+                if not materialize:
+                    if fabric_ctx is not None:
+                        self.sf.hit("INIT102", call, (self.objs[oid], fabric_ctx.node, "fabric", p.cond))
+                        continue
+                    if st[0] == META:
+                        self.sf.hit("INIT102", call, (self.objs[oid], st, "meta", p.cond))
+                        continue
+                self.inits.add(oid)
+                if not whole:
+                    if st[0] == UNINIT:
+                        p.st[oid] = (PARTIAL,)
+                    continue
+                if st[0] == LOADED and not st[2]:
+                    self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
+                p.st[oid] = (EAGER, call)
+
+    def load_action(self, vals, call, p: _Path, nonstrict: bool, ignored: bool, test: bool) -> None:
+        for v in vals:
+            for oid, whole in self.objs_in(v):
+                st = p.st.get(oid, _UNKNOWN)
+                self.loads.add(oid)
+                if test:
+                    p.st[oid] = _UNKNOWN  # ``if load(...)``: we cannot tell which branch means loaded
+                    continue
+                if not whole:
+                    if st[0] == UNINIT:
+                        p.st[oid] = (PARTIAL,)
+                    continue
+                if nonstrict and ignored and st[0] == UNINIT:
+                    self.sf.hit("INIT103", call, (self.objs[oid], st, p.cond))
+                p.st[oid] = (LOADED, call, False)
+
+    def train(self, call, p: _Path, vals) -> None:
+        self.trained = True
+        for v in vals:
+            for oid, _w in self.objs_in(v):
+                p.eng.add(oid)
+        for oid, st in list(p.st.items()):
+            if st[0] == UNINIT and oid in p.eng:
+                self.sf.hit("INIT101", st[1], (self.objs[oid], st, call, p.cond))
+                p.st[oid] = (REPORTED,)
+
+
+_OPAQUE = frozenset(
+    {cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.IfExp, cst.BooleanOperation,
+     cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis, cst.ConcatenatedString}
+)
+
+
+# ============================================================================= per-file facts
+class ScriptFacts:
+    """INIT1xx facts of one file: computed on first use, once.
+
+    ``findings(code)`` gives ``(node, message)`` pairs for ``INIT101``…``INIT104``.
+    """
+
+    def __init__(self, facts) -> None:
+        self.facts = facts
+        self.module: cst.Module = facts.module
+        self.config = facts.config
+        self.imports = facts.imports
+        self.functions: dict[str, cst.FunctionDef] = {
+            s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
+        }
+        self._summaries: dict[Any, Summary] = {}
+        self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
+        self._texts: dict[Any, str] = {}
+
+    # ------------------------------------------------------------------ public
+    def findings(self, code: str) -> list[tuple[Any, str]]:
+        return self._rendered.get(code, [])
+
+    @cached_property
+    def _rendered(self) -> dict[str, list]:
+        self._analyze()
+        if not any(self._hits.values()):
+            return {}
+        pos = positions(self.facts)
+        out: dict[str, list] = {}
+        for code, hits in self._hits.items():
+            render = getattr(self, "_render_" + code[4:])
+            out[code] = [(node, render(node, data, pos)) for node, data in hits.items()]
+        return out
+
+    # ------------------------------------------------------------------ analysis
+    def _analyze(self) -> None:
+        for fn, scope in _functions(self.module):
+            if self._interesting(scope):
+                if fn is None:
+                    self._run(self.module)
+                else:
+                    self.summary(fn)
+
+    def _interesting(self, stmts) -> bool:
+        """Cheap gate: does this body contain an empty-init origin, or both a load and an init?"""
+        origin = load = init = False
+        cfg = self.config
+        for call in _calls(stmts):
+            name = call_name(call)
+            if name is None:
+                continue
+            if name in _ORIGIN_NAMES or any(_is_meta(a.value) for a in call.args):
+                origin = True
+                break
+            if name in _LOAD_NAMES or name == "load" or _matches(name, cfg.load_helpers):
+                load = True
+            if name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or _matches(name, cfg.init_helpers):
+                init = True
+            elif name in self.functions:
+                init = True  # a same-file helper may initialize
+        return origin or (load and init)
+
+    def summary(self, fn: cst.FunctionDef) -> Summary:
+        s = self._summaries.get(fn)
+        if s is None:
+            self._summaries[fn] = _EMPTY_SUMMARY  # recursion guard
+            s = self._summaries[fn] = self._run(fn)
+        return s
+
+    def _run(self, fn) -> Summary:
+        run = _Run(self)
+        p = _Path({}, {}, set(), (), {}, None)
+        names: list[str] = []
+        by_oid: dict[int, str] = {}
+        if isinstance(fn, cst.FunctionDef):
+            positional_names, kwonly = _params_of(fn)
+            names = positional_names
+            for pname in positional_names + kwonly:
+                val = run.new(p, _UNKNOWN, pname, param=pname)
+                p.env[pname] = val
+                by_oid[val[1]] = pname
+            body = body_of(fn)
+        else:
+            body = fn.body
+        try:
+            run.block(body, [p])
+        except RecursionError:
+            raise
+        return Summary(
+            names,
+            inits={by_oid[o] for o in run.inits if o in by_oid},
+            loads={by_oid[o] for o in run.loads if o in by_oid},
+            trains=run.trained,
+        )
+
+    # ------------------------------------------------------------------ contexts
+    def empty_context(self, expr) -> _Ctx | None:
+        """The empty-init context an expression in a ``with`` item opens, if any."""
+        if not isinstance(expr, cst.Call):
+            return None
+        name = call_name(expr)
+        if name in ("init_module", "init_tensor"):
+            flag = keyword(expr, "empty_init")
+            if flag is None:
+                return None
+            if _is_true(flag):
+                return _Ctx(expr, True, UNINIT)
+            if _is_false(flag) or _is_none(flag) or isinstance(flag, (cst.Integer, cst.SimpleString)):
+                return None
+            return _Ctx(expr, True, UNINIT) if self.config.conditional_empty_init else None
+        if name == "device" and _is_meta(positional(expr)):
+            return _Ctx(expr, False, META)
+        if name == "init_empty_weights":
+            return _Ctx(expr, False, META)
+        if name == "init_on_device" and (_is_meta(positional(expr)) or _is_meta(keyword(expr, "device"))):
+            return _Ctx(expr, False, META)
+        return None
+
+    # ------------------------------------------------------------------ paths
+    def simplify(self, paths: list) -> list:
+        if len(paths) < 2:
+            return paths
+        changed = True
+        while changed:
+            changed = False
+            groups: dict[Any, list] = {}
+            for p in paths:
+                groups.setdefault(p.key(), []).append(p)
+            result = []
+            for group in groups.values():
+                merged = _merge_group(group)
+                changed = changed or len(merged) < len(group)
+                result.extend(merged)
+            paths = result
+        return self.bound(paths)
+
+    def bound(self, paths: list) -> list:
+        if len(paths) <= MAX_PATHS:
+            return paths
+        first = paths[0]
+        env = {k: v for k, v in first.env.items() if all(q.env.get(k) == v for q in paths)}
+        st: dict[int, tuple] = {}
+        for q in paths:
+            for oid, s in q.st.items():
+                st[oid] = s if st.get(oid, s) == s else _UNKNOWN
+        for oid in st:
+            if any(q.st.get(oid) != st[oid] for q in paths):
+                st[oid] = _UNKNOWN
+        eng = set().union(*(q.eng for q in paths))
+        cond = first.cond
+        for q in paths[1:]:
+            n = 0
+            while n < len(cond) and n < len(q.cond) and cond[n] == q.cond[n]:
+                n += 1
+            cond = cond[:n]
+        gen: dict[str, int] = {}
+        for q in paths:
+            for k, g in q.gen.items():
+                gen[k] = max(gen.get(k, 0), g)
+        return [_Path(env, st, eng, cond, gen, first.meta)]
+
+    # ------------------------------------------------------------------ findings and text
+    def hit(self, code: str, node, data) -> None:
+        hits = self._hits[code]
+        if code == "INIT101":
+            obj, st, call, cond = data
+            prev = hits.get(node)
+            if prev is None:
+                hits[node] = [obj, st, call, [cond]]
+            elif cond not in prev[3] and len(prev[3]) < 3:
+                prev[3].append(cond)
+            return
+        hits.setdefault(node, data)
+
+    def text(self, node) -> str:
+        t = self._texts.get(node)
+        if t is None:
+            t = " ".join(self.module.code_for_node(node).split())
+            self._texts[node] = t
+        return t
+
+    def short(self, node, limit: int = 60) -> str:
+        t = self.text(node)
+        return t if len(t) <= limit else t[: limit - 3] + "..."
+
+    @staticmethod
+    def _line(pos, node) -> int:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            node = node.name
+        r = pos.get(node)
+        return r.start.line if r is not None else 0
+
+    def _cond_text(self, conds) -> str:
+        parts = []
+        for cond in conds:
+            if not cond:
+                return "on every path"
+            words = []
+            seen = set()
+            for key, pol, node, form in reversed(cond):
+                if key[0] in seen:
+                    continue
+                seen.add(key[0])
+                text = self.short(node, 50)
+                if form == "none":
+                    words.append(f"`{text}` is {'not None' if pol else 'None'}")
+                elif form.startswith("match:"):
+                    words.append(f"`{text}` matches `{form[6:]}`")
+                elif isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):
+                    words.append(f"`{text}` is {'truthy' if pol else 'falsy'}")
+                else:
+                    words.append(f"`{text}` is {'true' if pol else 'false'}")
+            parts.append("when " + " and ".join(reversed(words)))
+        return ", or ".join(parts)
+
+    def _name(self, obj) -> str:
+        return obj.name or "the model"
+
+    def _render_101(self, node, data, pos) -> str:
+        obj, st, call, conds = data
+        where = f"line {self._line(pos, st[1])}"
+        return (
+            f"`{self._name(obj)}` ({st[2]}, {where}) reaches training at line {self._line(pos, call)} "
+            f"(`{self.short(call.func, 40)}(...)`) uninitialized {self._cond_text(conds)}; initialize it on that "
+            "path (call reset_parameters() on every module, model.apply(init_fn) or init_weights()) or load a "
+            "checkpoint before training"
+        )
+
+    def _render_102(self, node, data, pos) -> str:
+        obj, info, kind, _cond = data
+        call_text = self.short(node, 50)
+        if kind == "fabric":
+            return (
+                f"`{call_text}` runs inside `{self.short(info, 50)}` (line {self._line(pos, info)}) where it is a "
+                f"no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the meta device); "
+                "initialize after the `with` block"
+            )
+        return (
+            f"`{call_text}` initializes `{self._name(obj)}` while its parameters are still on the meta device "
+            f"({info[2]}, line {self._line(pos, info[1])}): nothing is written and materializing with "
+            "`to_empty()` later gives uninitialized memory; initialize after `to_empty()`"
+        )
+
+    def _render_103(self, node, data, pos) -> str:
+        obj, st, cond = data
+        return (
+            f"non-strict load into `{self._name(obj)}`, which is uninitialized here ({st[2]}, line "
+            f"{self._line(pos, st[1])}){self._when(cond)}, and its result is ignored: every missing key stays "
+            "uninitialized memory; check `missing_keys` in the returned value or initialize the model first"
+        )
+
+    def _render_104(self, node, data, pos) -> str:
+        obj, st, cond = data
+        load = st[1]
+        return (
+            f"`{self.short(node, 50)}` re-initializes `{self._name(obj)}` after it was loaded at line "
+            f"{self._line(pos, load)} (`{self.short(load.func, 40)}(...)`){self._when(cond)}: the loaded weights "
+            "are overwritten; initialize before loading, or only on the path that does not load"
+        )
+
+    def _when(self, cond) -> str:
+        return "" if not cond else " " + self._cond_text([cond])
+
+
+def _merge_group(group: list) -> list:
+    """Paths with equal states: drop duplicates; merge conditions that differ in one literal's polarity."""
+    uniq: dict[tuple, _Path] = {}
+    for p in group:
+        uniq.setdefault(tuple((lit[0], lit[1]) for lit in p.cond), p)
+    items = list(uniq.values())
+    merged = True
+    while merged and len(items) > 1:
+        merged = False
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                a, b = items[i].cond, items[j].cond
+                if len(a) != len(b):
+                    continue
+                diff = [k for k in range(len(a)) if (a[k][0], a[k][1]) != (b[k][0], b[k][1])]
+                if len(diff) == 1 and a[diff[0]][0] == b[diff[0]][0]:
+                    k = diff[0]
+                    items[i].cond = a[:k] + a[k + 1:]
+                    del items[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return items
+
+
+def _functions(module: cst.Module):
+    """``(function or None for the module body, statements to gate on)`` for every def, at any depth."""
+    yield None, [s for s in module.body if not isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+    stack = list(module.body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, cst.FunctionDef):
+            yield s, body_of(s)
+            stack.extend(body_of(s))
+        elif isinstance(s, cst.ClassDef):
+            stack.extend(body_of(s))
+        elif not isinstance(s, cst.SimpleStatementLine):
+            for block in _blocks(s):
+                stack.extend(block)
+
+
+def _blocks(stmt):
+    from .walk import sub_blocks
+
+    yield from sub_blocks(stmt)
+
+
+def _calls(stmts):
+    """Calls in statements and compound-statement headers (nested defs and classes excluded)."""
+    from .walk import iter_calls
+
+    stack = list(stmts)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in s.body:
+                yield from iter_calls(small)
+        elif isinstance(s, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        else:
+            if isinstance(s, cst.With):
+                for item in s.items:
+                    yield from iter_calls(item.item)
+            elif isinstance(s, (cst.If, cst.While)):
+                yield from iter_calls(s.test)
+            elif isinstance(s, cst.For):
+                yield from iter_calls(s.iter)
+            for block in _blocks(s):
+                stack.extend(block)
+
+
+def positions(facts):
+    """libcst positions of every node of the file, computed once per file and only when asked.
+
+    Cached on the FileFacts object as ``_initlint_positions`` so the engine can reuse it for the findings
+    instead of resolving positions a second time.
+    """
+    pos = getattr(facts, "_initlint_positions", None)
+    if pos is None:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        try:
+            pos = MetadataWrapper(facts.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        except RecursionError:
+            pos = {}
+        facts._initlint_positions = pos
+    return pos

@@ -1,0 +1,80 @@
+"""INIT101: a model built with deferred/empty initialization reaches training uninitialized on some path."""
+
+from __future__ import annotations
+
+from .base import Rule
+
+#: Byte strings of every deferred/empty-init origin the flow analysis knows (shared by INIT101–INIT103).
+ORIGIN_TRIGGERS = (
+    b"empty_init",
+    b"meta",
+    b"init_empty_weights",
+    b"skip_init",
+    b"deferred_init",
+    b"to_empty",
+)
+
+
+class UninitializedTraining(Rule):
+    """A model built with deferred or empty initialization reaches the start of training on some path
+    without being initialized or loaded.
+
+    **What.** ``with fabric.init_module(empty_init=True): model = GPT(config)``, ``skip_init``, or meta-device
+    construction followed by ``model.to_empty(...)`` leave the weights as uninitialized memory. The script
+    then initializes or loads them only on some paths (``if resume: fabric.load(...)``,
+    ``if initial_checkpoint_dir: fabric.load_raw(...)``), and on the remaining path (typically the fresh
+    run) training starts on garbage. The message names the variable, where and how it was built, where
+    training starts and the path condition.
+
+    **Why.** Nothing fails loudly: the loss just does not go down (LitGPT issue 1150, where a helper only
+    *assigned* ``reset_parameters`` partials onto modules and nothing called them).
+
+    **Fix.** Initialize on that path — call ``reset_parameters()`` on every module, ``model.apply(init_fn)``
+    or the model's ``init_weights()`` — or load a checkpoint before training.
+
+    The analysis is path-sensitive and judges same-file helpers by their bodies (a helper initializes its
+    argument only if some path through it performs an initialization). Imported helpers are judged by
+    the ``init-helpers``/``load-helpers`` name patterns; the start of training by ``train-calls`` and by
+    same-file functions that call ``backward()``/``step()``. ``init_module(empty_init=<expression>)`` (the
+    FSDP convention, where Fabric materializes with ``reset_parameters()``) is reported only with
+    ``conditional-empty-init``.
+    """
+
+    code = "INIT101"
+    name = "uninitialized-training"
+    summary = "a model built with empty/deferred init reaches training without being initialized or loaded"
+    triggers = ORIGIN_TRIGGERS
+
+    bad = """
+        import torch
+
+        def main(resume):
+            with torch.device("meta"):
+                model = torch.nn.Linear(8, 8)
+            model.to_empty(device="cpu")
+            if resume:
+                model.load_state_dict(torch.load(resume))
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            loss = model(torch.ones(8)).sum()
+            loss.backward()
+            opt.step()
+    """
+    good = """
+        import torch
+
+        def main(resume):
+            with torch.device("meta"):
+                model = torch.nn.Linear(8, 8)
+            model.to_empty(device="cpu")
+            if resume:
+                model.load_state_dict(torch.load(resume))
+            else:
+                model.reset_parameters()
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            loss = model(torch.ones(8)).sum()
+            loss.backward()
+            opt.step()
+    """
+
+    def check(self, facts):
+        yield from facts.script.findings(self.code)

@@ -1,0 +1,48 @@
+"""INIT103: a non-strict load into an uninitialized model, its missing keys ignored."""
+
+from __future__ import annotations
+
+from .base import Rule
+from .init101_uninitialized_training import ORIGIN_TRIGGERS
+
+
+class NonStrictLoadIntoUninitialized(Rule):
+    """``load_state_dict(..., strict=False)`` (or a non-strict ``load_raw``/load helper) into a model that
+    is still uninitialized on that path, with the returned missing keys ignored.
+
+    **What.** After empty/deferred initialization every parameter is garbage until written. A non-strict
+    load writes only the keys present in the checkpoint and silently skips the rest; the result, which
+    lists ``missing_keys``, is thrown away.
+
+    **Why.** Every weight the checkpoint does not contain (a new head, renamed layers, adapter weights)
+    trains from uninitialized memory.
+
+    **Fix.** Initialize the model before the load, or keep the result and check it
+    (``missing, unexpected = model.load_state_dict(sd, strict=False); assert not missing``).
+    """
+
+    code = "INIT103"
+    name = "nonstrict-load-into-uninitialized"
+    summary = "strict=False load into an uninitialized model whose missing keys are ignored"
+    triggers = ORIGIN_TRIGGERS
+
+    bad = """
+        import torch
+
+        with torch.device("meta"):
+            model = Classifier()
+        model.to_empty(device="cuda")
+        model.load_state_dict(torch.load("backbone.pt"), strict=False)
+    """
+    good = """
+        import torch
+
+        with torch.device("meta"):
+            model = Classifier()
+        model.to_empty(device="cuda")
+        model.reset_parameters()
+        model.load_state_dict(torch.load("backbone.pt"), strict=False)
+    """
+
+    def check(self, facts):
+        yield from facts.script.findings(self.code)
