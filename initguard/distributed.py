@@ -241,32 +241,32 @@ def _problem_class(report: Any) -> type:
 
 
 def _problem_to_dict(p: Any) -> dict:
-    if dataclasses.is_dataclass(p):
-        d = dataclasses.asdict(p)
-    elif hasattr(p, "to_dict"):
-        d = p.to_dict()
-    else:
-        d = dict(vars(p))
+    if hasattr(p, "to_dict"):
+        return dict(p.to_dict())
+    d = dataclasses.asdict(p) if dataclasses.is_dataclass(p) else dict(vars(p))
     for k, v in list(d.items()):
         if isinstance(v, torch.Size):
-            d[k] = tuple(v)
+            d[k] = list(v)
         elif isinstance(v, torch.dtype):
             d[k] = str(v)
     return d
 
 
 def _make_problem(cls: type, **values: Any) -> Any:
-    """Build a ``Problem`` from the fields its class actually declares."""
-    if dataclasses.is_dataclass(cls):
-        fields = {f.name: f for f in dataclasses.fields(cls)}
-        kwargs = {}
-        for name, f in fields.items():
-            if name in values:
-                kwargs[name] = values[name]
-            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                kwargs[name] = None
-        return cls(**kwargs)
-    return cls(**values)  # pragma: no cover - core uses dataclasses
+    """Build a ``Problem`` from the fields its class actually declares (unknown keys dropped)."""
+    if hasattr(cls, "from_dict"):
+        return cls.from_dict(values)
+    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set(values)
+    return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def _mismatch_verdict() -> str:
+    """``"inconsistent"`` when initguard's report knows that verdict, else ``"uninitialized"``."""
+    try:
+        from initguard.report import VERDICTS
+    except Exception:
+        return "inconsistent"
+    return "inconsistent" if "inconsistent" in VERDICTS else "uninitialized"
 
 
 def _with_problems(report: Any, problems: list) -> Any:
@@ -317,14 +317,14 @@ def distributed_check(
         group: the process group (default: the world).  Every rank of the group must call this.
 
     Returns:
-        A report that is identical on every rank: the union of all ranks' problems (each naming the
-        ranks that reported it) plus one ``"inconsistent"`` problem per replicated tensor whose
-        values differ across ranks (naming the ranks that disagree), or a single problem when the
-        ranks hold different parameter sets.  Returns ``report`` unchanged when no process group is
-        initialized or the group has a single rank.
+        A report that is identical on every rank: the union of all ranks' problems (each reason
+        naming the ranks that reported it) plus one problem per replicated tensor whose values
+        differ across ranks (naming the ranks that disagree), or one problem when the ranks hold
+        different tensor sets.  Returns ``report`` unchanged when no process group is initialized or
+        the group has a single rank.
 
-    Cost: two constant-size header integers plus one collective for the whole model, one host
-    synchronisation after the checksums are queued; a third collective only on failure.
+    Cost: a 4-integer header exchange, then one collective for the whole model and one host
+    synchronisation after the checksums are queued; one object gather more only on failure.
     """
     if not (dist.is_available() and dist.is_initialized()):
         return report
@@ -349,110 +349,123 @@ def distributed_check(
     for n in names:
         p = by_name.get(n)
         codes.append(0 if p is None else _CODES.get(getattr(p, "verdict", None), _OTHER_CODE))
+    # Problems about tensors outside ``named_tensors`` (rare) ride on an extra flag in the header.
+    extra = int(any(getattr(p, "name", None) not in set(names) for p in local_problems))
 
     device = _comm_device(group, tensors)
 
-    # 1. header: same tensor set on every rank?  (before any checksum kernel is queued)
+    # 1. header: same tensor set on every rank?  (exchanged before any checksum kernel is queued)
     header = torch.tensor([_MAGIC, _name_hash(names, tensors), len(names), _WIDTH], dtype=torch.int64)
     headers = _all_gather(header.to(device), world, group).cpu()
     if not bool((headers == headers[0]).all()):
-        return _set_mismatch(model, report, names, headers, rank, world, group)
+        return _set_mismatch(model, report, names, headers, world, group)
 
-    # 2. one collective with every tensor's record
+    # 2. one collective with every tensor's record (+ one trailing record for the "extra" flag)
     records = local_records(tensors, codes, sharded, device)
-    gathered = _all_gather(records, world, group).cpu().reshape(world, len(names), _WIDTH)
+    tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)
+    payload = torch.cat([records, tail])
+    gathered = _all_gather(payload, world, group).cpu().reshape(world, len(names) + 1, _WIDTH)
 
     owners = _owner_types(model)
     mismatches: list[dict] = []
-    any_flag = bool(len(local_problems))
     for i, name in enumerate(names):
         col = gathered[:, i, :]
-        if bool((col[:, 3] != 0).any()):
-            any_flag = True
         if bool(col[:, 4].any()):
-            continue  # sharded: local data differs by design; verdict codes only
-        keys: dict[tuple[int, int, int], list[int]] = {}
+            continue  # sharded: local data differs by design; only the verdict codes count
+        groups: dict[tuple[int, ...], list[int]] = {}
         for r in range(world):
-            keys.setdefault(tuple(int(v) for v in col[r, :3]), []).append(r)
-        if len(keys) > 1:
-            mismatches.append(
-                _mismatch_fields(name, tensors[i], list(keys.values()), col, _module_type(owners, name))
-            )
-    # Whether any rank had a problem at all is itself rank-dependent; make it a group decision from
-    # the gathered codes plus mismatches (problems outside named_tensors: checked through the codes
-    # of a sentinel row would need another record, so we simply also gather when anything is flagged).
+            groups.setdefault(tuple(int(v) for v in col[r, :3]), []).append(r)
+        if len(groups) > 1:
+            mismatches.append(_mismatch_fields(name, tensors[i], list(groups.values()), col, owners))
     flagged = bool(mismatches) or bool((gathered[:, :, 3] != 0).any())
-    if not flagged and not any_flag:
-        return report
     if not flagged:
-        # Only this rank has problems outside the examined tensors; other ranks do not know it.
-        # Keep the local report (cannot start a collective that other ranks will not join).
-        return report
-    return _merge(report, local_problems, mismatches, rank, world, group)
+        return report  # decided identically on every rank: nothing to merge
+    sharded_names = {n for i, n in enumerate(names) if bool(gathered[:, i, 4].any())}
+    return _merge(report, local_problems, mismatches, world, group, sharded_names)
 
 
 def _mismatch_fields(
-    name: str, t: torch.Tensor, groups: list[list[int]], col: torch.Tensor, module_type: str | None
+    name: str, t: torch.Tensor, groups: list[list[int]], col: torch.Tensor, owners: dict[str, str]
 ) -> dict:
     groups = sorted(groups, key=lambda g: (-len(g), g[0]))
     if len(groups) == 2 and len(groups[0]) == len(groups[1]) == 1:
         who = f"{_fmt_ranks(groups[0])} and {_fmt_ranks(groups[1])} hold different values"
     else:
-        majority, rest = groups[0], [r for g in groups[1:] for r in g]
+        majority, rest = groups[0], sorted(r for g in groups[1:] for r in g)
         who = f"{_fmt_ranks(rest)} differ from {_fmt_ranks(majority)}"
     numels = sorted({int(col[r, 0]) for g in groups for r in g})
     detail = "" if len(numels) == 1 else f" (element counts per rank differ: {numels})"
     reason = (
-        f"replicated tensor is not identical across ranks: {who}{detail}; "
-        f"value groups: {' | '.join('[' + ', '.join(map(str, g)) + ']' for g in groups)}"
+        f"not identical across ranks: {who}{detail}; ranks with equal values: "
+        + " | ".join("[" + ", ".join(map(str, g)) + "]" for g in groups)
     )
     return dict(
         name=name,
-        verdict="inconsistent",
+        verdict=_mismatch_verdict(),
         reason=reason,
-        shape=tuple(t.shape),
-        dtype=str(t.dtype),
-        module_type=module_type,
+        shape=list(t.shape),
+        dtype=str(t.dtype).replace("torch.", ""),
+        module_type=_module_type(owners, name) or "",
         fix=_MISMATCH_FIX,
-        ranks=sorted(r for g in groups[1:] for r in g),
+        source="distributed",
+        kind="parameter" if isinstance(t, torch.nn.Parameter) else "buffer",
     )
 
 
-def _merge(report: Any, local_problems: list, mismatches: list[dict], rank: int, world: int, group: Any) -> Any:
+def _merge(
+    report: Any, local_problems: list, mismatches: list[dict], world: int, group: Any, sharded: set[str]
+) -> Any:
     """Gather every rank's problems (failure path only) and build the identical merged report."""
     gathered: list[Any] = [None] * world
-    dist.all_gather_object(gathered, [_problem_to_dict(p) for p in local_problems], group=group)
+    local_entries = list(getattr(report, "entries", []) or [])
+    mine = ([_problem_to_dict(p) for p in local_problems], [_problem_to_dict(e) for e in local_entries])
+    dist.all_gather_object(gathered, mine, group=group)
     cls = _problem_class(report)
-    field_names = (
-        {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
-    )
 
     per_name: dict[str, list[tuple[int, dict]]] = {}
-    for r, plist in enumerate(gathered):
+    for r, (plist, _) in enumerate(gathered):
         for d in plist or []:
-            per_name.setdefault(d.get("name"), []).append((r, d))
+            per_name.setdefault(str(d.get("name")), []).append((r, d))
 
     merged: list[Any] = []
-    for name in sorted(per_name, key=str):
-        entries = per_name[name]
-        entries.sort(key=lambda e: (-_SEVERITY.get(e[1].get("verdict"), 0), e[0]))
+    for name in sorted(per_name):
+        entries = sorted(per_name[name], key=lambda e: (-_SEVERITY.get(e[1].get("verdict"), 0), e[0]))
         base = dict(entries[0][1])
         ranks = sorted({r for r, _ in entries})
         reasons: dict[str, list[int]] = {}
         for r, d in entries:
             reasons.setdefault(str(d.get("reason")), []).append(r)
+        where = "local shard on " if name in sharded else "on "
         if len(reasons) == 1:
-            base["reason"] = f"{next(iter(reasons))} (on {_fmt_ranks(ranks)} of {world})"
+            base["reason"] = f"{next(iter(reasons))} ({where}{_fmt_ranks(ranks)} of {world})"
         else:
             base["reason"] = "; ".join(f"{_fmt_ranks(rs)}: {why}" for why, rs in reasons.items())
-        base["ranks"] = ranks
-        merged.append(_make_problem(cls, **{k: v for k, v in base.items() if k in field_names or not field_names}))
-    for m in mismatches:
-        merged.append(_make_problem(cls, **{k: v for k, v in m.items() if k in field_names or not field_names}))
-    return _with_problems(report, merged)
+        merged.append(_make_problem(cls, **base))
+    merged.extend(_make_problem(cls, **m) for m in mismatches)
+    new = _with_problems(report, merged)
+    if local_entries:
+        # Entries (one per examined tensor) differ per rank for sharded tensors (an empty shard is
+        # skipped); take the union in rank order so the summary line is identical on every rank.
+        ecls = type(local_entries[0])
+        seen: set[str] = set()
+        entries = []
+        for _, elist in gathered:
+            for d in elist or []:
+                if d.get("name") not in seen:
+                    seen.add(d.get("name"))
+                    entries.append(_make_problem(ecls, **d))
+        new.entries = entries
+    _add_note(new, f"checked across {world} ranks; problems merged from every rank")
+    return new
 
 
-def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tensor, rank: int, world: int, group: Any) -> Any:
+def _add_note(report: Any, note: str) -> None:
+    notes = getattr(report, "notes", None)
+    if isinstance(notes, list):
+        report.notes = notes + [note]
+
+
+def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tensor, world: int, group: Any) -> Any:
     """Ranks hold different tensor sets: name the differing tensors (one object gather, failure only)."""
     all_names: list[Any] = [None] * world
     dist.all_gather_object(all_names, names, group=group)
@@ -466,18 +479,19 @@ def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tens
     counts = ", ".join(f"rank {r}: {int(headers[r, 2])}" for r in range(world))
     what = "; ".join(lines[:20]) + (f"; ... {len(lines) - 20} more" if len(lines) > 20 else "")
     if not lines:
-        what = "same names but different dtypes or order"
+        what = "same names but different dtypes"
     cls = _problem_class(report)
-    field_names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set()
-    values = dict(
-        name="<parameter set>",
-        verdict="inconsistent",
+    problem = _make_problem(
+        cls,
+        name="<tensor set>",
+        verdict=_mismatch_verdict(),
         reason=f"ranks hold different parameter/buffer sets (tensor counts {counts}): {what}",
-        shape=(),
+        shape=[],
         dtype="",
-        module_type=type(model).__name__ if model is not None else None,
+        module_type=type(model).__name__ if model is not None else "",
         fix=_SET_FIX,
-        ranks=list(range(world)),
+        source="distributed",
     )
-    problem = _make_problem(cls, **{k: v for k, v in values.items() if k in field_names or not field_names})
-    return _with_problems(report, list(getattr(report, "problems", []) or []) + [problem])
+    new = _with_problems(report, [problem] + list(getattr(report, "problems", []) or []))
+    _add_note(new, f"checked across {world} ranks; per-tensor rank comparison skipped (different tensor sets)")
+    return new

@@ -50,7 +50,7 @@ class TableHead(nn.Module):
     def __init__(self, cfg: HFConfig):
         super().__init__()
         self.column_bias = nn.Parameter(torch.zeros(cfg.num_columns))
-        self.temperature = nn.Parameter(torch.ones(()) * 0.07)
+        self.temperature = nn.Parameter(torch.full((1,), 0.07))
         self.proj = nn.Linear(cfg.hidden_size, cfg.num_columns, bias=False)
 
     def forward(self, x):
