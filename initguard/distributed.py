@@ -188,12 +188,14 @@ def local_records(
     """Stack one record per tensor into a single flat int64 tensor on ``device``.
 
     A record is ``[numel, bit_sum, weighted_bit_sum, verdict_code, sharded]`` of the tensor's local
-    data.  Tensors on ``device`` are reduced there without any host synchronisation; CPU tensors are
-    reduced with numpy.  Meta tensors have no data and get zero checksums.
+    data.  CPU tensors are reduced with numpy; tensors on an accelerator are reduced there as 0-d
+    tensors and never read back: every host-to-device copy happens *before* the first checksum kernel
+    is queued, so building the records performs no host synchronisation.  Meta and empty tensors get
+    zero checksums.
     """
     n = len(tensors)
     host = torch.zeros((n, _WIDTH), dtype=torch.int64)
-    device_parts: list[tuple[int, torch.Tensor, torch.Tensor]] = []
+    on_device: list[tuple[int, torch.Tensor]] = []
     with torch.no_grad():
         for i, t in enumerate(tensors):
             local = _local(t)
@@ -206,15 +208,17 @@ def local_records(
             if flat.device.type == "cpu":
                 host[i, 1], host[i, 2] = _checksum_cpu(flat)
             else:
-                device_parts.append((i, *_checksum_device(flat)))
-    # Upload the host-side part first (for a device != cpu), then fill in the device-side sums.
-    out = host.to(device)
-    if device_parts:
-        idx = torch.tensor([i for i, _, _ in device_parts], dtype=torch.int64)
-        s1 = torch.stack([s.to(device) for _, s, _ in device_parts])
-        s2 = torch.stack([s.to(device) for _, _, s in device_parts])
-        out[idx.to(device), 1] = s1
-        out[idx.to(device), 2] = s2
+                on_device.append((i, flat))
+        out = host.to(device)
+        if not on_device:
+            return out.reshape(-1)
+        idx = torch.tensor([i for i, _ in on_device], dtype=torch.int64).to(device)
+        # From here on: kernels only, no host<->device copies.
+        sums = [_checksum_device(flat) for _, flat in on_device]
+        s1 = torch.stack([a.to(device, non_blocking=True) for a, _ in sums])
+        s2 = torch.stack([b.to(device, non_blocking=True) for _, b in sums])
+        out[idx, 1] = s1
+        out[idx, 2] = s2
     return out.reshape(-1)
 
 
@@ -361,8 +365,8 @@ def distributed_check(
         return _set_mismatch(model, report, names, headers, world, group)
 
     # 2. one collective with every tensor's record (+ one trailing record for the "extra" flag)
+    tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)  # uploaded before any kernel
     records = local_records(tensors, codes, sharded, device)
-    tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)
     payload = torch.cat([records, tail])
     gathered = _all_gather(payload, world, group).cpu().reshape(world, len(names) + 1, _WIDTH)
 

@@ -1,0 +1,99 @@
+"""Single-process properties of the per-tensor checksum records that the rank check exchanges."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from initguard import distributed as D
+
+
+def _rec(*tensors, device="cpu"):
+    n = len(tensors)
+    return D.local_records(list(tensors), [0] * n, [False] * n, torch.device(device)).reshape(n, -1)
+
+
+def test_identical_values_give_identical_records_and_any_change_differs():
+    torch.manual_seed(0)
+    a = torch.randn(300, 7)
+    b = a.clone()
+    c = a.clone()
+    c[123, 4] = torch.nextafter(c[123, 4], torch.tensor(1.0))  # one ulp
+    p = a.flip(0)  # same multiset of values, other positions
+    r = _rec(a, b, c, p)
+    assert torch.equal(r[0], r[1])
+    assert not torch.equal(r[0, :3], r[2, :3])
+    assert r[0, 1] == r[3, 1] and r[0, 2] != r[3, 2], "position-weighted sum must see a permutation"
+
+
+def test_nan_patterns_compare_deterministically():
+    x = torch.full((5, 5), float("nan"))
+    y = torch.full((5, 5), float("nan"))
+    z = torch.full((5, 5), float("nan"))
+    z[0, 0] = 0.0
+    r = _rec(x, y, z)
+    assert torch.equal(r[0], r[1]), "the same NaN bits on two ranks are not a mismatch"
+    assert not torch.equal(r[0], r[2])
+
+
+@pytest.mark.parametrize(
+    "t",
+    [
+        torch.randn(4, 4).to(torch.bfloat16),
+        torch.randn(4, 4).half(),
+        torch.randn(4, 4).double(),
+        torch.arange(10),
+        torch.tensor([True, False, True]),
+        torch.randn(3, dtype=torch.complex64),
+        torch.tensor(3.5),
+        torch.randn(6, 4).t(),  # non-contiguous
+        torch.empty(0, 3),
+    ],
+    ids=["bf16", "fp16", "fp64", "int64", "bool", "complex", "0-d", "non-contig", "empty"],
+)
+def test_every_dtype_and_layout_is_checksummed(t):
+    r = _rec(t, t.clone())
+    assert torch.equal(r[0], r[1])
+    assert int(r[0, 0]) == t.numel()
+
+
+def test_chunked_reduction_matches_across_chunk_boundaries(monkeypatch):
+    torch.manual_seed(0)
+    a = torch.randn(1000)
+    whole = _rec(a)
+    monkeypatch.setattr(D, "CHUNK", 64)
+    assert torch.equal(_rec(a), whole)
+
+
+def test_records_are_read_only():
+    lin = nn.Linear(8, 8)
+    before = {n: (p._version, p.data_ptr(), p.detach().clone()) for n, p in lin.named_parameters()}
+    D.local_records([lin.weight, lin.bias], [0, 0], [False, False], torch.device("cpu"))
+    for n, p in lin.named_parameters():
+        v, ptr, val = before[n]
+        assert p._version == v and p.data_ptr() == ptr and torch.equal(p.detach(), val)
+        assert p.grad is None
+    assert lin.weight.grad_fn is None
+
+
+def test_without_process_group_the_report_is_returned_unchanged():
+    import initguard
+
+    model = nn.Linear(3, 3)
+    report = initguard.check(model, allow_default=True)
+    assert D.distributed_check(model, report, list(model.named_parameters())) is report
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA (no GPU on this machine)")
+def test_cuda_records_do_not_synchronise():  # pragma: no cover - runs only on a GPU machine
+    torch.manual_seed(0)
+    ts = [torch.randn(257, 33, device="cuda") for _ in range(50)]
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        rec = D.local_records(ts, [0] * 50, [False] * 50, torch.device("cuda"))
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    cpu = D.local_records([t.cpu() for t in ts], [0] * 50, [False] * 50, torch.device("cpu"))
+    assert torch.equal(rec.cpu(), cpu), "device and numpy checksums must agree (mixed-device groups)"
