@@ -297,14 +297,22 @@ class _Run:
         return None
 
     # ------------------------------------------------------------------ conditions
-    def lits(self, e, truthy: bool, p: _Path) -> list:
+    def alts(self, e, truthy: bool, p: _Path) -> list:
+        """The test ``e`` being ``truthy`` as alternatives (a small DNF) of literal conjunctions."""
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
-            return self.lits(e.expression, not truthy, p)
+            return self.alts(e.expression, not truthy, p)
         if isinstance(e, cst.BooleanOperation):
-            if isinstance(e.operator, cst.And) and truthy:
-                return self.lits(e.left, True, p) + self.lits(e.right, True, p)
-            if isinstance(e.operator, cst.Or) and not truthy:
-                return self.lits(e.left, False, p) + self.lits(e.right, False, p)
+            both = isinstance(e.operator, cst.And) == truthy  # and-true / or-false: one conjunction
+            left_same = self.alts(e.left, truthy, p)
+            right_same = self.alts(e.right, truthy, p)
+            if both:
+                out = [a + b for a in left_same for b in right_same]
+            else:  # and-false: not l, or (l and not r); or-true: l, or (not l and r)
+                left_other = self.alts(e.left, not truthy, p)
+                out = left_same + [a + b for a in left_other for b in right_same]
+            if len(out) <= 4:
+                return out
+            return [[(self.lit_key(e, p), truthy, e, "truth")]]
         if (
             isinstance(e, cst.Comparison)
             and len(e.comparisons) == 1
@@ -313,10 +321,10 @@ class _Run:
         ):
             # ``x is not None`` is treated as ``x`` truthy (same decision in scripts), rendered as written
             pol = truthy if isinstance(e.comparisons[0].operator, cst.IsNot) else not truthy
-            return [(self.lit_key(e.left, p), pol, e.left, "none")]
+            return [[(self.lit_key(e.left, p), pol, e.left, "none")]]
         if isinstance(e, cst.NamedExpr):
-            return self.lits(e.target, truthy, p)
-        return [(self.lit_key(e, p), truthy, e, "truth")]
+            return self.alts(e.target, truthy, p)
+        return [[(self.lit_key(e, p), truthy, e, "truth")]]
 
     def lit_key(self, e, p: _Path):
         text = self.sf.text(e)
@@ -358,12 +366,14 @@ class _Run:
                 self.ev(s.test, p, test=True)
             except _Dead:
                 continue
-            t = self.assume(p.fork(), self.lits(s.test, True, p))
-            f = self.assume(p, self.lits(s.test, False, p))
-            if t is not None:
-                tpaths.append(t)
-            if f is not None:
-                fpaths.append(f)
+            for lits in self.alts(s.test, True, p):
+                t = self.assume(p.fork(), lits)
+                if t is not None:
+                    tpaths.append(t)
+            for lits in self.alts(s.test, False, p):
+                f = self.assume(p.fork(), lits)
+                if f is not None:
+                    fpaths.append(f)
         out, brk, cont = self.block(body_of(s), tpaths)
         orelse = s.orelse
         if isinstance(orelse, cst.If):
@@ -726,7 +736,7 @@ class _Run:
             return None
         all_vals = pos + list(kw.values())
         deep = [v for v in all_vals if self.objs_in(v)]
-        if deep and not tracked_recv:
+        if deep:
             if (name == "load" and qual not in _NOT_A_LOAD and (qual is None or qual.startswith(
                     ("torch.distributed.checkpoint", "lightning", "accelerate")))) or name in _LOAD_NAMES or (
                     _matches(name, cfg.load_helpers)):
@@ -1068,6 +1078,7 @@ class ScriptFacts:
         return r.start.line if r is not None else 0
 
     def _cond_text(self, conds) -> str:
+        conds = _merge_conds(conds)
         parts = []
         for cond in conds:
             if not cond:
@@ -1137,6 +1148,28 @@ class ScriptFacts:
 
     def _when(self, cond) -> str:
         return "" if not cond else " " + self._cond_text([cond])
+
+
+def _merge_conds(conds: list) -> list:
+    """Conditions that differ only in one literal's polarity collapse into one without it."""
+    items = [list(c) for c in conds]
+    merged = True
+    while merged and len(items) > 1:
+        merged = False
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                a, b = items[i], items[j]
+                if len(a) != len(b):
+                    continue
+                diff = [k for k in range(len(a)) if (a[k][0][0], a[k][1]) != (b[k][0][0], b[k][1])]
+                if len(diff) == 1 and a[diff[0]][0][0] == b[diff[0]][0][0]:
+                    del a[diff[0]]
+                    del items[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [tuple(c) for c in items]
 
 
 def _merge_group(group: list) -> list:
