@@ -244,7 +244,9 @@ class _Scanner:
                 else:
                     self.fx.self_calls.add(method)
             elif isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) and owner.func.value == "super":
+                # resolved by the caller against the base classes (same file, or a modelled library base)
                 self.fx.super_calls.add(method)
+                return
             elif isinstance(owner, cst.Name) and call.args:
                 first = positional(call)
                 if isinstance(first, cst.Name) and first.value in self.recv and method[:1].isalpha():

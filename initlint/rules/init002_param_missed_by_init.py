@@ -73,9 +73,19 @@ class ParamMissedByInit(Rule):
             for param in cls.params.values():
                 if param.method == "reset_parameters" or param.name in garbage or cov.covers(param.name):
                     continue
+                first = paths[0]
+                if first.endswith("(inherited)"):
+                    where = (f"override reset_parameters(): call super().reset_parameters(), then initialize "
+                             f"`self.{param.name}` in place (e.g. `nn.init.zeros_(self.{param.name})`)")
+                elif "." in first.split(" ")[0]:  # a method of the class: Cls.reset_parameters(), Cls.init_weights
+                    where = (f"initialize `self.{param.name}` in place in {first.split(' ')[0].rstrip('()')}() "
+                             f"(e.g. `nn.init.zeros_(self.{param.name})`)")
+                else:
+                    where = (f"initialize `module.{param.name}` in {first}'s branch for `{cls.name}` "
+                             f"(e.g. `nn.init.zeros_(module.{param.name})`), or give `{cls.name}` a "
+                             f"reset_parameters()")
                 yield param.node, (
                     f"parameter `{param.name}` of `{cls.name}` is never initialized by "
                     f"{names(paths)}: it gets its value only at creation in {param.method}, so under "
-                    f"{DEFERRED} it stays uninitialized. Fix: initialize `self.{param.name}` in place in "
-                    f"reset_parameters() (e.g. `nn.init.zeros_(self.{param.name})`)"
+                    f"{DEFERRED} it stays uninitialized. Fix: {where}"
                 )
