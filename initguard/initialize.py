@@ -306,7 +306,12 @@ def initialize(
                     continue
             elif is_written:
                 continue
-            if has_reset:
+            if has_reset and tid not in materialized:
+                reason = (
+                    f"{type(module).__name__}.reset_parameters() did not change it (neither its version "
+                    "counter nor its bits; a rewrite of identical values through .data looks the same)"
+                )
+            elif has_reset:
                 reason = f"{type(module).__name__}.reset_parameters() did not write it"
             else:
                 reason = f"no reset_parameters() covers it ({type(module).__name__} has none)"
