@@ -218,7 +218,7 @@ class _Scanner:
                     # an assignment creates or replaces; callers decide whether that counts (INIT005)
                     self.fx.assigned.setdefault(target.attr.value, []).append(stmt)
                 elif target.value.value in self.dispatch_names:
-                    self._touch(target.attr.value)
+                    self._dispatch_touch(target.attr.value)
         elif isinstance(target, cst.Subscript) and _full_slice(target):
             self._touch_expr(target.value)
         elif isinstance(target, (cst.Tuple, cst.List)):
