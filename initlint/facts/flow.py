@@ -400,7 +400,12 @@ class _Run:
                 self.bind(s.target, v, p)
                 body_in.append(p)
                 continue
-            zero.append(p.fork())
+            key = self.lit_key(s.iter, p)
+            z = self.assume(p.fork(), [(key, False, s.iter, "loop")])
+            if z is not None:
+                zero.append(z)
+            if self.assume(p, [(key, True, s.iter, "loop")]) is None:
+                continue
             self.bind(s.target, None, p)
             body_in.append(p)
         normal, brk, cont = self.block(body_of(s), body_in)
@@ -1090,7 +1095,10 @@ class ScriptFacts:
                     continue
                 seen.add(key[0])
                 text = self.short(node, 50)
-                if form == "none":
+                if form == "loop":
+                    if not pol:
+                        words.append(f"`{text}` is empty (the loop body does not run)")
+                elif form == "none":
                     words.append(f"`{text}` is {'not None' if pol else 'None'}")
                 elif form.startswith("match:"):
                     words.append(f"`{text}` matches `{form[6:]}`")
@@ -1098,7 +1106,7 @@ class ScriptFacts:
                     words.append(f"`{text}` is {'truthy' if pol else 'falsy'}")
                 else:
                     words.append(f"`{text}` is {'true' if pol else 'false'}")
-            parts.append("when " + " and ".join(reversed(words)))
+            parts.append("when " + " and ".join(reversed(words)) if words else "on every path")
         return ", or ".join(parts)
 
     def _name(self, obj) -> str:

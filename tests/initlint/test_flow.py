@@ -1,0 +1,492 @@
+"""INIT101–INIT104 through the engine API: each case is a small script and the exact (line, code) findings.
+
+Lines are those of the dedented snippet; ``FLOW`` selects only the INIT1xx rules so INIT0xx rules written
+elsewhere cannot change these expectations.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from initlint import Config, lint_source
+
+FLOW = Config(select=("INIT1", "INIT9"))
+
+
+def run(src: str, config: Config = FLOW):
+    return lint_source(textwrap.dedent(src).lstrip("\n"), "script.py", config)
+
+
+def codes(src: str, config: Config = FLOW):
+    return sorted((f.line, f.code) for f in run(src, config))
+
+
+CASES = {
+    # ------------------------------------------------------------------ INIT101: origins
+    "fabric empty init, never initialized": ("""
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            model = fabric.setup(model)
+            fit(model)
+        """, [(3, "INIT101")]),
+    "skip_init": ("""
+        import torch
+        layer = torch.nn.utils.skip_init(torch.nn.Linear, 4, 4)
+        opt = torch.optim.SGD(layer.parameters(), lr=1)
+        layer(torch.ones(4)).sum().backward()
+        """, [(2, "INIT101")]),
+    "meta then to_empty on a chained construction": ("""
+        import torch
+        def main():
+            model = Net(device="meta").to_empty(device="cuda")
+            loss = model(x).sum()
+            loss.backward()
+        """, [(3, "INIT101")]),
+    "set_default_device meta": ("""
+        import torch
+        def main():
+            torch.set_default_device("meta")
+            model = Net()
+            torch.set_default_device("cuda")
+            model.to_empty(device="cuda")
+            trainer.fit(model)
+        """, [(6, "INIT101")]),
+    "to_empty makes an eager model uninitialized again": ("""
+        def main():
+            model = Net()
+            model.to_empty(device="cuda")
+            trainer.fit(model)
+        """, [(3, "INIT101")]),
+    "meta model that is never materialized is not reported (fails loudly)": ("""
+        import torch
+        def main():
+            with torch.device("meta"):
+                model = Net()
+            trainer.fit(model)
+        """, []),
+    "deferred_init then materialize_module": ("""
+        from torchdistx.deferred_init import deferred_init, materialize_module
+        def main():
+            model = deferred_init(Net, 10)
+            materialize_module(model)
+            trainer.fit(model)
+        """, []),
+    "init_empty_weights + load_checkpoint_and_dispatch": ("""
+        from accelerate import init_empty_weights, load_checkpoint_and_dispatch
+        def main(cfg, ckpt):
+            with init_empty_weights():
+                model = AutoModelForCausalLM.from_config(cfg)
+            model = load_checkpoint_and_dispatch(model, ckpt, device_map="auto")
+            trainer.fit(model)
+        """, []),
+    "conditional empty_init is the FSDP convention (silent by default)": ("""
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=(fabric.world_size > 1)):
+                model = GPT(cfg)
+            fit(fabric.setup(model))
+        """, []),
+    "empty_init=False is eager": ("""
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=False):
+                model = GPT(cfg)
+            fit(model)
+        """, []),
+    # ------------------------------------------------------------------ INIT101: control flow
+    "if/elif/else: one branch forgets": ("""
+        def main(fabric, cfg, resume, init_from):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if resume:
+                fabric.load(resume, {"model": model})
+            elif init_from:
+                fabric.load_raw(init_from, model)
+            elif cfg.fresh:
+                model.apply(init_fn)
+            fit(model)
+        """, [(3, "INIT101")]),
+    "if/elif/else: all branches initialize or load": ("""
+        def main(fabric, cfg, resume, init_from):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if resume:
+                fabric.load(resume, {"model": model})
+            elif init_from:
+                fabric.load_raw(init_from, model)
+            else:
+                model.apply(init_fn)
+            fit(model)
+        """, []),
+    "same test twice is one decision": ("""
+        def main(fabric, cfg, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if not resume:
+                model.reset_parameters()
+            print("setting up")
+            if resume:
+                fabric.load(resume, {"model": model})
+            fit(model)
+        """, []),
+    "reassigned between tests: no longer the same decision": ("""
+        def main(fabric, cfg, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if not resume:
+                model.reset_parameters()
+            resume = find_resume(resume)
+            if resume:
+                fabric.load(resume, {"model": model})
+            fit(model)
+        """, [(3, "INIT101")]),
+    "is None tests pair with truthiness": ("""
+        def main(fabric, cfg, ckpt):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if ckpt is not None:
+                fabric.load_raw(ckpt, model)
+            if not ckpt:
+                model.apply(init_fn)
+            fit(model)
+        """, []),
+    "early return and raise leave the path": ("""
+        def main(fabric, cfg, ckpt):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if ckpt is None:
+                return
+            fabric.load_raw(ckpt, model)
+            fit(model)
+        """, []),
+    "loop that may not run": ("""
+        def main(fabric, cfg, ckpts):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            for ckpt in ckpts:
+                fabric.load_raw(ckpt, model)
+            fit(model)
+        """, [(3, "INIT101")]),
+    "continue/break inside loops": ("""
+        def main(fabric, cfg, ckpts):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            model.apply(init_fn)
+            for ckpt in ckpts:
+                if not ckpt.exists():
+                    continue
+                fabric.load_raw(ckpt, model)
+                break
+            fit(model)
+        """, []),
+    "try: load, except: initialize": ("""
+        import torch
+        def main(cfg, path):
+            with torch.device("meta"):
+                model = GPT(cfg)
+            model.to_empty(device="cuda")
+            try:
+                model.load_state_dict(torch.load(path))
+            except FileNotFoundError:
+                model.reset_parameters()
+            trainer.fit(model)
+        """, []),
+    "try: load, except: pass": ("""
+        import torch
+        def main(cfg, path):
+            with torch.device("meta"):
+                model = GPT(cfg)
+            model.to_empty(device="cuda")
+            try:
+                model.load_state_dict(torch.load(path))
+            except FileNotFoundError:
+                pass
+            trainer.fit(model)
+        """, [(5, "INIT101")]),
+    "module-level script with __main__ guard": ("""
+        import torch
+        with torch.device("meta"):
+            model = GPT()
+        model.to_empty(device="cpu")
+        if __name__ == "__main__":
+            opt = torch.optim.AdamW(model.parameters())
+            model(x).sum().backward()
+            opt.step()
+        """, [(4, "INIT101")]),
+    "objects not engaged in training are not reported": ("""
+        import torch
+        def main():
+            probe = torch.nn.utils.skip_init(torch.nn.Linear, 4, 4)
+            print(probe)
+            model = Net()
+            model(x).sum().backward()
+        """, []),
+    # ------------------------------------------------------------------ helpers judged by their bodies
+    "helper that only assigns reset_parameters": ("""
+        from functools import partial
+        def set_inits(model):
+            def init(m, std):
+                m.weight.data.normal_(0, std)
+            for mod in model.modules():
+                mod.reset_parameters = partial(init, mod, std=0.02)
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            set_inits(model)
+            fit(fabric.setup(model))
+        """, [(9, "INIT101")]),
+    "helper whose nested def is called": ("""
+        def setup_weights(model):
+            def init(m):
+                m.weight.data.normal_(0, 0.02)
+            for mod in model.modules():
+                init(mod)
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            setup_weights(model)
+            fit(fabric.setup(model))
+        """, []),
+    "helper may initialize on some path": ("""
+        def maybe_init(fabric, model):
+            if not fabric.is_fsdp:
+                model.apply(init_fn)
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            maybe_init(fabric, model=model)
+            fit(fabric.setup(model))
+        """, []),
+    "training start inside a same-file function": ("""
+        def loop(state):
+            for batch in state["data"]:
+                state["opt"].step()
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            model, opt = fabric.setup(model, make_opt())
+            loop({"model": model, "opt": opt})
+        """, [(6, "INIT101")]),
+    "a same-file function named train that does not train": ("""
+        def train(cfg):
+            print(cfg)
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            train(cfg)
+            fabric.load_raw(cfg.ckpt, model)
+            fit(model)
+        """, []),
+    "imported helpers judged by name": ("""
+        from mylib import initialize_weights, load_checkpoint
+        def main(fabric, cfg, ckpt):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if ckpt:
+                load_checkpoint(fabric, model, ckpt)
+            else:
+                initialize_weights(model)
+            fit(model)
+        """, []),
+    "tuple unpacking and aliases": ("""
+        import torch
+        def main(cfg):
+            model = torch.nn.utils.skip_init(GPT, cfg)
+            compiled = torch.compile(model)
+            net, opt = accelerator.prepare(compiled, make_opt())
+            net.train()
+            accelerator.backward(net(x).loss)
+        """, [(3, "INIT101")]),
+    # ------------------------------------------------------------------ INIT102
+    "init on meta tensors before to_empty": ("""
+        import torch
+        def main():
+            with torch.device("meta"):
+                model = Net()
+            model.apply(init_fn)
+            model.to_empty(device="cuda")
+            trainer.fit(model)
+        """, [(5, "INIT102"), (6, "INIT101")]),
+    "init of an eager model inside a meta context is real": ("""
+        import torch
+        def main():
+            model = Net()
+            with torch.device("meta"):
+                model.apply(init_fn)
+            trainer.fit(model)
+        """, []),
+    # ------------------------------------------------------------------ INIT103
+    "non-strict load with the result kept": ("""
+        import torch
+        def main():
+            model = torch.nn.utils.skip_init(Net)
+            result = model.load_state_dict(torch.load("x.pt"), strict=False)
+            assert not result.missing_keys
+            trainer.fit(model)
+        """, []),
+    "non-strict load into an initialized model": ("""
+        import torch
+        def main():
+            model = Net()
+            model.load_state_dict(torch.load("x.pt"), strict=False)
+        """, []),
+    "non-strict load helper": ("""
+        import torch
+        from mylib import load_checkpoint
+        def main(fabric, cfg):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            load_checkpoint(fabric, model, "x.pth", strict=False)
+            fit(model)
+        """, [(6, "INIT103")]),
+    # ------------------------------------------------------------------ INIT104
+    "init after load on the resume path": ("""
+        from mylib import reset_parameters
+        def main(fabric, resume):
+            model = GPT()
+            if resume:
+                fabric.load(resume, {"model": model})
+            reset_parameters(model)
+            fit(model)
+        """, [(6, "INIT104")]),
+    "sub-module re-init after load is deliberate": ("""
+        import torch
+        def main(path):
+            model = GPT()
+            model.load_state_dict(torch.load(path))
+            model.lm_head.reset_parameters()
+            fit(model)
+        """, []),
+    "from_pretrained then init_weights is not INIT104": ("""
+        def main():
+            model = AutoModel.from_pretrained("gpt2")
+            model.init_weights()
+            fit(model)
+        """, []),
+    "load result used as a test is undecided": ("""
+        def main(model_path):
+            model = GPT()
+            if not load_checkpoint(model, model_path):
+                model.apply(init_fn)
+            fit(model)
+        """, []),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_case(name):
+    src, expected = CASES[name]
+    assert codes(src) == sorted(expected)
+
+
+def test_message_names_variable_build_training_and_condition():
+    (f,) = run("""
+        def main(fabric, cfg, initial_checkpoint_dir, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if initial_checkpoint_dir:
+                fabric.load_raw(initial_checkpoint_dir / "lit_model.pth", model)
+            state = {"model": model, "iter_num": 0}
+            if resume:
+                fabric.load(resume, state)
+            fit(fabric, state)
+        """)
+    assert f.code == "INIT101" and f.line == 3
+    assert f.message.startswith("`model` (built inside `fabric.init_module(empty_init=True)`, line 3) reaches training "
+                                "at line 9 (`fit(...)`) uninitialized when `initial_checkpoint_dir` is falsy and "
+                                "`resume` is falsy;")
+    assert "reset_parameters()" in f.message and "load a checkpoint" in f.message
+
+
+def test_message_loop_and_none_conditions():
+    (f,) = run("""
+        def main(fabric, cfg, ckpts, extra):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if extra is not None:
+                fabric.load_raw(extra, model)
+            for c in ckpts:
+                fabric.load_raw(c, model)
+            fit(model)
+        """)
+    assert "when `extra` is None and `ckpts` is empty (the loop body does not run)" in f.message
+
+
+def test_message_init104_names_load_line_and_condition():
+    (f,) = run(CASES["init after load on the resume path"][0])
+    assert "re-initializes `model` after it was loaded at line 5 (`fabric.load(...)`) when `resume` is truthy" in f.message
+
+
+def test_conditional_empty_init_option():
+    src = CASES["conditional empty_init is the FSDP convention (silent by default)"][0]
+    config = Config(select=("INIT1",), conditional_empty_init=True)
+    assert codes(src, config) == [(3, "INIT101")]
+
+
+def test_configurable_train_calls():
+    src = """
+        import torch
+        def main():
+            model = torch.nn.utils.skip_init(Net)
+            run_epochs(model)
+        """
+    assert codes(src) == []
+    assert codes(src, Config(select=("INIT1",), train_calls=("run_epochs",))) == [(3, "INIT101")]
+
+
+def test_configurable_init_helpers():
+    src = """
+        import torch
+        from mylib import warm_start
+        def main():
+            model = torch.nn.utils.skip_init(Net)
+            warm_start(model)
+            model(x).sum().backward()
+        """
+    assert codes(src) == [(4, "INIT101")]
+    assert codes(src, Config(select=("INIT1",), init_helpers=("warm_*",))) == []
+
+
+def test_many_branches_stay_bounded_and_silent_when_merged():
+    branches = "\n".join(f"    if flag{i}:\n        print({i})" for i in range(60))
+    src = (
+        "import torch\n"
+        "def main():\n"
+        "    model = torch.nn.utils.skip_init(Net)\n"
+        f"{branches}\n"
+        "    if a:\n        model.reset_parameters()\n"
+        + "\n".join(f"    if g{i}:\n        model{i} = Net()" for i in range(40))
+        + "\n    model(x).sum().backward()\n"
+    )
+    t = time.perf_counter()
+    found = lint_source(src, "big.py", FLOW)
+    assert time.perf_counter() - t < 5
+    assert all(f.code != "INIT900" for f in found)
+
+
+def test_no_internal_errors_on_odd_syntax():
+    src = """
+        import torch
+        async def main(*args, **kw):
+            with torch.device("meta") as d, open(f) as g:
+                [a, *b] = model = Net()
+                model.to_empty(device=d)
+            async with lock:
+                (yield)
+            match cmd:
+                case {"x": x, **rest} if x:
+                    model.reset_parameters()
+                case [1, 2, *others]:
+                    pass
+            del model[0], b
+            lambda: model.apply(f)
+            global q
+            x: int = 3
+            x += model
+            await (model := other)
+            return [m for m in model.modules()]
+        """
+    found = run(src)
+    assert all(f.code != "INIT900" for f in found), found
