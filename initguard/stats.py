@@ -57,6 +57,16 @@ def _positions(numel: int, k: int) -> torch.Tensor:
     return pos.clamp_(0, numel - 1)
 
 
+def _unravel(pos: torch.Tensor, shape: tuple) -> tuple:
+    """Flat positions -> per-dimension indices (torch.unravel_index's first call imports a lot)."""
+    coords = []
+    rest = pos
+    for size in reversed(shape):
+        coords.append(torch.remainder(rest, size))
+        rest = torch.div(rest, size, rounding_mode="floor")
+    return tuple(reversed(coords))
+
+
 def local_tensor(t: torch.Tensor) -> torch.Tensor:
     """The locally stored tensor: a DTensor's shard (``to_local()``), else ``t`` itself, detached (an alias)."""
     if hasattr(t, "to_local") and type(t).__name__ == "DTensor":
@@ -83,7 +93,7 @@ def read_sample(t: torch.Tensor, k: int = SAMPLE_SIZE) -> torch.Tensor | None:
             if t.is_contiguous():
                 s = t.view(-1).index_select(0, pos)
             else:
-                s = t[torch.unravel_index(pos, t.shape)]
+                s = t[_unravel(pos, tuple(t.shape))]
         return s.to(device="cpu", dtype=torch.float64)
 
 
@@ -333,7 +343,9 @@ def matches_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torc
     if exp.kind == "uniform":
         tol = exp.scale * 4 * _eps(dtype) + 1e-12
         if st.max_abs > exp.scale + tol:
-            return False
+            return False  # support: no uniform default value lies beyond the bound
+        if st.max_abs < exp.scale * KS_ALPHA ** (1.0 / st.n) - tol:
+            return False  # range: P(max |x| < c*b) = c**n under U(-b, b); powerful for small tensors
     return ks_statistic(s, exp) <= KS_C / math.sqrt(st.n)
 
 

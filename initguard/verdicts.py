@@ -49,7 +49,7 @@ def judge(
     exp = None
     if kind == "parameter":
         try:
-            exp = stats.module_expectation(module, local_name, tuple(tensor.shape))
+            exp = stats.module_expectation(module, local_name, _shape(tensor))
         except Exception:
             exp = None
     rec, same = provenance.lookup(module, local_name, tensor)
@@ -76,7 +76,7 @@ def judge(
         if problem.source != "structure":
             problem.fix = _fix_for_state(provenance.UNWRITTEN, name, module_type, local_name, is_torch_module)
     elif tracked and state in (provenance.UNWRITTEN, provenance.PARTIAL):
-        problem = Problem(name, UNINITIALIZED, detail, tuple(tensor.shape), _dt(tensor), module_type,
+        problem = Problem(name, UNINITIALIZED, detail, _shape(tensor), _dt(tensor), module_type,
                           _fix_for_state(state, name, module_type, local_name, is_torch_module), "provenance", kind,
                           ex.std, ex.max_abs)
     elif tracked and state == provenance.DEFAULT:
@@ -85,16 +85,22 @@ def judge(
             what = "a constant " if const else ""
             problem = Problem(
                 name, DEFAULT, f"written only by {module_type}'s own constructor ({detail}): {what}PyTorch default"
-                f" never replaced", tuple(tensor.shape), _dt(tensor), module_type,
+                f" never replaced", _shape(tensor), _dt(tensor), module_type,
                 _fix_for_state(state, name, module_type, local_name, True), "provenance", kind, ex.std, ex.max_abs,
             )
     band = exp.band if exp is not None else ex.band
     entry = Entry(
-        name=name, shape=tuple(tensor.shape), dtype=_dt(tensor), module_type=module_type,
+        name=name, shape=_shape(tensor), dtype=_dt(tensor), module_type=module_type,
         verdict=problem.verdict if problem is not None else "ok", kind=kind, std=_f(ex.std),
         max_abs=_f(ex.max_abs), band_std=band[0] if band else None, band_max=band[1] if band else None,
     )
     return Judged(problem, entry, tracked)
+
+
+def _shape(t) -> tuple:
+    from torch.nn.parameter import UninitializedTensorMixin
+
+    return () if isinstance(t, UninitializedTensorMixin) else tuple(t.shape)
 
 
 def _dt(t) -> str:
