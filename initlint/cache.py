@@ -54,13 +54,14 @@ def config_hash(fingerprint: str) -> str:
     return hashlib.blake2b(fingerprint.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def engine_hash() -> str:
-    """Hash of everything in initlint that can change findings: version, package source, libcst version."""
+def engine_hash(package: Optional[str] = None) -> str:
+    """Hash of everything in initlint that can change findings: version, the source of every module in
+    ``package`` (default: the installed ``initlint`` package, rules included) and libcst's version."""
     from . import __version__
 
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}".encode())
-    package = os.path.dirname(os.path.abspath(__file__))
+    package = package or os.path.dirname(os.path.abspath(__file__))
     sources = []
     for directory, dirnames, filenames in os.walk(package):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
