@@ -72,35 +72,74 @@ def sub_blocks(stmt) -> Iterator[Sequence]:
             yield body_of(case)
 
 
-_LEAVES = (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis)
+def _comp_parts(n):
+    out = [getattr(n, "elt", None), getattr(n, "key", None), getattr(n, "value", None)]
+    f = n.for_in
+    while f is not None:
+        out.append(f.iter)
+        out.extend(i.test for i in f.ifs)
+        f = f.inner_for_in
+    return out
+
+
+# Children to visit per node type; dispatch on exact type is several times cheaper than a chain of
+# isinstance checks (libcst node classes are ABCs) or than libcst's generic ``children``.
+_PARTS = {
+    cst.Attribute: lambda n: (n.value,),
+    cst.Assign: lambda n: [n.value] + [t.target for t in n.targets],
+    cst.AugAssign: lambda n: (n.value, n.target),
+    cst.AnnAssign: lambda n: (n.value, n.target),
+    cst.Expr: lambda n: (n.value,),
+    cst.Return: lambda n: (n.value,),
+    cst.Tuple: lambda n: [e.value for e in n.elements],
+    cst.List: lambda n: [e.value for e in n.elements],
+    cst.Set: lambda n: [e.value for e in n.elements],
+    cst.Dict: lambda n: [x for e in n.elements for x in (getattr(e, "key", None), e.value)],
+    cst.BinaryOperation: lambda n: (n.left, n.right),
+    cst.BooleanOperation: lambda n: (n.left, n.right),
+    cst.UnaryOperation: lambda n: (n.expression,),
+    cst.Comparison: lambda n: [n.left] + [c.comparator for c in n.comparisons],
+    cst.IfExp: lambda n: (n.test, n.body, n.orelse),
+    cst.Subscript: lambda n: [n.value] + [getattr(e.slice, "value", None) for e in n.slice],
+    cst.StarredElement: lambda n: (n.value,),
+    cst.Await: lambda n: (n.expression,),
+    cst.NamedExpr: lambda n: (n.value,),
+    cst.Yield: lambda n: (n.value,) if isinstance(n.value, cst.BaseExpression) else (),
+    cst.Assert: lambda n: (n.test, n.msg),
+    cst.Raise: lambda n: (n.exc,),
+    cst.Del: lambda n: (),
+    cst.ListComp: _comp_parts,
+    cst.SetComp: _comp_parts,
+    cst.GeneratorExp: _comp_parts,
+    cst.DictComp: _comp_parts,
+}
+#: Nodes with no calls worth seeing (names, literals, strings incl. f-strings, lambdas, simple statements).
+_SKIP = frozenset(
+    {cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis, cst.Lambda,
+     cst.FormattedString, cst.ConcatenatedString, cst.Pass, cst.Break, cst.Continue, cst.Import,
+     cst.ImportFrom, cst.Global, cst.Nonlocal, type(None)}
+)
 
 
 def iter_calls(node) -> Iterator[cst.Call]:
-    """Every Call inside an expression or small statement, outermost first (lambdas excluded)."""
+    """Every Call inside an expression or small statement, outermost first (lambdas, strings excluded)."""
     stack = [node]
+    parts = _PARTS
+    skip = _SKIP
     while stack:
         n = stack.pop()
-        if n is None or isinstance(n, _LEAVES) or isinstance(n, cst.Lambda):
+        t = type(n)
+        if t in skip:
             continue
-        if isinstance(n, cst.Call):
+        if t is cst.Call:
             yield n
             stack.extend(a.value for a in reversed(n.args))
             stack.append(n.func)
-        elif isinstance(n, cst.Attribute):
-            stack.append(n.value)
-        elif isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Expr, cst.Return)):
-            stack.append(getattr(n, "value", None))
-            if isinstance(n, cst.Assign):
-                stack.extend(t.target for t in n.targets)
-            elif isinstance(n, (cst.AugAssign, cst.AnnAssign)):
-                stack.append(n.target)
-        elif isinstance(n, (cst.Tuple, cst.List, cst.Set)):
-            stack.extend(e.value for e in n.elements)
-        elif isinstance(n, cst.Dict):
-            for e in n.elements:
-                stack.append(getattr(e, "key", None))
-                stack.append(e.value)
-        else:
+            continue
+        getter = parts.get(t)
+        if getter is not None:
+            stack.extend(getter(n))
+        elif isinstance(n, cst.CSTNode):
             stack.extend(c for c in n.children if isinstance(c, cst.CSTNode))
 
 
