@@ -89,6 +89,13 @@ _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "de
                            "set_default_device", "init_on_device"})
 
 
+def _maybe_init_name(name: str) -> bool:
+    low = name.lstrip("_").lower()
+    return low.startswith(("init", "reset", "materialize", "setup_weights")) or (
+        "init" in low and any(w in low for w in ("weight", "param", "state"))
+    )
+
+
 def _is_true(node) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
@@ -150,11 +157,14 @@ class _Ctx:
 class Summary:
     """What a same-file function may do to its parameters (judged by its body)."""
 
-    __slots__ = ("params", "inits", "loads", "trains")
+    __slots__ = ("params", "inits", "maybe", "loads", "trains")
 
-    def __init__(self, params=(), inits=frozenset(), loads=frozenset(), trains=False) -> None:
+    def __init__(self, params=(), inits=frozenset(), loads=frozenset(), trains=False, maybe=frozenset()) -> None:
         self.params: tuple[str, ...] = tuple(params)
+        #: parameters that some path initializes as a whole (certain initialization actions)
         self.inits: frozenset[str] = frozenset(inits)
+        #: parameters partly initialized, or touched by a method that may initialize (``init_states``...)
+        self.maybe: frozenset[str] = frozenset(maybe)
         self.loads: frozenset[str] = frozenset(loads)
         self.trains = trains
 
@@ -182,6 +192,7 @@ class _Run:
         self.objs: list[_Obj] = []
         self.ctx: list[_Ctx] = []
         self.inits: set[int] = set()
+        self.maybe: set[int] = set()
         self.loads: set[int] = set()
         self.trained = False
 
@@ -712,13 +723,18 @@ class _Run:
             fn = pos[0] if pos else kw.get("fn")
             if fn is not None and fn[0] == "f":
                 s = sf.summary(fn[1])
-                if not s.params or s.params[0] not in s.inits:
+                # the function runs on every sub-module: touching its argument's weights is an initialization
+                if not s.params or (s.params[0] not in s.inits and s.params[0] not in s.maybe):
                     return recv
             self.init_action([recv], e, p)
             return recv
         if tracked_recv and (name in _INIT_METHODS or name in cfg.init_functions or _matches(name, cfg.init_helpers)):
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
             self.init_action(targets or [recv], e, p)
+            return None
+        if tracked_recv and _maybe_init_name(name):
+            # ``model.init_states()``, ``model.reset_cache()``: may or may not initialize: stay silent either way
+            self.maybe_init([recv], p)
             return None
         if tracked_recv and recv[0] == "p" and name in _TENSOR_INIT_METHODS:
             self.init_action([recv], e, p)
@@ -825,11 +841,14 @@ class _Run:
         for k, v in kw.items():
             bound[k] = v
         inits = [v for k, v in bound.items() if k in s.inits and v is not None]
+        maybe = [v for k, v in bound.items() if k in s.maybe and k not in s.inits and v is not None]
         loads = [v for k, v in bound.items() if k in s.loads and v is not None]
         if loads:
             self.load_action(loads, e, p, False, True, test)
         if inits:
             self.init_action(inits, e, p, via_helper=True)
+        if maybe:
+            self.maybe_init(maybe, p)
         if s.trains:
             self.train(e, p, list(bound.values()))
         return None
@@ -845,16 +864,27 @@ class _Run:
                         self.sf.hit("INIT102", call, (self.objs[oid], fabric_ctx.node, "fabric", p.cond))
                         continue
                     if st[0] == META:
-                        self.sf.hit("INIT102", call, (self.objs[oid], st, "meta", p.cond))
+                        if whole:  # a sub-module touched on meta is not worth a finding (often a cache reset)
+                            self.sf.hit("INIT102", call, (self.objs[oid], st, "meta", p.cond))
                         continue
-                self.inits.add(oid)
+                if st[0] != META:
+                    self.sf.init_not_meta.add(call)
                 if not whole:
+                    self.maybe.add(oid)
                     if st[0] == UNINIT:
                         p.st[oid] = (PARTIAL,)
                     continue
+                self.inits.add(oid)
                 if st[0] == LOADED and not st[2]:
                     self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
                 p.st[oid] = (EAGER, call)
+
+    def maybe_init(self, vals, p: _Path) -> None:
+        for v in vals:
+            for oid, _whole in self.objs_in(v, deep=False):
+                self.maybe.add(oid)
+                if p.st.get(oid, _UNKNOWN)[0] in (UNINIT, META):
+                    p.st[oid] = (PARTIAL,)
 
     def load_action(self, vals, call, p: _Path, nonstrict: bool, ignored: bool, test: bool) -> None:
         for v in vals:
@@ -907,6 +937,8 @@ class ScriptFacts:
         self._summaries: dict[Any, Summary] = {}
         self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
         self._texts: dict[Any, str] = {}
+        #: init calls that ran on some path where the model was not on the meta device
+        self.init_not_meta: set = set()
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -921,7 +953,11 @@ class ScriptFacts:
         out: dict[str, list] = {}
         for code, hits in self._hits.items():
             render = getattr(self, "_render_" + code[4:])
-            out[code] = [(node, render(node, data, pos)) for node, data in hits.items()]
+            out[code] = [
+                (node, render(node, data, pos))
+                for node, data in hits.items()
+                if not (code == "INIT102" and data[2] == "meta" and node in self.init_not_meta)
+            ]
         return out
 
     # ------------------------------------------------------------------ analysis
@@ -981,6 +1017,7 @@ class ScriptFacts:
         return Summary(
             names,
             inits={by_oid[o] for o in run.inits if o in by_oid},
+            maybe={by_oid[o] for o in run.maybe if o in by_oid},
             loads={by_oid[o] for o in run.loads if o in by_oid},
             trains=run.trained,
         )

@@ -372,6 +372,47 @@ CASES = {
                 model.apply(init_fn)
             fit(model)
         """, []),
+    # ------------------------------------------------------------------ regressions from real-world runs
+    "torchtitan 0.3: init_states() may initialize (silent)": ("""
+        import torch
+        def test_moe():
+            with torch.device("meta"):
+                native_moe = moe_config.build()
+            native_moe.to_empty(device=torch.device("cuda"))
+            native_moe.init_states(buffer_device=torch.device("cuda"))
+            native_moe(x).sum().backward()
+        """, []),
+    "litgpt chat: a helper resetting a kv cache after load is not INIT104": ("""
+        def process_prompt(model):
+            for block in model.transformer.h:
+                block.attn.kv_cache.reset_parameters()
+        def main(fabric, ckpt):
+            model = GPT()
+            load_checkpoint(fabric, model, ckpt)
+            process_prompt(model)
+        """, []),
+    "litgpt tp: meta model loaded on its rank, then a kv-cache reset": ("""
+        import torch
+        def main(fabric, config, ckpt):
+            with fabric.init_tensor(), torch.device("meta"):
+                model = GPT(config)
+            for rank in range(fabric.world_size):
+                if fabric.global_rank == rank:
+                    model.load_state_dict(torch.load(ckpt), assign=True)
+                fabric.barrier()
+            for i in range(3):
+                for block in model.transformer.h:
+                    block.attn.kv_cache.reset_parameters()
+        """, []),
+    "whole-model init on meta on only some paths is not INIT102": ("""
+        import torch
+        def main(on_device):
+            with torch.device("meta"):
+                model = GPT()
+            if on_device:
+                model.to_empty(device="cuda")
+            model.apply(init_fn)
+        """, []),
 }
 
 
