@@ -1,0 +1,106 @@
+"""``initguard check CHECKPOINT`` on real files (torch.save, Lightning-style nesting, safetensors, unsafe pickles)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn as nn
+
+from initguard.cli import main
+
+
+def _model(init=True):
+    m = nn.Sequential(nn.Embedding(64, 32), nn.Linear(32, 64), nn.LayerNorm(64), nn.Conv1d(64, 32, 3))
+    if init:
+        for mod in m:
+            if isinstance(mod, (nn.Linear, nn.Embedding, nn.Conv1d)):
+                nn.init.normal_(mod.weight, std=0.02)
+                if getattr(mod, "bias", None) is not None:
+                    nn.init.zeros_(mod.bias)
+    return m
+
+
+def test_good_checkpoint_exits_0(tmp_path, capsys):
+    p = tmp_path / "good.pt"
+    torch.save(_model().state_dict(), p)
+    assert main(["check", str(p)]) == 0
+    assert "initialized" in capsys.readouterr().out
+
+
+def test_default_checkpoint_exits_1_with_table(tmp_path, capsys):
+    p = tmp_path / "default.pth"
+    torch.save(_model(init=False).state_dict(), p)
+    assert main(["check", str(p)]) == 1
+    out = capsys.readouterr().out
+    for name in ("0.weight", "1.weight", "1.bias", "3.weight", "3.bias"):
+        assert name in out
+    assert "default" in out and "2.weight" not in out  # LayerNorm ones: not flagged
+    assert main(["check", str(p), "--allow-default"]) == 0
+
+
+def test_garbage_checkpoint_json(tmp_path, capsys):
+    m = _model()
+    with torch.no_grad():
+        m[1].weight.fill_(float("nan"))
+        m[3].weight.fill_(1e-39)
+    p = tmp_path / "garbage.pt"
+    torch.save({"state_dict": m.state_dict(), "epoch": 3}, p)  # Lightning-style nesting
+    assert main(["check", str(p), "--format", "json"]) == 1
+    d = json.loads(capsys.readouterr().out)
+    assert d["ok"] is False
+    assert {(q["name"], q["verdict"]) for q in d["problems"]} == {("1.weight", "uninitialized"),
+                                                                  ("3.weight", "uninitialized")}
+    assert main(["check", str(p), "--format", "json", "--allow", "1.*", "--allow", "3.weight"]) == 0
+
+
+def test_safetensors(tmp_path, capsys):
+    st = pytest.importorskip("safetensors.torch")
+    p = tmp_path / "model.safetensors"
+    st.save_file(_model(init=False).state_dict(), str(p))
+    assert main(["check", str(p)]) == 1
+    assert "default" in capsys.readouterr().out
+
+
+def test_unsafe_pickle_is_refused(tmp_path, capsys):
+    class Evil:
+        def __reduce__(self):
+            return (os.system, ("echo pwned > " + str(tmp_path / "pwned"),))
+
+    p = tmp_path / "evil.pt"
+    torch.save({"x": Evil()}, p)
+    assert main(["check", str(p)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_plot_option_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    m = _model(init=False)
+    with torch.no_grad():
+        m[1].weight.fill_(float("nan"))
+    p = tmp_path / "m.pt"
+    torch.save(m.state_dict(), p)
+    png = tmp_path / "m.png"
+    assert main(["check", str(p), "--plot", str(png)]) == 1
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_console_script(tmp_path):
+    exe = shutil.which("initguard") or os.path.join(os.path.dirname(sys.executable), "initguard")
+    if not os.path.exists(exe):
+        pytest.skip("console script not installed")
+    p = tmp_path / "good.pt"
+    torch.save(_model().state_dict(), p)
+    out = subprocess.run([exe, "check", str(p), "--full"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "initialized" in out.stdout
+
+
+def test_missing_file_exits_2(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "missing.pt")]) == 2
