@@ -37,3 +37,13 @@ def test_codes_are_unique_and_sorted():
     codes = [r.code for r in ALL_RULES]
     assert codes == sorted(set(codes))
     assert {"INIT001", "INIT002", "INIT003", "INIT004", "INIT005"} <= set(codes)
+
+
+def test_rule_docs_are_generated_from_the_rules():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "gen_rule_docs.py"
+    res = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
