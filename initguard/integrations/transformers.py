@@ -1,0 +1,82 @@
+"""Hugging Face integration: ``InitGuardTrainerCallback`` checks the model when training begins.
+
+Usage::
+
+    from initguard.integrations.transformers import InitGuardTrainerCallback
+
+    trainer = Trainer(model=model, args=args, train_dataset=ds, callbacks=[InitGuardTrainerCallback()])
+    trainer.train(resume_from_checkpoint=maybe_ckpt)
+
+The check runs at ``on_train_begin``, which the ``Trainer`` calls after ``resume_from_checkpoint``
+was loaded (also for FSDP, where the checkpoint is loaded after preparation) and before the first
+step.  Under ``torchrun`` every rank runs it, with the cross-rank comparison of
+:func:`initguard.assert_initialized`.
+
+``transformers`` is imported only when the class is first accessed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+__all__ = ["InitGuardTrainerCallback"]
+
+_CLASS: list = []
+
+
+def _build() -> type:
+    from transformers import TrainerCallback
+
+    class InitGuardTrainerCallback(TrainerCallback):
+        """``TrainerCallback``: :func:`initguard.assert_initialized` on the model at ``on_train_begin``."""
+
+        def __init__(
+            self,
+            *,
+            allow: Sequence[str] = (),
+            allow_default: bool = False,
+            buffers: bool = True,
+            strict: bool = False,
+            mode: str = "sample",
+            ranks: Any = "auto",
+            raise_on_failure: bool = True,
+        ) -> None:
+            """Configure the check; arguments as for :func:`initguard.assert_initialized`.
+
+            ``raise_on_failure=False`` only records ``callback.report`` and warns.
+            """
+            self.check_kwargs = dict(
+                allow=tuple(allow), allow_default=allow_default, buffers=buffers, strict=strict, mode=mode,
+                ranks=ranks,
+            )
+            self.raise_on_failure = raise_on_failure
+            self.report = None
+
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            """Check ``model`` (the Trainer's model, after checkpoint loading) before the first step."""
+            import initguard
+
+            if model is None:
+                return None
+            report = initguard.check(model, **self.check_kwargs)
+            self.report = report
+            if not report.ok:
+                if self.raise_on_failure:
+                    raise initguard.NotInitializedError(report)
+                import warnings
+
+                warnings.warn(str(report), RuntimeWarning, stacklevel=2)
+            return None
+
+    InitGuardTrainerCallback.__module__ = __name__
+    InitGuardTrainerCallback.__qualname__ = "InitGuardTrainerCallback"
+    return InitGuardTrainerCallback
+
+
+def __getattr__(name: str) -> Any:
+    """Build ``InitGuardTrainerCallback`` lazily (imports transformers only now)."""
+    if name == "InitGuardTrainerCallback":
+        if not _CLASS:
+            _CLASS.append(_build())
+        return _CLASS[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
