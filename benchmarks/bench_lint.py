@@ -97,7 +97,7 @@ def initlint_cmd() -> list[str]:
 class Side:
     name: str
     cmd: list[str]
-    cwd: str = str(WORK)
+    cwd: str = str(corpora.CORPORA)  # holds an empty pyproject.toml: initlint runs with its defaults
     env: dict | None = None
     before: object = None  # callable run (untimed) before each repetition of this side
     runs: list = field(default_factory=list)
@@ -150,8 +150,22 @@ def run_once(side: Side, tag: str) -> dict:
     return result
 
 
+LOADS: dict[str, tuple[float, float]] = {}
+
+
+def load_note(group: str) -> str:
+    a, b = LOADS.get(group, (float("nan"), float("nan")))
+    return f"Machine load average (1 min) at start/end of this comparison: {a:.1f} / {b:.1f} on {os.cpu_count()} cores."
+
+
 def alternate(group: str, sides: list[Side], reps: int, abba: bool = True) -> None:
     """Run every side ``reps`` times in turns: A B, B A, A B... (or always in order when ``abba`` is off)."""
+    start_load = os.getloadavg()[0]
+    _run_alternating(group, sides, reps, abba)
+    LOADS[group] = (start_load, os.getloadavg()[0])
+
+
+def _run_alternating(group: str, sides: list[Side], reps: int, abba: bool) -> None:
     for rep in range(reps):
         order = sides if (rep % 2 == 0 or not abba) else sides[::-1]
         for side in order:
@@ -192,6 +206,80 @@ def floor_cmd(path: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--_floor", path]
 
 
+# ---------------------------------------------------------------------------------------------- profile
+def profile_main(corpus_spec: str, top: int = 35) -> int:
+    """``--profile NAME/SIZE``: where ``initlint.engine.lint_source`` spends its time on a corpus (one process).
+
+    Prints a phase breakdown (prefilter, libcst parse, rules + facts, positions) and cProfile's top functions
+    by cumulative time.
+    """
+    import cProfile
+    import io
+    import pstats
+
+    from initlint import Config, engine
+
+    name, size = corpus_spec.split("/")
+    c = corpora.corpus(name, size)
+    files = [(f, Path(f).read_bytes()) for f in corpora.list_files(c["path"])]
+    config = Config()
+    rules = engine.enabled_rules(config, None)
+    import libcst
+
+    libcst.parse_module("x = 1\n")
+    # Phase breakdown.
+    pos_time = [0.0]
+    real_positions = engine._positions
+
+    def timed_positions(module):
+        t = time.perf_counter()
+        try:
+            return real_positions(module)
+        finally:
+            pos_time[0] += time.perf_counter() - t
+
+    engine._positions = timed_positions
+    t_filter = t_parse = t_rules = 0.0
+    matched = matched_lines = findings = 0
+    try:
+        for path, data in files:
+            t0 = time.perf_counter()
+            ok = engine.might_match(data, rules)
+            t1 = time.perf_counter()
+            t_filter += t1 - t0
+            if not ok:
+                continue
+            matched += 1
+            matched_lines += corpora._count_lines(data)
+            try:
+                module = libcst.parse_module(data)
+            except Exception:  # noqa: BLE001
+                continue
+            t2 = time.perf_counter()
+            findings += len(engine.lint_module(module, path, config, rules))
+            t3 = time.perf_counter()
+            t_parse += t2 - t1
+            t_rules += t3 - t2
+    finally:
+        engine._positions = real_positions
+    total = t_filter + t_parse + t_rules
+    print(f"corpus {c['name']}: {c['files']} files, {c['lines']:,} lines; prefilter passed {matched} files "
+          f"({matched_lines:,} lines, {100 * matched_lines / max(1, c['lines']):.0f}%); {findings} findings")
+    for label, v in (("prefilter", t_filter), ("libcst parse", t_parse), ("rules+facts (incl. positions)", t_rules),
+                     ("  of which positions", pos_time[0]), ("total", total)):
+        print(f"  {label:32s} {v:8.2f} s  {100 * v / total:5.1f}%")
+    # cProfile of the real entry point.
+    prof = cProfile.Profile()
+    prof.enable()
+    for path, data in files:
+        engine.lint_source(data, path, config)
+    prof.disable()
+    buf = io.StringIO()
+    pstats.Stats(prof, stream=buf).sort_stats("cumtime").print_stats(top)
+    print(buf.getvalue())
+    return 0
+
+
 # ---------------------------------------------------------------------------------------------- report
 def fmt_s(v: float) -> str:
     return f"{v:.2f}"
@@ -201,12 +289,17 @@ def side_row(side: Side, lines: int) -> str:
     med = side.median()
     vals = " / ".join(fmt_s(v) for v in side.values())
     rss = max(side.values("maxrss_mib"))
-    return (f"| {side.name} | `{side.shell}` | {fmt_s(med)} | {lines / med:,.0f} | {vals} | {rss:.0f} | "
-            f"{side.runs[-1]['out_lines']} |")
+    return (f"| {side.name} | `{side.shell}` | {fmt_s(med)} | {lines / med:,.0f} | {vals} | "
+            f"{fmt_s(side.median('cpu'))} | {rss:.0f} | {side.runs[-1]['out_lines']} |")
 
 
-TABLE_HEAD = ("| side | command | median s | lines/s | all runs (s) | peak RSS MiB | output lines |\n"
-              "|---|---|---:|---:|---|---:|---:|")
+TABLE_HEAD = ("| side | command | median wall s | lines/s | all runs, wall s | median CPU s | peak RSS MiB | output lines |\n"
+              "|---|---|---:|---:|---|---:|---:|---:|")
+
+
+def cpu_ratio(a: Side, b: Side) -> str:
+    """CPU-time ratio a/b (user+sys of the process and its waited-for children): robust to other load."""
+    return f"{a.median('cpu') / b.median('cpu'):.2f}×"
 
 
 def corpus_line(c: dict) -> str:
@@ -238,8 +331,9 @@ def bench_l1(c: dict, reps: int, select_init_reps: int, summary: list, md: list)
         md.append(f"**{label}** ({n} runs each, alternating):\n\n{TABLE_HEAD}")
         md.append(side_row(base, c["lines"]))
         md.append(side_row(plug, c["lines"]) + "\n")
-        md.append(f"Ratio (median with initcheck / median without): **{ratio:.2f}×** → {verdict(ratio <= L1_MAX)}. "
-                  f"INIT findings in the plugin run: {init_lines}.\n")
+        md.append(f"Ratio (median with initcheck / median without): **{ratio:.2f}×** → {verdict(ratio <= L1_MAX)} "
+                  f"(CPU-time ratio {cpu_ratio(plug, base)}). "
+                  f"INIT findings in the plugin run: {init_lines}. {load_note(tag)}\n")
         summary.append(("L1", f"flake8 -j1 overhead, {label}", f"{ratio:.2f}×", f"≤ {L1_MAX}×", ratio <= L1_MAX,
                         c["name"], n))
 
@@ -255,7 +349,9 @@ def bench_l2_torchfix(c: dict, reps: int, summary: list, md: list) -> None:
     alternate("L2a", [ours, tf], reps)
     speedup = tf.median() / ours.median()
     md.append(f"{TABLE_HEAD}\n{side_row(ours, c['lines'])}\n{side_row(tf, c['lines'])}\n")
-    md.append(f"initlint lines/s ÷ TorchFix lines/s: **{speedup:.1f}×** → {verdict(speedup >= L2_MIN_VS_TORCHFIX)}.\n")
+    md.append(f"initlint lines/s ÷ TorchFix lines/s: **{speedup:.1f}×** → {verdict(speedup >= L2_MIN_VS_TORCHFIX)} "
+              f"(CPU-time ratio {tf.median('cpu') / ours.median('cpu'):.1f}×). "
+              f"{load_note('L2a')}\n")
     summary.append(("L2", "initlint -j1 vs torchfix -j1 (lines/s)", f"{speedup:.1f}×", f"≥ {L2_MIN_VS_TORCHFIX:.0f}×",
                     speedup >= L2_MIN_VS_TORCHFIX, c["name"], reps))
 
@@ -273,12 +369,13 @@ def bench_l2_floor_l4(c: dict, reps: int, summary: list, md: list, want_l2: bool
     md.append(f"### {title}\n\nCorpus {corpus_line(c)}.\n\n{TABLE_HEAD}")
     for s in sides:
         md.append(side_row(s, c["lines"]))
-    md.append("")
+    md.append(f"\n{load_note('L2b-L4')}\n")
     if want_l2:
         info = json.loads(Path(floor.runs[-1]["out"]).read_text())
         ratio = j1.median() / floor.median()
         md.append(f"L2b: initlint -j1 wall ÷ libcst-parse-every-file wall (both whole processes): **{ratio:.2f}×** "
-                  f"(target ≤ {L2_MAX_VS_FLOOR}) → {verdict(ratio <= L2_MAX_VS_FLOOR)}. Floor process internals, "
+                  f"(target ≤ {L2_MAX_VS_FLOOR}) → {verdict(ratio <= L2_MAX_VS_FLOOR)} (CPU-time ratio "
+                  f"{cpu_ratio(j1, floor)}). Floor process internals, "
                   f"last run: import libcst {info['import_s']:.2f} s, parse {info['parse_s']:.2f} s "
                   f"({c['lines'] / info['parse_s']:,.0f} lines/s), {info['errors']} unparseable files.\n")
         summary.append(("L2", "initlint -j1 vs libcst parse of every file", f"{ratio:.2f}×", f"≤ {L2_MAX_VS_FLOOR}×",
@@ -315,7 +412,9 @@ def bench_l3(c: dict, reps: int, summary: list, md: list) -> None:
               f"delete the cache directory, run once (cold), run again over the unchanged files (warm).\n\n{TABLE_HEAD}")
     md.append(side_row(cold, c["lines"]))
     md.append(side_row(warm, c["lines"]) + "\n")
-    md.append(f"Warm ÷ cold: **{ratio:.3f}×** → {verdict(ratio <= L3_MAX)}. Warm findings identical to cold: {same}.\n")
+    md.append(f"Warm ÷ cold: **{ratio:.3f}×** → {verdict(ratio <= L3_MAX)} (CPU-time ratio "
+              f"{warm.median('cpu') / cold.median('cpu'):.3f}×). Warm findings identical to cold: {same}. "
+              f"{load_note('L3')}\n")
     summary.append(("L3", "warm-cache run vs cold run", f"{ratio:.3f}×", f"≤ {L3_MAX}×", ratio <= L3_MAX,
                     c["name"], reps))
 
@@ -352,10 +451,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="L1,L2,L3,L4", help="comma-separated subset of L1,L2,L3,L4")
     ap.add_argument("--out", help="also write the markdown section to this file")
     ap.add_argument("--setup-only", action="store_true", help="create the anchor virtualenvs and exit")
+    ap.add_argument("--profile", metavar="NAME/SIZE", help="profile initlint.engine.lint_source on a corpus "
+                    "(e.g. transformers/sample) and exit")
     ap.add_argument("--_floor", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._floor:
         return floor_main(args._floor)
+    if args.profile:
+        return profile_main(args.profile)
     if args.setup_only:
         for name in VENVS:
             ensure_venv(name)
