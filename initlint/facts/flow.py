@@ -89,6 +89,18 @@ _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "de
                            "set_default_device", "init_on_device"})
 
 
+def _torch_function(qual: str | None) -> bool:
+    return qual is not None and qual.startswith("torch.") and not qual.startswith("torch.nn.")
+
+
+def _load_name(name: str, patterns) -> bool:
+    """Load helpers: the configured patterns, plus names that say they load weights into a model."""
+    if name in _LOAD_NAMES or _matches(name, patterns):
+        return True
+    low = name.lower()
+    return "load" in low and any(w in low for w in ("state_dict", "checkpoint", "weights", "pretrained", "model"))
+
+
 def _maybe_init_name(name: str) -> bool:
     low = name.lstrip("_").lower()
     return low.startswith(("init", "reset", "materialize", "setup_weights")) or (
@@ -712,8 +724,12 @@ class _Run:
             return self.new(p, (LOADED, e, True))
         if name == "to_empty" and tracked_recv:
             oid = recv[1]
-            p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None)
-            return ("o", oid)
+            if recv[0] == "o" or recv[2]:  # the model itself, or each of its modules in a loop
+                p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None)
+                return ("o", oid)
+            if p.st.get(oid, _UNKNOWN)[0] == EAGER:
+                p.st[oid] = (PARTIAL,)  # one sub-module emptied: we cannot tell what happens to it
+            return recv
 
         # ---------------------------------------------------------- initialization
         if name in _MATERIALIZE:
@@ -759,8 +775,7 @@ class _Run:
         deep = [v for v in all_vals if self.objs_in(v)]
         if deep:
             if (name == "load" and qual not in _NOT_A_LOAD and (qual is None or qual.startswith(
-                    ("torch.distributed.checkpoint", "lightning", "accelerate")))) or name in _LOAD_NAMES or (
-                    _matches(name, cfg.load_helpers)):
+                    ("torch.distributed.checkpoint", "lightning", "accelerate")))) or _load_name(name, cfg.load_helpers):
                 self.load_action(deep, e, p, _is_false(keyword(e, "strict")), ignored, test)
                 return None
             if _matches(name, cfg.init_helpers):
@@ -778,7 +793,9 @@ class _Run:
                 for v in tracked:
                     p.eng.add(v[1])
                     st = p.st.get(v[1], _UNKNOWN)
-                    if name in ("setup", "setup_module") and st[0] == META:
+                    if name in ("setup", "setup_module") and (
+                        st[0] == META or st[0] == UNINIT and st[3] in sf.conditional_contexts
+                    ):
                         # Fabric materializes meta parameters with reset_parameters() (FSDP)
                         p.st[v[1]] = _EAGER
                 if len(pos) == 1:
@@ -812,9 +829,11 @@ class _Run:
             return None
 
         # ---------------------------------------------------------- construction
-        if not tracked_recv and self._model_like(name, qual):
-            has_obj_arg = any(v is not None and v[0] == "o" for v in all_vals)
-            ctx = self.ctx[-1] if self.ctx else None
+        has_obj_arg = any(v is not None and v[0] == "o" for v in all_vals)
+        ctx = self.ctx[-1] if self.ctx else None
+        if not tracked_recv and (
+            self._model_like(name, qual) or ctx is not None and not has_obj_arg and not _torch_function(qual)
+        ):
             if ctx is not None:
                 how = f"built inside `{sf.short(ctx.node)}`"
                 return self.new(p, (ctx.status, e, how, ctx.node))
@@ -939,6 +958,8 @@ class ScriptFacts:
         self._texts: dict[Any, str] = {}
         #: init calls that ran on some path where the model was not on the meta device
         self.init_not_meta: set = set()
+        #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
+        self.conditional_contexts: set = set()
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -980,7 +1001,7 @@ class ScriptFacts:
             if name in _ORIGIN_NAMES or any(_is_meta(a.value) for a in call.args):
                 origin = True
                 break
-            if name in _LOAD_NAMES or name == "load" or _matches(name, cfg.load_helpers):
+            if name == "load" or _load_name(name, cfg.load_helpers):
                 load = True
             if name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or _matches(name, cfg.init_helpers):
                 init = True
@@ -1036,7 +1057,12 @@ class ScriptFacts:
                 return _Ctx(expr, True, UNINIT)
             if _is_false(flag) or _is_none(flag) or isinstance(flag, (cst.Integer, cst.SimpleString)):
                 return None
-            return _Ctx(expr, True, UNINIT) if self.config.conditional_empty_init else None
+            if not self.config.conditional_empty_init:
+                return None
+            # the FSDP convention: empty (meta) exactly when sharding, and then fabric.setup() materializes
+            # the parameters with reset_parameters(); so only a use before setup() is reported
+            self.conditional_contexts.add(expr)
+            return _Ctx(expr, True, UNINIT)
         if name == "device" and _is_meta(positional(expr)):
             return _Ctx(expr, False, META)
         if name == "init_empty_weights":

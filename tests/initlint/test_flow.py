@@ -87,7 +87,7 @@ CASES = {
         def main(fabric, cfg):
             with fabric.init_module(empty_init=(fabric.world_size > 1)):
                 model = GPT(cfg)
-            fit(fabric.setup(model))
+            fit(model)
         """, []),
     "empty_init=False is eager": ("""
         def main(fabric, cfg):
@@ -464,6 +464,20 @@ def test_conditional_empty_init_option():
     src = CASES["conditional empty_init is the FSDP convention (silent by default)"][0]
     config = Config(select=("INIT1",), conditional_empty_init=True)
     assert codes(src, config) == [(3, "INIT101")]
+    # under the convention fabric.setup() materializes with reset_parameters(): only uses before it count
+    assert codes(src.replace("fit(model)", "fit(fabric.setup(model))"), config) == []
+    litgpt_lora = """
+        def main(fabric, cfg, ckpt):
+            with fabric.init_module(empty_init=(fabric.world_size > 1)):
+                model = GPT(cfg)
+            mark_only_lora_as_trainable(model)
+            model = fabric.setup_module(model)
+            load_checkpoint(fabric, model, ckpt, strict=False)
+            fit(fabric, model)
+        """
+    assert codes(litgpt_lora, config) == []
+    before_setup = "\n".join(line for line in litgpt_lora.splitlines() if "setup_module" not in line)
+    assert codes(before_setup, config) == [(5, "INIT103")]
 
 
 def test_configurable_train_calls():
