@@ -111,12 +111,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command; returns the exit status (never raises, never prints a traceback)."""
     _tolerant_streams()
+    _interrupted.clear()
+    previous = _install_sigint()
     try:
         return _main(list(sys.argv[1:] if argv is None else argv))
     except UsageError as exc:
         _error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
+        if argv is None:
+            _exit_now(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         _silence_stdout()
@@ -129,6 +133,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (set INITLINT_DEBUG=1 for a traceback; please report it)")
         return EXIT_USAGE
+    finally:
+        _restore_sigint(previous)
 
 
 def _main(argv: list[str]) -> int:
@@ -322,7 +328,10 @@ def _execute(todo, config: Config, jobs: int):
     """Yield ``(index, outcome)`` for every task, in this process or in a pool of ``jobs`` workers."""
     if jobs <= 1 or len(todo) <= 1:
         for index, display, key, sha in todo:
-            yield index, lint_one(display, key, sha, config)
+            outcome = lint_one(display, key, sha, config)
+            if _interrupted:
+                raise KeyboardInterrupt  # it arrived inside native code that swallowed it
+            yield index, outcome
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -335,8 +344,11 @@ def _execute(todo, config: Config, jobs: int):
         for future in as_completed(futures):
             yield from future.result()
     except BaseException:
+        # Ctrl-C (or a broken worker): stop now. shutdown() forgets the processes, so take them first;
+        # the workers ignore SIGINT, so they must be terminated or they would outlive us.
+        processes = list((getattr(executor, "_processes", None) or {}).values())
         executor.shutdown(wait=False, cancel_futures=True)
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
+        for process in processes:
             try:
                 process.terminate()
             except Exception:  # noqa: BLE001 - already gone
@@ -422,6 +434,38 @@ def _explain(code: str) -> int:
 
 
 # ---------------------------------------------------------------------- plumbing
+#: Non-empty once SIGINT arrived. A KeyboardInterrupt raised while libcst's native parser calls back into
+#: Python can come out as a parse error, so the file loop also checks this flag.
+_interrupted: list[bool] = []
+
+
+def _on_sigint(signum, frame) -> None:
+    first = not _interrupted
+    _interrupted.append(True)
+    if first:  # later ones (a second Ctrl-C while stopping workers) must not escape main()
+        raise KeyboardInterrupt
+
+
+def _install_sigint():
+    import signal
+
+    try:
+        return signal.signal(signal.SIGINT, _on_sigint)
+    except (ValueError, OSError):  # not the main thread
+        return None
+
+
+def _restore_sigint(previous) -> None:
+    if previous is None or _interrupted:
+        return  # after Ctrl-C keep absorbing SIGINT: a late delivery must not raise outside main()
+    import signal
+
+    try:
+        signal.signal(signal.SIGINT, previous)
+    except (ValueError, OSError, TypeError):
+        pass
+
+
 class _Verbose:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -446,6 +490,22 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
             pass
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once with ``code``.
+
+    Used after Ctrl-C when running as the command: a KeyboardInterrupt that went through libcst's native
+    parser (pyo3 runs Python code with ``PyRun_String``) leaves CPython's "unhandled KeyboardInterrupt"
+    flag set, and the interpreter would then kill itself with SIGINT at exit (status -2) even though we
+    handled it. Nothing is left to clean up: the cache is not written and the workers are stopped.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _silence_stdout() -> None:
