@@ -137,7 +137,7 @@ def _checksum_cpu(flat: torch.Tensor) -> tuple[int, int]:
     s2 = 0
     with np.errstate(over="ignore"):
         for start in range(0, n, CHUNK):
-            c = a[start : start + CHUNK].astype(np.int64)
+            c = a[start:start + CHUNK].astype(np.int64)
             w = np.arange(start, start + c.shape[0], dtype=np.int64)
             w *= np.int64(_WEIGHT)
             w += np.int64(1)
@@ -153,7 +153,7 @@ def _checksum_device(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     s1 = torch.zeros((), dtype=torch.int64, device=flat.device)
     s2 = torch.zeros((), dtype=torch.int64, device=flat.device)
     for start in range(0, n, CHUNK):
-        c = flat[start : start + CHUNK].to(torch.int64)
+        c = flat[start:start + CHUNK].to(torch.int64)
         w = torch.arange(start, start + c.shape[0], dtype=torch.int64, device=flat.device)
         w.mul_(_WEIGHT).add_(1)
         s1 += c.sum()
@@ -335,8 +335,6 @@ def distributed_check(
     world = dist.get_world_size(group)
     if world <= 1:
         return report
-    rank = dist.get_rank(group)
-
     items = sorted(((str(n), t) for n, t in named_tensors), key=lambda nt: nt[0])
     names = [n for n, _ in items]
     tensors = [t for _, t in items]
@@ -469,7 +467,9 @@ def _add_note(report: Any, note: str) -> None:
         report.notes = notes + [note]
 
 
-def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tensor, world: int, group: Any) -> Any:
+def _set_mismatch(
+    model: Any, report: Any, names: list[str], headers: torch.Tensor, world: int, group: Any
+) -> Any:
     """Ranks hold different tensor sets: name the differing tensors (one object gather, failure only)."""
     all_names: list[Any] = [None] * world
     dist.all_gather_object(all_names, names, group=group)
@@ -497,5 +497,7 @@ def _set_mismatch(model: Any, report: Any, names: list[str], headers: torch.Tens
         source="distributed",
     )
     new = _with_problems(report, [problem] + list(getattr(report, "problems", []) or []))
-    _add_note(new, f"checked across {world} ranks; per-tensor rank comparison skipped (different tensor sets)")
+    _add_note(
+        new, f"checked across {world} ranks; per-tensor rank comparison skipped (different tensor sets)"
+    )
     return new

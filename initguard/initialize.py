@@ -239,7 +239,8 @@ def initialize(
     report = InitializeReport()
     materialized: set[int] = set()
     if has_meta:
-        dev = torch.device(device) if device is not None else torch.get_default_device()
+        default = getattr(torch, "get_default_device", lambda: torch.device("cpu"))
+        dev = torch.device(device) if device is not None else default()
         if any(_is_dtensor(p) for p in model.parameters()):
             model.to_empty(device=dev)  # DTensor-aware (FSDP2); ties are the strategy's business
             materialized = {id(t) for t in list(model.parameters()) + list(model.buffers())}
@@ -322,7 +323,9 @@ def initialize(
     return report
 
 
-def _uncovered(name: str, kind: str, t: torch.Tensor, module: nn.Module, reason: str, has_reset: bool) -> Uncovered:
+def _uncovered(
+    name: str, kind: str, t: torch.Tensor, module: nn.Module, reason: str, has_reset: bool
+) -> Uncovered:
     owner = type(module).__name__
     fix = (_FIX_RESET_MISSED if has_reset else _FIX_NO_RESET).format(owner=owner)
     return Uncovered(name, kind, tuple(t.shape), str(t.dtype).replace("torch.", ""), owner, reason, fix)

@@ -23,7 +23,7 @@ import fnmatch
 import math
 import random
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -100,7 +100,9 @@ def _seeded(seed: int):
                 np.random.set_state(np_state)
 
 
-def build_deferred(build: Build, init: Init | str | None, device: Any = "cpu", poison: Any = "nan") -> nn.Module:
+def build_deferred(
+    build: Build, init: Init | str | None, device: Any = "cpu", poison: Any = "nan"
+) -> nn.Module:
     """Build on the meta device, ``to_empty(device=...)``, poison every tensor, then run ``init``.
 
     ``init`` is a callable taking the model, the name of a method of the model (``"init_weights"``),
@@ -202,7 +204,8 @@ def find_unwritten(
                     continue
                 snap[name] = t.detach().to("cpu", copy=True)
                 if run == 0:
-                    meta[name] = (kind, tuple(t.shape), str(t.dtype).replace("torch.", ""), _owner_type(model, name))
+                    dtype = str(t.dtype).replace("torch.", "")
+                    meta[name] = (kind, tuple(t.shape), dtype, _owner_type(model, name))
         results.append(snap)
         del model
 
@@ -295,7 +298,8 @@ class ParityMismatch:
 
     def describe(self) -> str:
         """One human-readable line."""
-        return f"{self.name!r} shape={list(self.shape)} (owner {self.module_type}): " + "; ".join(self.reasons)
+        head = f"{self.name!r} shape={list(self.shape)} (owner {self.module_type}): "
+        return head + "; ".join(self.reasons)
 
 
 def _ks_2samp(x, y) -> tuple[float, float]:
@@ -395,10 +399,12 @@ def assert_init_parity(
     for name in sorted(set(te) | set(td)):
         owner = _owner_type(eager if name in te else deferred, name)
         if name not in td:
-            problems.append(ParityMismatch(name, tuple(te[name].shape), owner, ["missing on the deferred path"]))
+            why = ["missing on the deferred path"]
+            problems.append(ParityMismatch(name, tuple(te[name].shape), owner, why))
             continue
         if name not in te:
-            problems.append(ParityMismatch(name, tuple(td[name].shape), owner, ["exists only on the deferred path"]))
+            why = ["exists only on the deferred path"]
+            problems.append(ParityMismatch(name, tuple(td[name].shape), owner, why))
             continue
         a, b = te[name], td[name]
         pm = ParityMismatch(name, tuple(a.shape), owner)
@@ -418,7 +424,9 @@ def assert_init_parity(
             xb = b.detach().to("cpu", torch.float64)
             if not bool(torch.isfinite(xb).all()):
                 bad = int((~torch.isfinite(xb)).sum())
-                pm.reasons.append(f"{bad}/{xb.numel()} non-finite values on the deferred path (never initialized?)")
+                pm.reasons.append(
+                    f"{bad}/{xb.numel()} non-finite values on the deferred path (never initialized?)"
+                )
                 continue
             n = xa.numel()
             ma, mb = float(xa.mean()), float(xb.mean())

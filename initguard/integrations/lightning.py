@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-__all__ = ["InitGuardCallback", "callback_class"]
+__all__ = ["InitGuardCallback", "callback_class"]  # noqa: F822 - built lazily by __getattr__
 
 _CLASSES: dict[str, type] = {}
 

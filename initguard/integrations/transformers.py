@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-__all__ = ["InitGuardTrainerCallback"]
+__all__ = ["InitGuardTrainerCallback"]  # noqa: F822 - built lazily by __getattr__
 
 _CLASS: list = []
 

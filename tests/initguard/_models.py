@@ -220,14 +220,16 @@ class LitBlock(nn.Module):
         self.norm_1 = RMSNorm(cfg.n_embd)
         self.attn = CausalSelfAttention(cfg)
         self.norm_2 = RMSNorm(cfg.n_embd)
-        self.mlp = nn.Sequential(nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd))
+        self.mlp = nn.Sequential(
+            nn.Linear(cfg.n_embd, 4 * cfg.n_embd), nn.GELU(), nn.Linear(4 * cfg.n_embd, cfg.n_embd)
+        )
 
     def forward(self, x):
         x = x + self.attn(self.norm_1(x))
         return x + self.mlp(self.norm_2(x))
 
 
-class LitGPTStyle(nn.Module):
+class LitGPTStyle(nn.Module):  # noqa: INIT001 - logit_scale is the planted miss
     """LitGPT's GPT layout.  ``extra_scale=True`` adds a parameter that no ``reset_parameters`` covers."""
 
     def __init__(self, cfg: LitConfig | None = None, extra_scale: bool = False):

@@ -94,7 +94,8 @@ def _loader():
 
 def _trainer(tmp_path, callbacks, max_steps=2, strategy="auto"):
     return L.Trainer(
-        accelerator="cpu", devices=1, max_steps=max_steps, callbacks=callbacks, logger=False, strategy=strategy,
+        accelerator="cpu", devices=1, max_steps=max_steps, callbacks=callbacks, logger=False,
+        strategy=strategy,
         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         default_root_dir=str(tmp_path),
     )
