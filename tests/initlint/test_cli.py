@@ -480,3 +480,19 @@ def test_cache_lives_in_the_project_root(project, capsys, monkeypatch):
 
 def test_config_fingerprint_is_part_of_the_key():
     assert Config().fingerprint() != Config(ignore=("INIT003",)).fingerprint()
+
+
+# ---------------------------------------------------------------------- pre-commit
+def test_pre_commit_hook_definition(project, capsys):
+    yaml = pytest.importorskip("yaml")
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    hook = next(h for h in hooks if h["id"] == "initlint")
+    assert hook["entry"] == "initlint" and hook["language"] == "python"
+    assert hook["types"] == ["python"] and hook["require_serial"] is False
+    # run it the way pre-commit does: entry + args + the staged files (here: one excluded fixture)
+    (project / "pyproject.toml").write_text('[tool.initlint]\nexclude = ["fixtures/*"]\n')
+    write(project, "fixtures/bad.py", BAD)
+    write(project, "model.py", BAD)
+    code, out, _ = run(capsys, *hook.get("args", []), "model.py", "fixtures/bad.py")
+    assert code == 1 and out.startswith("model.py:8:9: INIT003") and "fixtures" not in out
+    assert run(capsys, *hook.get("args", []))[0] == 1  # with no files it checks the project
