@@ -55,7 +55,7 @@ _EAGER = (EAGER,)
 
 # ----------------------------------------------------------------------------- vocabulary
 _PASSTHROUGH_METHODS = frozenset(
-    {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_", "eval", "train", "share_memory",
+    {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_", "eval", "share_memory",
      "type", "xpu", "mps", "npu"}
 )
 _WRAPPERS = frozenset(
@@ -85,6 +85,7 @@ _MODEL_FACTORIES = frozenset({"from_config", "from_model_args", "from_name", "fr
 _LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", "set_state_dict", "load_state"})
 _NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
                          "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})
+_SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
 
@@ -99,6 +100,18 @@ def _load_name(name: str, patterns) -> bool:
         return True
     low = name.lower()
     return "load" in low and any(w in low for w in ("state_dict", "checkpoint", "weights", "pretrained", "model"))
+
+
+def _agreed_return(returns: list):
+    """A builder's returned model status, when all return paths agree on uninit/meta (or on initialized)."""
+    if not returns or any(r is None for r in returns):
+        return None
+    kinds = {r[0] for r in returns}
+    if kinds <= {EAGER, LOADED}:
+        return _EAGER  # built and initialized/loaded in the builder: tracked for later effects only
+    if len(set(returns)) == 1 and returns[0][0] in (UNINIT, META):
+        return returns[0]
+    return None
 
 
 def _maybe_init_name(name: str) -> bool:
@@ -169,9 +182,13 @@ class _Ctx:
 class Summary:
     """What a same-file function may do to its parameters (judged by its body)."""
 
-    __slots__ = ("params", "inits", "maybe", "loads", "trains")
+    __slots__ = ("params", "inits", "maybe", "loads", "trains", "ret")
 
-    def __init__(self, params=(), inits=frozenset(), loads=frozenset(), trains=False, maybe=frozenset()) -> None:
+    def __init__(
+        self, params=(), inits=frozenset(), loads=frozenset(), trains=False, maybe=frozenset(), ret=None
+    ) -> None:
+        #: status of a model the function builds and returns, when every return path agrees (else None)
+        self.ret = ret
         self.params: tuple[str, ...] = tuple(params)
         #: parameters that some path initializes as a whole (certain initialization actions)
         self.inits: frozenset[str] = frozenset(inits)
@@ -205,6 +222,8 @@ class _Run:
         self.ctx: list[_Ctx] = []
         self.inits: set[int] = set()
         self.maybe: set[int] = set()
+        #: status of the returned object on each returning path (None: something else is returned)
+        self.returns: list = []
         self.loads: set[int] = set()
         self.trained = False
 
@@ -306,8 +325,11 @@ class _Run:
             self.ev(s.value, p)
             self.bind(s.target, None, p)
         elif t is cst.Return:
-            if s.value is not None:
-                self.ev(s.value, p)
+            v = self.ev(s.value, p) if s.value is not None else None
+            if v is not None and v[0] == "o" and self.objs[v[1]].param is None:
+                self.returns.append(p.st.get(v[1], _UNKNOWN))
+            else:
+                self.returns.append(None)
             raise _Dead
         elif t is cst.Raise:
             raise _Dead
@@ -620,7 +642,10 @@ class _Run:
         if t is cst.Call:
             return self.call(e, p, ignored, test)
         if t is cst.Attribute:
-            return self._part(self.ev(e.value, p, test=test))
+            base = self.ev(e.value, p, test=test)
+            if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
+                return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
+            return self._part(base)
         if t is cst.Subscript:
             base = self.ev(e.value, p, test=test)
             if base is None:
@@ -767,7 +792,7 @@ class _Run:
                 strict = positional(e, 1)
             self.load_action([recv], e, p, _is_false(strict), ignored, test)
             return None
-        if name == "load_state" and not pos and not tracked_recv or name == "load_state" and recv is not None:
+        if name == "load_state" and recv is not None:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
             self.load_action([("o", oid) for oid in p.eng], e, p, False, ignored, test)
             return None
@@ -820,7 +845,9 @@ class _Run:
             for v in all_vals:
                 for oid, _w in self.objs_in(v):
                     p.eng.add(oid)
-        if name in cfg.train_calls and not (name == "train" and tracked_recv):
+        if name == "train" and tracked_recv and "trainer" not in (dotted(func.value) or "").lower():
+            return recv  # ``model.train()`` switches modes; ``trainer.train()`` trains
+        if name in cfg.train_calls:
             if any(k in kw for k in ("ckpt_path", "resume_from_checkpoint")) and not any(
                 _is_none(keyword(e, k)) for k in ("ckpt_path", "resume_from_checkpoint") if keyword(e, k) is not None
             ):
@@ -870,6 +897,8 @@ class _Run:
             self.maybe_init(maybe, p)
         if s.trains:
             self.train(e, p, list(bound.values()))
+        if s.ret is not None:
+            return self.new(p, s.ret)
         return None
 
     # ------------------------------------------------------------------ effects
@@ -1039,6 +1068,7 @@ class ScriptFacts:
             names,
             inits={by_oid[o] for o in run.inits if o in by_oid},
             maybe={by_oid[o] for o in run.maybe if o in by_oid},
+            ret=_agreed_return(run.returns),
             loads={by_oid[o] for o in run.loads if o in by_oid},
             trains=run.trained,
         )

@@ -372,6 +372,49 @@ CASES = {
                 model.apply(init_fn)
             fit(model)
         """, []),
+    "a same-file builder returns an uninitialized model": ("""
+        import torch
+        def build(cfg, device):
+            with torch.device("meta"):
+                model = GPT(cfg)
+            model.to_empty(device=device)
+            return model
+        def main(cfg, resume):
+            model = build(cfg, "cuda")
+            if resume:
+                model.load_state_dict(torch.load(resume))
+            trainer.fit(model)
+        """, [(5, "INIT101")]),
+    "a builder that initializes on one path only is not trusted either way": ("""
+        import torch
+        def build(cfg, fresh):
+            model = torch.nn.utils.skip_init(GPT, cfg)
+            if fresh:
+                model.reset_parameters()
+                return model
+            return model
+        def main(cfg):
+            trainer.fit(build(cfg, True))
+        """, []),
+    "DDP .module is the model": ("""
+        import torch
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        def main(resume):
+            model = torch.nn.utils.skip_init(GPT)
+            model = DDP(model)
+            if resume:
+                model.module.load_state_dict(torch.load(resume))
+            else:
+                model.module.apply(init_fn)
+            model(x).sum().backward()
+        """, []),
+    "trainer.train() trains even when the trainer is a parameter": ("""
+        import torch
+        def run(trainer, cfg):
+            model = torch.nn.utils.skip_init(GPT, cfg)
+            trainer.model = model
+            trainer.train(model)
+        """, [(3, "INIT101")]),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
