@@ -231,8 +231,12 @@ def _load_config(path: Optional[str], args: argparse.Namespace) -> Config:
 def _open_cache(cache_dir: Optional[str], root: str, config: Config):
     from .cache import Cache, config_hash, engine_hash
 
+    from dataclasses import replace
+
     directory = cache_dir or os.environ.get(CACHE_DIR_ENV) or os.path.join(root, DEFAULT_CACHE_DIR)
-    return Cache.load(os.path.abspath(directory), root, engine_hash(), config_hash(config.fingerprint()))
+    # Which files are linted does not change any file's findings: excluding more keeps the cache valid.
+    settings = replace(config, exclude=(), extend_exclude=()).fingerprint()
+    return Cache.load(os.path.abspath(directory), root, engine_hash(), config_hash(settings))
 
 
 # ---------------------------------------------------------------------- linting

@@ -126,7 +126,7 @@ def artifact_uri(path: str, cwd: Optional[str] = None) -> str:
         from pathlib import Path
 
         return Path(absolute).as_uri()
-    return quote(rel.replace(os.sep, "/"), safe="/")
+    return quote(rel.replace(os.sep, "/"), safe="/", errors="surrogateescape")
 
 
 def sarif_document(findings: Sequence[Finding], rules: Iterable[RuleInfo], cwd: Optional[str] = None) -> dict:
