@@ -152,7 +152,11 @@ class _Mode(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         tr = self.tracker
-        if func in _EMPTY_FUNCS:
+        try:
+            is_empty = func in _EMPTY_FUNCS
+        except TypeError:  # an unhashable callable
+            is_empty = False
+        if is_empty:
             out = func(*args, **kwargs)
             tr.note_empty(out)
             return out

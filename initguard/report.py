@@ -139,9 +139,6 @@ class Report:
         """Problems whose verdict is ``"default"``."""
         return [p for p in self.problems if p.verdict == DEFAULT]
 
-    def __bool__(self) -> bool:  # a report is truthy when the model is fine
-        return self.ok
-
     def to_dict(self) -> dict:
         """A JSON-able dict (``json.dumps(report.to_dict())`` works)."""
         return {

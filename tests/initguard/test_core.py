@@ -324,3 +324,23 @@ def test_problem_fields_are_present():
     for field in ("name", "verdict", "reason", "shape", "dtype", "module_type", "fix"):
         assert getattr(p, field) not in (None, ""), field
     assert math.isfinite(p.std)
+
+
+def test_deliberate_zero_init_is_fine_with_track_but_needs_allow_without():
+    class LoRA(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.A = nn.Parameter(torch.empty(8, 64))
+            self.B = nn.Parameter(torch.zeros(64, 8))  # LoRA's B starts at zero on purpose
+            self.out = nn.Linear(64, 64)
+            nn.init.normal_(self.A, std=0.02)
+            nn.init.zeros_(self.out.weight)  # zero-initialized output projection
+            nn.init.zeros_(self.out.bias)
+
+    with initguard.track():
+        m = LoRA()
+    assert initguard.check(m, mode="full").ok
+    untracked = LoRA()
+    r = initguard.check(untracked)
+    assert {p.name for p in r.problems} == {"B", "out.weight"}
+    assert initguard.check(untracked, allow=["B", "out.weight"]).ok

@@ -1,0 +1,228 @@
+"""Benchmarks for initguard's runtime guard (medians and ratios measured in the same run).
+
+    python benchmarks/bench_guard.py                 # everything, writes benchmarks/results_guard.md
+    python benchmarks/bench_guard.py --skip-1b       # only the construction benchmarks
+    python benchmarks/bench_guard.py --out -         # print only
+
+1. ``check()`` on a ~1B-parameter fp32 model on CPU: ``mode="sample"`` (target <= 50 ms) and ``mode="full"``
+   against one ``torch.sum`` pass over all parameters (the memory-bandwidth floor; target <= 2x).
+2. ``track()`` overhead on constructing a GPT-2-small-sized model (target <= 1.1x plain construction), and the
+   ratio on an empty-init construction (Lightning Fabric ``init_module(empty_init=True)``).
+3. Extra memory of ``track()`` and ``check()``: bytes per tensor, not per element.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
+
+import initguard  # noqa: E402
+import pretrain as ex  # noqa: E402  (the tiny-GPT architecture of examples/pretrain.py)
+
+
+def median_time(fn, repeat: int, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        fn()
+    ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def build_1b():
+    """~1.1B fp32 params (GPT with d=2048, 20 layers, 50k vocab), values N(0, 0.02) (fast to fill)."""
+    c = ex.Config(vocab_size=50304, n_layer=20, n_head=16, n_embd=2048, block_size=2048)
+    with torch.device("meta"):
+        model = ex.GPT(c)
+    model.to_empty(device="cpu")
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() >= 2:
+                p.normal_(0, 0.02)
+            else:
+                p.fill_(1.0 if p.shape == (c.n_embd,) else 0.0)
+    return model
+
+
+def bench_1b(lines: list, repeat: int) -> None:
+    model = build_1b()
+    params = list(model.parameters())
+    n = sum(p.numel() for p in params)
+    threads = torch.get_num_threads()
+
+    def sum_pass():
+        for p in params:
+            torch.sum(p)
+
+    t_sum = median_time(sum_pass, repeat)
+    torch.set_num_threads(1)
+    t_sum1 = median_time(sum_pass, repeat)
+    torch.set_num_threads(threads)
+    rss0 = rss_mb()
+    tracemalloc.start()
+    r = initguard.check(model, mode="sample")
+    _, peak_py = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    rss1 = rss_mb()
+    assert r.ok, str(r)
+    t_sample = median_time(lambda: initguard.check(model, mode="sample"), repeat)
+    t_full = median_time(lambda: initguard.check(model, mode="full"), max(3, repeat // 2))
+    lines += [
+        f"### check() on a {n / 1e9:.2f}B-parameter fp32 model ({len(params)} tensors, {n * 4 / 2**30:.1f} GiB)",
+        "",
+        "| what | median | ratio |",
+        "|---|---|---|",
+        f"| one `torch.sum` pass over all parameters ({threads} intra-op threads) | {t_sum * 1e3:.0f} ms | 1.00 |",
+        f"| one `torch.sum` pass, 1 thread | {t_sum1 * 1e3:.0f} ms | {t_sum1 / t_sum:.2f} |",
+        f"| `check(mode=\"sample\")` | **{t_sample * 1e3:.1f} ms** | {t_sample / t_sum:.3f} (target <= 50 ms) |",
+        f"| `check(mode=\"full\")` | **{t_full * 1e3:.0f} ms** | **{t_full / t_sum:.2f}x** the {threads}-thread sum, "
+        f"{t_full / t_sum1:.2f}x the 1-thread sum (target <= 2x) |",
+        "",
+        f"Extra memory of `check()` on this model: RSS {rss1 - rss0:+.1f} MiB, Python heap peak "
+        f"{peak_py / 1024:.0f} KiB ({peak_py / len(params):.0f} B per tensor).",
+        "",
+    ]
+    del model, params
+    gc.collect()
+
+
+def _construct_gpt2(track: bool, empty: bool, fabric=None):
+    c = ex.Config(vocab_size=50257, n_layer=12, n_head=12, n_embd=768, block_size=1024)
+    if empty:
+        if track:
+            with initguard.track(), fabric.init_module(empty_init=True):
+                m = ex.GPT(c)
+        else:
+            with fabric.init_module(empty_init=True):
+                m = ex.GPT(c)
+    else:
+        if track:
+            with initguard.track():
+                m = ex.GPT(c)
+        else:
+            m = ex.GPT(c)
+    return m
+
+
+def bench_construction(lines: list, repeat: int) -> None:
+    from lightning.fabric import Fabric
+
+    fabric = Fabric(accelerator="cpu", devices=1)
+    rows = []
+    for empty in (False, True):
+        plain, tracked = [], []
+        _construct_gpt2(False, empty, fabric)
+        _construct_gpt2(True, empty, fabric)
+        for _ in range(repeat):  # alternate to share the machine's noise
+            for track, acc in ((False, plain), (True, tracked)):
+                gc.collect()
+                t0 = time.perf_counter()
+                m = _construct_gpt2(track, empty, fabric)
+                acc.append(time.perf_counter() - t0)
+                del m
+        mp, mt = statistics.median(plain), statistics.median(tracked)
+        rows.append((empty, mp, mt))
+    # memory kept by track() records: Python heap after construction, per tensor
+    gc.collect()
+    tracemalloc.start()
+    m = _construct_gpt2(True, True, fabric)
+    gc.collect()
+    kept, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    ntensors = sum(1 for _ in m.parameters())
+    nelem = sum(p.numel() for p in m.parameters())
+    del m
+    lines += [
+        "### track() overhead on constructing a GPT-2-small-sized model "
+        "(examples/pretrain.py GPT, 12 layers, d=768, vocab 50257, 124M params)",
+        "",
+        "| construction | plain (median) | with `track()` (median) | ratio |",
+        "|---|---|---|---|",
+    ]
+    for empty, mp, mt in rows:
+        what = "Fabric `init_module(empty_init=True)`" if empty else "eager (PyTorch default init runs)"
+        target = "" if empty else " (target <= 1.1x)"
+        lines.append(f"| {what} | {mp * 1e3:.1f} ms | {mt * 1e3:.1f} ms | **{mt / mp:.2f}x**{target} |")
+    lines += [
+        "",
+        f"Python heap still held right after a tracked construction (records + fingerprints, tracemalloc): "
+        f"{kept / 1024:.0f} KiB for {ntensors} tensors = {kept / ntensors:.0f} B per tensor "
+        f"({nelem / 1e6:.0f}M elements: {kept / nelem:.4f} B per element); peak during construction "
+        f"{peak / 1024:.0f} KiB.",
+        "",
+    ]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--skip-1b", action="store_true")
+    ap.add_argument("--skip-construction", action="store_true")
+    ap.add_argument("--out", default=os.path.join(HERE, "results_guard.md"))
+    args = ap.parse_args(argv)
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (float("nan"),) * 3
+    lines = [
+        "# initguard benchmark results",
+        "",
+        f"- command: `python benchmarks/{os.path.basename(__file__)} {' '.join(argv or sys.argv[1:])}`".rstrip()
+        + "`" * 0,
+        f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"- machine: {os.cpu_count()} CPUs (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}),"
+        f" {cpu_model()}, torch {torch.__version__}, Python {platform.python_version()}, "
+        f"torch intra-op threads {torch.get_num_threads()}",
+        f"- load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine: absolute times are noisy; "
+        "ratios are measured in the same run)",
+        f"- repeats: {args.repeat} (median)",
+        "",
+    ]
+    if not args.skip_1b:
+        bench_1b(lines, args.repeat)
+    if not args.skip_construction:
+        bench_construction(lines, args.repeat)
+    text = "\n".join(lines)
+    print(text)
+    if args.out != "-":
+        with open(args.out, "w") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
