@@ -40,24 +40,34 @@ def enabled_rules(config: Config, path: str | None = None) -> list:
 
 def might_match(source: bytes | str, rules) -> bool:
     """Cheap text test: can any of ``rules`` possibly match this file?"""
+    return bool(matching_rules(source, rules))
+
+
+def matching_rules(source: bytes | str, rules) -> list:
+    """The rules at least one of whose trigger strings occurs in ``source`` (the others cannot match)."""
     if isinstance(source, str):
-        return any(trigger.decode("ascii") in source for rule in rules for trigger in rule.triggers)
-    return any(trigger in source for rule in rules for trigger in rule.triggers)
+        return [r for r in rules if any(t.decode("ascii") in source for t in r.triggers)]
+    return [r for r in rules if any(t in source for t in r.triggers)]
 
 
-def lint_source(source: bytes | str, path: str = "<string>", config: Config | None = None) -> list[Finding]:
+def lint_source(
+    source: bytes | str, path: str = "<string>", config: Config | None = None, tree=None
+) -> list[Finding]:
     """Lint one file's contents. Never raises for any input: problems become findings.
 
-    ``source`` may be bytes (encoding declarations and BOMs are honoured) or text. Findings are sorted.
+    ``source`` may be bytes (encoding declarations and BOMs are honoured) or text. ``tree`` is an optional
+    ``ast`` tree of the same source (flake8 has one), used to cut what need not be parsed. Findings are
+    sorted.
     """
     config = config or Config()
-    rules = enabled_rules(config, path)
-    if not rules or not might_match(source, rules):
+    rules = matching_rules(source, enabled_rules(config, path))
+    if not rules:
         return []
+    to_parse = _slice(source, rules, config, tree)
     try:
         import libcst as cst
 
-        module = cst.parse_module(source)
+        module = cst.parse_module(to_parse)
     except Exception as exc:  # noqa: BLE001 - ParserSyntaxError, decode errors, recursion...
         if not config.enabled(PARSE_ERROR, path):
             return []
@@ -65,6 +75,20 @@ def lint_source(source: bytes | str, path: str = "<string>", config: Config | No
         message = _one_line(exc)
         return [Finding(path, int(line), int(col), PARSE_ERROR, f"cannot parse this file: {message}")]
     return lint_module(module, path, config, rules)
+
+
+def _slice(source: bytes | str, rules, config: Config, tree):
+    """The source to parse: a class-level slice when every matching rule allows it, else all of it."""
+    if any(r.scope != "classes" for r in rules):
+        return source
+    from .slicing import decode, slice_classes
+
+    text = decode(source) if isinstance(source, bytes) else source
+    if text is None:
+        return source
+    words = [t.decode("ascii") for r in rules for t in r.triggers] + list(config.init_functions)
+    sliced = slice_classes(text, words, tree)
+    return source if sliced is None else sliced
 
 
 def lint_module(module, path: str, config: Config, rules=None) -> list[Finding]:

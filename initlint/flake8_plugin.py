@@ -37,6 +37,7 @@ class Plugin:
     _active: bool = True
 
     def __init__(self, tree: Any, filename: str, lines: list[str]) -> None:
+        self.tree = tree
         self.filename = filename
         self.lines = lines
 
@@ -81,7 +82,7 @@ class Plugin:
         try:
             from .engine import lint_source
 
-            findings = lint_source("".join(self.lines), self.filename, self._config)
+            findings = lint_source("".join(self.lines), self.filename, self._config, self.tree)
         except BaseException as exc:  # noqa: BLE001 - never abort the user's flake8 run
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise

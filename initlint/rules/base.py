@@ -32,6 +32,10 @@ class Rule:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     triggers: ClassVar[tuple[bytes, ...]] = ()
+    #: "classes": the rule looks only at module-level simple statements, classes that mention its triggers
+    #: (or Parameter/init/reset) and their same-file bases, so the engine may parse a slice of the file
+    #: (see :mod:`initlint.slicing`). "file": the rule needs every function body.
+    scope: ClassVar[str] = "file"
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
 

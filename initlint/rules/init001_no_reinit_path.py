@@ -26,6 +26,7 @@ class NoReinitPath(Rule):
     name = "no-reinit-path"
     summary = "module creates parameters but has no reset_parameters() or central init covering it"
     triggers = (b"Parameter",)
+    scope = "classes"
 
     bad = """
         import torch

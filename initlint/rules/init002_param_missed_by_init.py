@@ -25,6 +25,7 @@ class ParamMissedByInit(Rule):
     name = "param-missed-by-init"
     summary = "the module's init method (reset_parameters / _init_weights) misses a parameter"
     triggers = (b"Parameter",)
+    scope = "classes"
 
     bad = """
         import math

@@ -21,7 +21,8 @@ class UninitializedAllocation(Rule):
     code = "INIT003"
     name = "uninitialized-allocation"
     summary = "parameter allocated with torch.empty/Tensor(n) and never initialized in __init__"
-    triggers = (b"empty", b"Tensor(")
+    triggers = (b"Parameter",)  # it can only fire where a Parameter is created
+    scope = "classes"
 
     bad = """
         import torch

@@ -20,6 +20,7 @@ class ResetRequiresArgs(Rule):
     name = "reset-requires-args"
     summary = "reset_parameters() requires arguments, so generic callers cannot call it"
     triggers = (b"reset_parameters",)
+    scope = "classes"
 
     bad = """
         import torch.nn as nn

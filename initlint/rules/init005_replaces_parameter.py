@@ -21,6 +21,7 @@ class ReplacesParameter(Rule):
     name = "replaces-parameter"
     summary = "reset_parameters / init function assigns a new Parameter instead of writing in place"
     triggers = (b"Parameter",)
+    scope = "classes"
 
     bad = """
         import torch
