@@ -30,8 +30,9 @@ Protocol, all through ``torch.distributed`` collectives on the given group:
    ranks.
 
 The check is read-only: it takes ``detach()``-ed views, reinterprets their bits with ``view(dtype)``,
-reduces them in bounded chunks (at most ``CHUNK`` elements are converted at a time), never writes a
-parameter, never bumps ``_version`` and never creates gradients.
+reduces them as row and column sums of a ``(n // BLOCK, BLOCK)`` view (numpy on CPU, in place; on
+accelerators in steps of ``ROWS`` rows, so temporaries stay bounded), never writes a parameter, never
+bumps ``_version`` and never creates gradients.
 """
 
 from __future__ import annotations
@@ -44,14 +45,19 @@ from typing import Any, Iterable, Sequence
 import torch
 import torch.distributed as dist
 
-__all__ = ["distributed_check", "local_records", "CHUNK"]
+__all__ = ["distributed_check", "local_records", "BLOCK"]
 
-#: Elements converted to int64 at a time while checksumming (bounds the temporary memory to 2 x 8 MiB).
-CHUNK = 1 << 20
+#: Row length of the 2-D view used for the checksum (row sums and column sums, both weighted).
+BLOCK = 1024
+#: Rows per step on accelerators (bounds the int64 temporary to ROWS * BLOCK * 8 bytes = 32 MiB).
+ROWS = 4096
 
 _MAGIC = 0x1A17C4EC
 _WIDTH = 5  # numel, bit-sum, position-weighted bit-sum, verdict code, sharded flag
-_WEIGHT = 0x9E3779B97F4A7C15 - (1 << 64)  # golden-ratio constant as a signed int64 (odd)
+# odd multipliers (signed int64) for the row, column and tail weights
+_SALT_ROW = 0x9E3779B97F4A7C15 - (1 << 64)
+_SALT_COL = 0x2545F4914F6CDD1D
+_SALT_TAIL = 0x5851F42D4C957F2D
 _MASK64 = (1 << 64) - 1
 
 _CODES = {None: 0, "default": 1, "uninitialized": 2}
@@ -123,41 +129,74 @@ def _signed(x: int) -> int:
     return x - (1 << 64) if x >= (1 << 63) else x
 
 
-def _checksum_cpu(flat: torch.Tensor) -> tuple[int, int]:
-    """Bit-sum and position-weighted bit-sum of a flat CPU integer view, with numpy (single-threaded).
+def _weights(n: int, salt: int, lib: str, device: Any = None):
+    """``(k + 1) * salt + 1`` for k < n, as wrap-around int64 (numpy or torch)."""
+    if lib == "np":
+        import numpy as np
 
-    numpy avoids torch's intra-op thread start-up on many small tensors; wrap-around int64 arithmetic
-    is intended.
+        w = np.arange(1, n + 1, dtype=np.int64)
+        with np.errstate(over="ignore"):
+            w *= np.int64(salt)
+            w += np.int64(1)
+        return w
+    w = torch.arange(1, n + 1, dtype=torch.int64, device=device)
+    return w.mul_(salt).add_(1)
+
+
+def _checksum_cpu(flat: torch.Tensor) -> tuple[int, int]:
+    """Bit-sum and position-weighted bit-sum of a flat CPU integer view, with numpy.
+
+    The tensor is seen as ``(n // BLOCK, BLOCK)`` rows plus a tail.  One pass of row sums and one
+    of column sums (int64 accumulation, no full-size temporary): the bit-sum is the sum of the row
+    sums; the weighted sum weights each row sum by its row index and each column sum by its column,
+    so swapping any two different values changes it.  Wrap-around int64 arithmetic is intended.
+    numpy reads the tensor's memory in place and avoids torch's intra-op thread start-up costs.
     """
     import numpy as np
 
-    a = flat.numpy()  # shares memory; read only below
+    a = flat.numpy()  # shares memory; only read
     n = a.shape[0]
-    s1 = 0
-    s2 = 0
+    nb = n // BLOCK
     with np.errstate(over="ignore"):
-        for start in range(0, n, CHUNK):
-            c = a[start:start + CHUNK].astype(np.int64)
-            w = np.arange(start, start + c.shape[0], dtype=np.int64)
-            w *= np.int64(_WEIGHT)
-            w += np.int64(1)
-            s1 += int(c.sum())
-            c *= w
-            s2 += int(c.sum())
+        s1 = 0
+        s2 = 0
+        if nb:
+            main = a[: nb * BLOCK].reshape(nb, BLOCK)
+            rows = main.sum(axis=1, dtype=np.int64)
+            cols = main.sum(axis=0, dtype=np.int64)
+            s1 += int(rows.sum(dtype=np.int64))
+            s2 += int((rows * _weights(nb, _SALT_ROW, "np")).sum(dtype=np.int64))
+            s2 += int((cols * _weights(BLOCK, _SALT_COL, "np")).sum(dtype=np.int64))
+        tail = a[nb * BLOCK:].astype(np.int64)
+        if tail.size:
+            s1 += int(tail.sum(dtype=np.int64))
+            s2 += int((tail * _weights(tail.size, _SALT_TAIL, "np")).sum(dtype=np.int64))
     return _signed(s1), _signed(s2)
 
 
 def _checksum_device(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Same checksum as :func:`_checksum_cpu`, as 0-d device tensors (no host synchronisation)."""
     n = flat.shape[0]
-    s1 = torch.zeros((), dtype=torch.int64, device=flat.device)
-    s2 = torch.zeros((), dtype=torch.int64, device=flat.device)
-    for start in range(0, n, CHUNK):
-        c = flat[start:start + CHUNK].to(torch.int64)
-        w = torch.arange(start, start + c.shape[0], dtype=torch.int64, device=flat.device)
-        w.mul_(_WEIGHT).add_(1)
-        s1 += c.sum()
-        s2 += (c * w).sum()
+    dev = flat.device
+    nb = n // BLOCK
+    s1 = torch.zeros((), dtype=torch.int64, device=dev)
+    s2 = torch.zeros((), dtype=torch.int64, device=dev)
+    if nb:
+        main = flat[: nb * BLOCK].view(nb, BLOCK)
+        w_row = _weights(nb, _SALT_ROW, "torch", dev)
+        cols = torch.zeros(BLOCK, dtype=torch.int64, device=dev)
+        # torch may upcast before reducing: bound the int64 temporary to ROWS x BLOCK elements
+        for r0 in range(0, nb, ROWS):
+            part = main[r0:r0 + ROWS].to(torch.int64)
+            rows = part.sum(dim=1)
+            cols += part.sum(dim=0)
+            s1 += rows.sum()
+            s2 += (rows * w_row[r0:r0 + ROWS]).sum()
+        s2 += (cols * _weights(BLOCK, _SALT_COL, "torch", dev)).sum()
+    tail = flat[nb * BLOCK:].to(torch.int64)
+    if tail.numel():
+        s1 += tail.sum()
+        s2 += (tail * _weights(tail.numel(), _SALT_TAIL, "torch", dev)).sum()
     return s1, s2
 
 
