@@ -11,7 +11,8 @@ from typing import Any, Iterable
 
 UNINITIALIZED = "uninitialized"
 DEFAULT = "default"
-VERDICTS = (UNINITIALIZED, DEFAULT)
+INCONSISTENT = "inconsistent"  # used by initguard.distributed: values differ across ranks
+VERDICTS = (UNINITIALIZED, DEFAULT, INCONSISTENT)
 
 
 def _num_out(x: float | None) -> Any:
@@ -34,7 +35,8 @@ class Problem:
     """One tensor that is not initialized.
 
     ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or
-    ``"default"`` (still PyTorch's built-in constructor init). ``reason`` says what showed it, ``fix`` what to do,
+    ``"default"`` (still PyTorch's built-in constructor init); ``initguard.distributed`` adds ``"inconsistent"``
+    (values differ across ranks). ``reason`` says what showed it, ``fix`` what to do,
     ``source`` whether provenance (``track()``) or statistics decided.
     """
 
@@ -178,6 +180,11 @@ class Report:
             parts.append(f"{nu} uninitialized")
         if nd:
             parts.append(f"{nd} still at PyTorch's default init")
+        others: dict[str, int] = {}
+        for p in self.problems:
+            if p.verdict not in (UNINITIALIZED, DEFAULT):
+                others[p.verdict] = others.get(p.verdict, 0) + 1
+        parts.extend(f"{n} {v}" for v, n in others.items())
         return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what})."
 
     def table(self, max_rows: int | None = None) -> str:

@@ -57,7 +57,15 @@ def judge(
     if rec is not None and same:
         state, detail = provenance.current_state(rec, tensor)
     elif rec is not None:
-        detail = "replaced after construction"
+        # replaced after construction (to_empty, load_state_dict(assign=True), framework materialisation):
+        # a fresh to_empty tensor has _version 0; one that was written since (reset_parameters(), a loaded
+        # checkpoint: torch.load'ed tensors have _version >= 1) is initialized. Version 0 -> statistics decide.
+        try:
+            v = tensor._version
+        except Exception:
+            v = 0
+        if v > 0 and not tensor.is_meta:
+            state, detail = "written", "replaced after construction and written since"
     tracked = state is not None and state not in ("unknown", "replaced")
 
     # structural + garbage statistics (always) and, when provenance has nothing to say, the default test

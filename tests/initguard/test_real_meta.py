@@ -157,3 +157,25 @@ def test_accelerate_init_empty_weights(tmp_path, h):
             set_module_tensor_to_device(m, name, "cpu", value=value)
         m.inv_freq = src.inv_freq.clone()
         assert initguard.check(m).ok, str(initguard.check(m))
+
+
+def test_tracked_meta_build_materialized_and_reset_outside_the_scope_is_initialized():
+    # built under track() on meta; materialized + reset_parameters() afterwards (what initguard.initialize and
+    # Lightning's meta materialisation do): written after construction, so not "default"
+    with initguard.track():
+        m = _build_meta()
+    m.to_empty(device="cpu")
+    for mod in m.modules():
+        if hasattr(mod, "reset_parameters"):
+            mod.reset_parameters()
+    nn.init.ones_(m.temperature)
+    with torch.no_grad():
+        m.inv_freq.copy_(torch.linspace(0, 1, 16))
+    assert initguard.check(m).ok
+    untracked = _build_meta()  # the same values without provenance look like PyTorch's default
+    untracked.to_empty(device="cpu")
+    for mod in untracked.modules():
+        if hasattr(mod, "reset_parameters"):
+            mod.reset_parameters()
+    assert {p.verdict for p in initguard.check(untracked, buffers=False, allow=["temperature"]).problems} == {
+        "default"}
