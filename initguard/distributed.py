@@ -20,8 +20,9 @@ Protocol, all through ``torch.distributed`` collectives on the given group:
 
 1. a 4-integer header (``all_gather_into_tensor``): magic, hash of the tensor-name list, tensor count,
    record width.  It makes ranks whose parameter sets differ fail with a message instead of
-   deadlocking on a size mismatch.  It is exchanged *before* any checksum kernel is queued, so on
-   CUDA it does not wait for checksum work.
+   deadlocking on a size mismatch.  It is exchanged *before* any checksum kernel is queued (on a
+   CPU tensor when the group has a gloo backend, e.g. ``"cpu:gloo,cuda:nccl"``), so it never waits
+   for checksum work.
 2. one ``all_gather_into_tensor`` with every tensor's record; one ``.cpu()`` of the result.  This is
    the only host synchronisation after checksum work starts (on CUDA the checksums are computed on
    the device as 0-d tensors and stacked without reading them).
@@ -221,6 +222,15 @@ def _comm_device(group: Any, tensors: Sequence[torch.Tensor]) -> torch.device:
     return torch.device("cpu")
 
 
+def _header_device(group: Any, device: torch.device) -> torch.device:
+    """CPU when the group also has a CPU backend (e.g. ``"cpu:gloo,cuda:nccl"``): no device sync."""
+    try:
+        backend = str(dist.get_backend(group)).lower()
+    except Exception:
+        backend = ""
+    return torch.device("cpu") if "gloo" in backend else device
+
+
 def local_records(
     tensors: Sequence[torch.Tensor], codes: Sequence[int], sharded: Sequence[bool], device: torch.device
 ) -> torch.Tensor:
@@ -397,7 +407,7 @@ def distributed_check(
 
     # 1. header: same tensor set on every rank?  (exchanged before any checksum kernel is queued)
     header = torch.tensor([_MAGIC, _name_hash(names, tensors), len(names), _WIDTH], dtype=torch.int64)
-    headers = _all_gather(header.to(device), world, group).cpu()
+    headers = _all_gather(header.to(_header_device(group, device)), world, group).cpu()
     if not bool((headers == headers[0]).all()):
         return _set_mismatch(model, report, names, headers, world, group)
 
