@@ -434,6 +434,8 @@ def test_cache_hits_and_invalidation(project, capsys):
     os.utime(project / "pkg0/m00.py", ns=(0, 10**9))
     third = run(capsys, "-v")
     assert "5 hits, 0 misses" in _cache_line(third[2]) and "4 from cache, 0 linted" not in third[2]
+    # excluding files changes no file's findings: the rest stays cached
+    assert "4 hits, 0 misses" in _cache_line(run(capsys, "-v", "--extend-exclude", "pkg2")[2])
     # other settings are other results
     assert "0 hits" in _cache_line(run(capsys, "-v", "--ignore", "INIT003")[2])
 
