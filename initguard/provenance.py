@@ -345,24 +345,24 @@ class track:
     ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no need to
     pass the model. ``@initguard.track()`` on a factory does the same per call. Afterwards ``check()``/
     ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds
-    PyTorch's constructor default, or was written by your code / loaded. Nested scopes share the outermost one.
-    Global state (hooks, the torch function mode) is restored on exit, also on exceptions.
+    PyTorch's constructor default, or was written by your code / loaded. Nested scopes (also re-entering the same
+    instance) share the outermost one. Global state (hooks, the torch function mode) is restored on exit, also on
+    exceptions. Track construction from one thread at a time (torch function modes are per thread).
     """
 
     def __init__(self):
-        self._owner = False
-        self._cms: list = []
+        self._owners: list = []  # one flag per (possibly re-entrant) use of this instance
 
     def __enter__(self):
         global _active, _depth
         with _lock:
             _depth += 1
             if _depth > 1:
-                self._owner = False
+                self._owners.append(False)
                 return self
             tr = _Tracker()
             _active = tr
-            self._owner = True
+            self._owners.append(True)
         try:
             from torch.nn.modules.module import (
                 register_module_buffer_registration_hook,
@@ -374,6 +374,7 @@ class track:
             tr.mode = _Mode(tr)
             tr.mode.__enter__()
         except BaseException:
+            self._owners.pop()
             self._teardown(tr, finalize=False)
             raise
         return self
@@ -381,8 +382,9 @@ class track:
     def __exit__(self, exc_type, exc, tb):
         global _depth
         with _lock:
-            if not self._owner:
-                _depth -= 1
+            owner = self._owners.pop() if self._owners else False
+            if not owner:
+                _depth = max(0, _depth - 1)
                 return False
             tr = _active
         self._teardown(tr, finalize=True)
@@ -404,7 +406,6 @@ class track:
                 with _lock:
                     _active = None
                     _depth = 0
-                    self._owner = False
                 if tr is not None and finalize:
                     tr.finalize()
 

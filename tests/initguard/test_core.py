@@ -344,3 +344,15 @@ def test_deliberate_zero_init_is_fine_with_track_but_needs_allow_without():
     r = initguard.check(untracked)
     assert {p.name for p in r.problems} == {"B", "out.weight"}
     assert initguard.check(untracked, allow=["B", "out.weight"]).ok
+
+
+def test_reentering_the_same_track_instance(h):
+    depth, hooks = h.mode_stack_depth(), h.registration_hook_count()
+    t = initguard.track()
+    with t:
+        with t:
+            a = nn.Linear(4, 4)
+        b = Custom(init=False)
+    assert h.mode_stack_depth() == depth and h.registration_hook_count() == hooks
+    assert {p.verdict for p in initguard.check(a).problems} == {"default"}
+    assert {p.name for p in initguard.check(b).uninitialized} == {"gate", "scale"}
