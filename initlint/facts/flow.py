@@ -405,6 +405,22 @@ class _Run:
 
     # ------------------------------------------------------------------ compound statements
     def if_(self, s, paths):
+        out, brk, cont = [], [], []
+        for p in paths:
+            base = p.cond
+            o, b, c = self.if_paths(s, [p])
+            if len(o) > 1 and not b and not c:
+                k = o[0].key()
+                if all(q.key() == k for q in o[1:]):
+                    # the decision changed nothing we track: it is not part of any path condition
+                    o[0].cond = base
+                    o = o[:1]
+            out += o
+            brk += b
+            cont += c
+        return self.sf.simplify(out), brk, cont
+
+    def if_paths(self, s, paths):
         tpaths, fpaths = [], []
         for p in paths:
             try:

@@ -588,3 +588,22 @@ def test_no_internal_errors_on_odd_syntax():
         """
     found = run(src)
     assert all(f.code != "INIT900" for f in found), found
+
+
+def test_irrelevant_decisions_stay_out_of_the_condition():
+    """litgpt 0.5's torch-2.7 workaround ``if (A or B) and C and D: ...`` must not appear in the message."""
+    (f,) = run("""
+        def main(fabric, cfg, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            model = fabric.setup(model)
+            if resume:
+                fabric.load(resume, {"model": model})
+            if (_T27 or _T28) and (model._forward_module.kind == "x") and (model.other == "y"):
+                from torch.distributed.fsdp._runtime_utils import _root_pre_forward
+                _root_pre_forward(model, model, [], {})
+            if fabric.global_rank == 0:
+                print("go")
+            fit(fabric, model)
+        """)
+    assert "when `resume` is falsy;" in f.message, f.message
