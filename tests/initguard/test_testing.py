@@ -191,3 +191,59 @@ def test_plugin_fixtures(assert_init_complete, assert_init_parity, assert_initia
     with pytest.raises(AssertionError):
         assert_init_complete(_gpt(False), "init_weights")
     assert_initialized(_hf(True)())
+
+
+# ---------------------------------------------------------------------- real transformers models
+def _tiny_pretrained_classes():
+    transformers = pytest.importorskip("transformers")
+
+    class TinyConfig(transformers.PretrainedConfig):
+        model_type = "initguard-tiny"
+
+        def __init__(self, hidden=16, fixed=False, **kw):
+            super().__init__(**kw)
+            self.hidden = hidden
+            self.fixed = fixed
+
+    class TinyPreTrained(transformers.PreTrainedModel):
+        """A real ``PreTrainedModel``: ``scale`` is declared in ``__init__`` (the Tapas pattern)."""
+
+        config_class = TinyConfig
+
+        def __init__(self, config):
+            super().__init__(config)
+            self.proj = nn.Linear(config.hidden, config.hidden)
+            self.norm = nn.LayerNorm(config.hidden)
+            self.scale = nn.Parameter(torch.ones(config.hidden))
+            self.post_init()
+
+        def _init_weights(self, module):
+            if isinstance(module, nn.Linear):
+                nn.init.normal_(module.weight, std=0.02)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                nn.init.ones_(module.weight)
+                nn.init.zeros_(module.bias)
+            elif isinstance(module, TinyPreTrained) and self.config.fixed:
+                nn.init.ones_(module.scale)
+
+    return transformers, TinyConfig, TinyPreTrained
+
+
+def test_real_pretrained_model_subclass_missing_parameter():
+    _, TinyConfig, TinyPreTrained = _tiny_pretrained_classes()
+    expected = r"parameter 'scale' shape=\[16\] float32 \(owner TinyPreTrained\)"
+    with pytest.raises(AssertionError, match=expected):
+        assert_init_complete(lambda: TinyPreTrained(TinyConfig()), "init_weights")
+    assert_init_complete(lambda: TinyPreTrained(TinyConfig(fixed=True)), "init_weights")
+    assert_init_parity(lambda: TinyPreTrained(TinyConfig(fixed=True)), init="init_weights")
+
+
+def test_real_llama_init_weights_is_complete():
+    transformers, _, _ = _tiny_pretrained_classes()
+    cfg = transformers.LlamaConfig(
+        vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+        num_key_value_heads=2, max_position_embeddings=32,
+    )
+    # transformers' own init covers every parameter and recomputes the RoPE buffers
+    assert_init_complete(lambda: transformers.LlamaForCausalLM(cfg), "init_weights")
