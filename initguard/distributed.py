@@ -443,7 +443,8 @@ def _mismatch_fields(
         who = f"{_fmt_ranks(groups[0])} and {_fmt_ranks(groups[1])} hold different values"
     else:
         majority, rest = groups[0], sorted(r for g in groups[1:] for r in g)
-        who = f"{_fmt_ranks(rest)} differ from {_fmt_ranks(majority)}"
+        verb = "differs" if len(rest) == 1 else "differ"
+        who = f"{_fmt_ranks(rest)} {verb} from {_fmt_ranks(majority)}"
     numels = sorted({int(col[r, 0]) for g in groups for r in g})
     detail = "" if len(numels) == 1 else f" (element counts per rank differ: {numels})"
     reason = (

@@ -121,7 +121,7 @@ def test_cuda_records_do_not_synchronise():  # pragma: no cover - runs only on a
 def test_mismatch_message_names_minority_and_majority_ranks():
     col = torch.tensor([[4, 1, 1, 0, 0], [4, 1, 1, 0, 0], [4, 2, 2, 0, 0], [4, 1, 1, 0, 0]])
     f = D._mismatch_fields("h.0.w", torch.zeros(2, 2), [[0, 1, 3], [2]], col, {"h.0": "Linear"})
-    assert "rank 2 differ from ranks 0, 1, 3" in f["reason"] and "[0, 1, 3] | [2]" in f["reason"]
+    assert "rank 2 differs from ranks 0, 1, 3" in f["reason"] and "[0, 1, 3] | [2]" in f["reason"]
     assert f["module_type"] == "Linear" and f["shape"] == [2, 2] and "seed" in f["fix"]
     two = D._mismatch_fields("w", torch.zeros(3), [[0], [1]], col[:2], {})
     assert "rank 0 and rank 1 hold different values" in two["reason"]
