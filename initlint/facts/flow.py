@@ -30,6 +30,7 @@ Precision first: whatever is not understood becomes *unknown*, and unknown is ne
 from __future__ import annotations
 
 import fnmatch
+import re
 from functools import cached_property
 from typing import Any
 
@@ -85,6 +86,7 @@ _MODEL_FACTORIES = frozenset({"from_config", "from_model_args", "from_name", "fr
 _LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", "set_state_dict", "load_state"})
 _NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
                          "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})
+_ROOT_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
 _SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
@@ -140,8 +142,17 @@ def _is_meta(node) -> bool:
     return isinstance(node, cst.Call) and call_name(node) == "device" and string_value(positional(node)) == "meta"
 
 
+_PATTERNS: dict[tuple, Any] = {}
+
+
 def _matches(name: str | None, patterns) -> bool:
-    return bool(name) and any(fnmatch.fnmatchcase(name, p) for p in patterns)
+    """Does ``name`` match one of the glob ``patterns`` (compiled once per pattern set)?"""
+    if not name:
+        return False
+    rx = _PATTERNS.get(patterns)
+    if rx is None:
+        rx = _PATTERNS[patterns] = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
+    return rx.match(name) is not None
 
 
 class _Obj:
@@ -373,19 +384,9 @@ class _Run:
 
     def lit_key(self, e, p: _Path):
         text = self.sf.text(e)
-        names = []
-        stack = [e]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, cst.Name):
-                names.append(n.value)
-            elif isinstance(n, cst.Attribute):
-                stack.append(n.value)
-            elif isinstance(n, (cst.Call, cst.Subscript, cst.Comparison, cst.BinaryOperation, cst.UnaryOperation,
-                                cst.BooleanOperation, cst.Arg, cst.ComparisonTarget, cst.Tuple, cst.Element,
-                                cst.SubscriptElement, cst.Index)):
-                stack.extend(n.children)
-        return (text, tuple(sorted((n, p.gen.get(n, 0)) for n in set(names))))
+        # names the test reads (identifiers not preceded by a dot; words inside strings only add caution)
+        names = set(_ROOT_NAME.findall(text))
+        return (text, tuple(sorted((n, p.gen.get(n, 0)) for n in names)))
 
     @staticmethod
     def assume(p: _Path, lits) -> _Path | None:
@@ -1005,6 +1006,7 @@ class ScriptFacts:
         self.init_not_meta: set = set()
         #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
         self.conditional_contexts: set = set()
+        self._name_kinds: dict[str, int] = {}
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -1037,22 +1039,38 @@ class ScriptFacts:
 
     def _interesting(self, stmts) -> bool:
         """Cheap gate: does this body contain an empty-init origin, or both a load and an init?"""
-        origin = load = init = False
-        cfg = self.config
+        load = init = False
+        kinds = self._name_kinds
         for call in _calls(stmts):
+            for a in call.args:
+                if isinstance(a.value, (cst.SimpleString, cst.Call)) and _is_meta(a.value):
+                    return True
             name = call_name(call)
             if name is None:
                 continue
-            if name in _ORIGIN_NAMES or any(_is_meta(a.value) for a in call.args):
-                origin = True
-                break
-            if name == "load" or _load_name(name, cfg.load_helpers):
+            kind = kinds.get(name)
+            if kind is None:
+                kind = kinds[name] = self._name_kind(name)
+            if kind == 3:
+                return True
+            if kind == 1:
                 load = True
-            if name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or _matches(name, cfg.init_helpers):
+            elif kind == 2:
                 init = True
-            elif name in self.functions:
-                init = True  # a same-file helper may initialize
-        return origin or (load and init)
+            if load and init:
+                return True
+        return False
+
+    def _name_kind(self, name: str) -> int:
+        """0: nothing, 1: a load, 2: an initialization (or a same-file helper), 3: an empty-init origin."""
+        if name in _ORIGIN_NAMES:
+            return 3
+        if name == "load" or _load_name(name, self.config.load_helpers):
+            return 1
+        if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or _matches(name, self.config.init_helpers)
+                or name in self.functions):
+            return 2
+        return 0
 
     def summary(self, fn: cst.FunctionDef) -> Summary:
         s = self._summaries.get(fn)
