@@ -764,6 +764,11 @@ class _Run:
             return self.new(p, (META, e, "built with `deferred_init(...)`", None))
         if name == "from_pretrained":
             return self.new(p, (LOADED, e, True))
+        if not tracked_recv and name != "load" and _load_name(name, cfg.load_helpers) and (
+            name[:1].isupper() or "from" in name or "model" in name.lower()
+        ):
+            # ``Module.load_from_checkpoint(path)`` (also inside ``trainer.init_module(empty_init=True)``)
+            return self.new(p, (LOADED, e, False))
         if name == "to_empty" and tracked_recv:
             oid = recv[1]
             if recv[0] == "o" or recv[2]:  # the model itself, or each of its modules in a loop
@@ -783,6 +788,13 @@ class _Run:
                 s = sf.summary(fn[1])
                 # the function runs on every sub-module: touching its argument's weights is an initialization
                 if not s.params or (s.params[0] not in s.inits and s.params[0] not in s.maybe):
+                    return recv
+            else:
+                arg = e.args[0].value if e.args else None
+                fn_name = (dotted(arg) or "").rpartition(".")[2].lower()
+                if not any(w in fn_name for w in ("init", "reset", "weight")):
+                    # ``model.apply(convert_bn)``, ``model.apply(lambda m: ...)``: may or may not initialize
+                    self.maybe_init([recv], p)
                     return recv
             self.init_action([recv], e, p)
             return recv

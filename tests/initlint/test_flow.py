@@ -415,6 +415,33 @@ CASES = {
             trainer.model = model
             trainer.train(model)
         """, [(3, "INIT101")]),
+    "Lightning docs: load_from_checkpoint inside trainer.init_module(empty_init=True)": ("""
+        import lightning as L
+        def main(ckpt):
+            trainer = L.Trainer(max_epochs=3)
+            with trainer.init_module(empty_init=True):
+                model = LitModel.load_from_checkpoint(ckpt)
+            trainer.fit(model)
+        """, []),
+    "apply with an imported or lambda function of unknown purpose after a load": ("""
+        import torch
+        from helpers import convert_bn
+        def main(path):
+            model = Net()
+            model.load_state_dict(torch.load(path))
+            model.apply(convert_bn)
+            model.apply(lambda m: setattr(m, "eps", 1e-5))
+            fit(model)
+        """, []),
+    "apply with an imported init function after a load": ("""
+        import torch
+        from helpers import weights_init
+        def main(path):
+            model = Net()
+            model.load_state_dict(torch.load(path))
+            model.apply(weights_init)
+            fit(model)
+        """, [(6, "INIT104")]),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
