@@ -50,12 +50,27 @@ def one_thread():
             torch.set_num_threads(n)
 
 
+BLOCK = 64  # large tensors are sampled in runs of BLOCK consecutive elements
+
+
+def _spread(count: int, span: int) -> torch.Tensor:
+    i = torch.arange(count, dtype=torch.float64)
+    pos = torch.remainder(i * _GOLDEN + 0.5 / count, 1.0).mul_(span).floor_().to(torch.int64)
+    return pos.clamp_(0, max(span - 1, 0)).sort().values
+
+
 @lru_cache(maxsize=512)
 def _positions(numel: int, k: int) -> torch.Tensor:
-    """A fixed, well-spread set of ``k`` flat positions in ``[0, numel)`` (golden-ratio sequence)."""
-    i = torch.arange(k, dtype=torch.float64)
-    pos = torch.remainder(i * _GOLDEN + 0.5 / k, 1.0).mul_(numel).floor_().to(torch.int64)
-    return pos.clamp_(0, numel - 1).sort().values  # ascending: memory-order gathers are ~2x cheaper
+    """A fixed, well-spread set of ``k`` flat positions in ``[0, numel)``, ascending.
+
+    Small tensors: a golden-ratio sequence of single positions. Tensors of at least ``16*k`` elements:
+    ``k/BLOCK`` runs of ``BLOCK`` consecutive elements at golden-ratio offsets — 64 pages instead of 4096 touched,
+    4-20x cheaper on cold memory; for i.i.d. inits the values in a run are as independent as any others.
+    """
+    if k >= 2 * BLOCK and numel >= 16 * k:
+        starts = _spread(k // BLOCK, numel - BLOCK + 1)
+        return (starts[:, None] + torch.arange(BLOCK)[None, :]).reshape(-1)
+    return _spread(k, numel)
 
 
 def _unravel(pos: torch.Tensor, shape: tuple) -> tuple:
@@ -491,8 +506,10 @@ def tensor_verdict(
     else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers (``kind="buffer"``)
     get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor.
     """
-    exps = _expectations_for(tensor, module=module, local_name=name.rsplit(".", 1)[-1], fan_in=fan_in,
-                             kind=kind)
+    local = name.rsplit(".", 1)[-1]
+    if module is not None:  # the registered name of this tensor in its module, when it is registered there
+        local = next((k for k, v in module._parameters.items() if v is tensor), local)
+    exps = _expectations_for(tensor, module=module, local_name=local, fan_in=fan_in, kind=kind)
     with one_thread():
         return examine(name, tensor, module_type=module_type if module_type is not None else module,
                        expected=exps, strict=strict, kind=kind, full=full).problem

@@ -138,7 +138,7 @@ def test_sample_positions_are_fixed_and_spread():
     assert p1.min() >= 0 and p1.max() < 10_000_000
     assert len(set(p1.tolist())) == 4096
     hist = torch.histc(p1.double(), bins=16, min=0, max=10_000_000)
-    assert hist.min() > 200  # every 1/16 of the tensor is sampled
+    assert hist.min() >= 128  # every 1/16 of the tensor is sampled (runs of 64 at spread offsets)
 
 
 def test_untracked_model_reset_parameters_is_indistinguishable_from_the_default():
