@@ -89,12 +89,12 @@ def _excluded(key: str, patterns: tuple[str, ...]) -> bool:
     return bool(patterns) and path_matches(key, patterns)
 
 
-def _ancestors_excluded(key: str, patterns: tuple[str, ...]) -> bool:
+def _ancestors_excluded(key: str, patterns: tuple[str, ...], is_dir: bool = False) -> bool:
     """True when ``key`` or one of its parent directories is skipped or excluded."""
     parts = key.split("/")
     for i in range(1, len(parts) + 1):
         prefix = "/".join(parts[:i])
-        if i < len(parts) and parts[i - 1] in SKIP_DIRS:
+        if (i < len(parts) or is_dir) and parts[i - 1] in SKIP_DIRS:
             return True
         if _excluded(prefix, patterns):
             return True
@@ -123,7 +123,7 @@ def discover(
     for path in paths:
         key = project_key(path, root)
         if os.path.isdir(path):
-            if force_exclude and key and _ancestors_excluded(key, patterns):
+            if force_exclude and key and _ancestors_excluded(key, patterns, is_dir=True):
                 continue
             for item in _walk(path, key, patterns):
                 if item.key not in seen:

@@ -230,6 +230,9 @@ def test_discovery_skips_vendored_and_generated_directories(project, capsys):
     assert sorted({line.split(":")[0] for line in out.splitlines()}) == ["./stubs/model.pyi"]
     # a file named on the command line is linted whatever its name or directory
     assert "INIT003" in run(capsys, "--no-cache", "script.txt", "venv/model.py")[1]
+    assert "INIT003" in run(capsys, "--no-cache", "build")[1]
+    # unless --force-exclude is given
+    assert run(capsys, "--no-cache", "--force-exclude", "venv/model.py", "build", "lib/site-packages")[0] == 0
 
 
 # ---------------------------------------------------------------------- noqa
