@@ -169,6 +169,29 @@ def sc_ranks_false(rank, world):
     return _outcome(lambda: initguard.assert_initialized(model, ranks=False))
 
 
+def sc_initialize_fsdp2(rank, world):
+    """torchtitan-style: build on meta, fully_shard, then initguard.initialize materialises the shards
+    and runs the (LitGPT, instance-patched) reset_parameters on the DTensors."""
+    import initguard
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+
+    from _models import LitGPTStyle, assign_init_partials
+
+    mesh = init_device_mesh("cpu", (2,))
+    with torch.device("meta"):
+        model = LitGPTStyle()
+    assign_init_partials(model)
+    for block in model.transformer.h:
+        fully_shard(block, mesh=mesh)
+    fully_shard(model, mesh=mesh)
+    torch.manual_seed(0)
+    report = initguard.initialize(model, device="cpu")
+    out = {"init_ok": report.ok, "called": len(report.called), "init_report": str(report)}
+    out.update(_outcome(lambda: initguard.assert_initialized(model)))
+    return out
+
+
 SCENARIOS = [
     sc_identical,
     sc_per_rank_seed,
@@ -179,6 +202,7 @@ SCENARIOS = [
     sc_dtensor_ok,
     sc_one_collective,
     sc_ranks_false,
+    sc_initialize_fsdp2,
 ]
 
 

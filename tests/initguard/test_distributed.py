@@ -129,3 +129,9 @@ def test_one_collective_for_the_whole_model(results):
 def test_ranks_false_skips_the_cross_rank_check(results):
     for r in _both(results, "sc_ranks_false"):
         assert r["raised"] is False, r.get("message")
+
+
+def test_initialize_after_fully_shard_on_meta(results):
+    for r in _both(results, "sc_initialize_fsdp2"):
+        assert r["init_ok"] and r["called"] == 15, r["init_report"]
+        assert r["raised"] is False, r.get("message")
