@@ -479,6 +479,7 @@ def _merge(
         for d in plist or []:
             per_name.setdefault(str(d.get("name")), []).append((r, d))
 
+    extra_reason = {m["name"]: m["reason"] for m in mismatches if m["name"] in per_name}
     merged: list[Any] = []
     for name in sorted(per_name):
         entries = sorted(per_name[name], key=lambda e: (-_SEVERITY.get(e[1].get("verdict"), 0), e[0]))
@@ -492,8 +493,10 @@ def _merge(
             base["reason"] = f"{next(iter(reasons))} ({where}{_fmt_ranks(ranks)} of {world})"
         else:
             base["reason"] = "; ".join(f"{_fmt_ranks(rs)}: {why}" for why, rs in reasons.items())
+        if name in extra_reason:  # the differing values are explained by this problem: one row
+            base["reason"] += f"; values also {extra_reason[name]}"
         merged.append(_make_problem(cls, **base))
-    merged.extend(_make_problem(cls, **m) for m in mismatches)
+    merged.extend(_make_problem(cls, **m) for m in mismatches if m["name"] not in extra_reason)
     new = _with_problems(report, merged)
     if local_entries:
         # Entries (one per examined tensor) differ per rank for sharded tensors (an empty shard is

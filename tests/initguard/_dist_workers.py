@@ -89,6 +89,17 @@ def sc_nan_on_both_ranks(rank, world):
     return _outcome(lambda: initguard.assert_initialized(model))
 
 
+def sc_nan_on_one_rank(rank, world):
+    """A replicated weight left as garbage on rank 1 only: one row, uninitialized, naming rank 1."""
+    import initguard
+
+    model = _model(0)
+    if rank == 1:
+        with torch.no_grad():
+            model.layers[0].mlp.weight.fill_(float("nan"))
+    return _outcome(lambda: initguard.assert_initialized(model))
+
+
 def sc_param_sets_differ(rank, world):
     """Rank-dependent construction: rank 1 has an extra parameter.  Must fail, not deadlock."""
     import initguard
@@ -197,6 +208,7 @@ SCENARIOS = [
     sc_per_rank_seed,
     sc_init_after_wrap_on_rank0,
     sc_nan_on_both_ranks,
+    sc_nan_on_one_rank,
     sc_param_sets_differ,
     sc_dtensor_one_shard_uninit,
     sc_dtensor_ok,

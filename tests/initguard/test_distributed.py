@@ -75,6 +75,7 @@ def test_per_rank_seeds_fail_on_every_rank_naming_params_and_ranks(results):
     assert "layers.0.norm.weight" not in names and "layers.0.attn.bias" not in names
     msg = rs[0]["message"]
     assert "not identical across ranks" in msg and "rank 0 and rank 1" in msg
+    assert {p["verdict"] for p in rs[0]["problems"]} == {"inconsistent"}
     assert "seed" in msg  # the fix
 
 
@@ -95,6 +96,14 @@ def test_identical_nan_is_uninitialized_not_a_rank_mismatch(results):
     assert probs[0]["verdict"] == "uninitialized"
     assert "ranks 0, 1" in probs[0]["reason"]
     assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_garbage_on_one_rank_only_is_one_row_naming_that_rank(results):
+    rs = _both(results, "sc_nan_on_one_rank")
+    assert all(r["raised"] for r in rs) and rs[0]["message"] == rs[1]["message"]
+    [p] = rs[0]["problems"]
+    assert p["name"] == "layers.0.mlp.weight" and p["verdict"] == "uninitialized"
+    assert "(on rank 1 of 2)" in p["reason"] and "not identical across ranks" in p["reason"]
 
 
 def test_different_parameter_sets_fail_without_deadlock(results):
