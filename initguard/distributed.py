@@ -400,8 +400,9 @@ def distributed_check(
     for n in names:
         p = by_name.get(n)
         codes.append(0 if p is None else _CODES.get(getattr(p, "verdict", None), _OTHER_CODE))
-    # Problems about tensors outside ``named_tensors`` (rare) ride on an extra flag in the header.
-    extra = int(any(getattr(p, "name", None) not in set(names) for p in local_problems))
+    # Problems about tensors outside ``named_tensors`` (rare) ride on a trailing flag record.
+    name_set = set(names)
+    extra = int(any(getattr(p, "name", None) not in name_set for p in local_problems))
 
     device = _comm_device(group, tensors)
 
