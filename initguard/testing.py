@@ -32,7 +32,7 @@ __all__ = [
     "assert_init_complete",
     "assert_init_parity",
     "find_unwritten",
-    "build_deferred",
+    "deferred_model",
     "UnwrittenTensor",
     "ParityMismatch",
 ]
@@ -100,7 +100,7 @@ def _seeded(seed: int):
                 np.random.set_state(np_state)
 
 
-def build_deferred(
+def deferred_model(
     build: Build, init: Init | str | None, device: Any = "cpu", poison: Any = "nan"
 ) -> nn.Module:
     """Build on the meta device, ``to_empty(device=...)``, poison every tensor, then run ``init``.
@@ -196,7 +196,7 @@ def find_unwritten(
     meta: dict[str, tuple[str, tuple, str, str]] = {}
     for run, poison in enumerate(("nan", _FLOAT_SENTINEL)):
         with _seeded(seed):
-            model = build_deferred(build, init, device=device, poison=poison)
+            model = deferred_model(build, init, device=device, poison=poison)
         snap = {}
         with torch.no_grad():
             for kind, name, t in _named_tensors(model, buffers=buffers):
@@ -337,7 +337,7 @@ def _sample(t: torch.Tensor, k: int, seed: int):
 
 def assert_init_parity(
     build_eager: Build,
-    build_deferred_fn: Build | None = None,
+    build_deferred: Build | None = None,
     *,
     init: Init | str | None = None,
     device: Any = "cpu",
@@ -353,10 +353,10 @@ def assert_init_parity(
 
     Args:
         build_eager: zero-argument callable returning the eagerly constructed, initialized model.
-        build_deferred_fn: zero-argument callable returning the model built the deferred way
+        build_deferred: zero-argument callable returning the model built the deferred way
             (meta / empty + init).  If omitted, ``init`` must be given and the deferred model is
             ``build_eager`` run under ``torch.device("meta")``, ``to_empty(device)``, poisoned with
-            NaN, then ``init(model)`` (see :func:`build_deferred`).
+            NaN, then ``init(model)`` (see :func:`deferred_model`).
         init: the init function for the default deferred path.
         seed: both paths run with the RNGs seeded with ``seed`` (restored afterwards).
         alpha: KS-test significance level (per parameter).  The default 1e-6 keeps false failures
@@ -373,17 +373,17 @@ def assert_init_parity(
         that is non-finite on the deferred path, whose mean/std differ beyond ``sigmas`` standard
         errors, or whose KS p-value is below ``alpha`` — with name, shape, owner type and the fix.
     """
-    if build_deferred_fn is None:
+    if build_deferred is None:
         if init is None:
-            raise TypeError("assert_init_parity needs build_deferred_fn or init")
+            raise TypeError("assert_init_parity needs build_deferred or init")
 
-        def build_deferred_fn() -> nn.Module:
-            return build_deferred(build_eager, init, device=device)
+        def build_deferred() -> nn.Module:
+            return deferred_model(build_eager, init, device=device)
 
     with _seeded(seed):
         eager = build_eager()
     with _seeded(seed):
-        deferred = build_deferred_fn()
+        deferred = build_deferred()
 
     def tensors(model: nn.Module) -> dict[str, torch.Tensor]:
         out = {}
