@@ -45,11 +45,12 @@ def judge(
 ) -> Judged:
     """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``). Read-only."""
     module_type = type(module).__name__
+    shape = _shape(tensor)
     is_torch_module = type(module).__module__.startswith("torch.nn")
     exp = None
     if kind == "parameter":
         try:
-            exp = stats.module_expectation(module, local_name, _shape(tensor))
+            exp = stats.module_expectation(module, local_name, shape)
         except Exception:
             exp = None
     rec, same = provenance.lookup(module, local_name, tensor)
@@ -85,7 +86,7 @@ def judge(
         if problem.source != "structure":
             problem.fix = _fix_for_state(provenance.UNWRITTEN, name, module_type, local_name, is_torch_module)
     elif tracked and state in (provenance.UNWRITTEN, provenance.PARTIAL):
-        problem = Problem(name, UNINITIALIZED, detail, _shape(tensor), _dt(tensor), module_type,
+        problem = Problem(name, UNINITIALIZED, detail, shape, _dt(tensor), module_type,
                           _fix_for_state(state, name, module_type, local_name, is_torch_module), "provenance", kind,
                           ex.std, ex.max_abs)
     elif tracked and state == provenance.DEFAULT:
@@ -94,12 +95,12 @@ def judge(
             what = "a constant " if const else ""
             problem = Problem(
                 name, DEFAULT, f"written only by {module_type}'s own constructor ({detail}): {what}PyTorch default"
-                f" never replaced", _shape(tensor), _dt(tensor), module_type,
+                f" never replaced", shape, _dt(tensor), module_type,
                 _fix_for_state(state, name, module_type, local_name, True), "provenance", kind, ex.std, ex.max_abs,
             )
     band = exp.band if exp is not None else ex.band
     entry = Entry(
-        name=name, shape=_shape(tensor), dtype=_dt(tensor), module_type=module_type,
+        name=name, shape=shape, dtype=_dt(tensor), module_type=module_type,
         verdict=problem.verdict if problem is not None else "ok", kind=kind, std=_f(ex.std),
         max_abs=_f(ex.max_abs), band_std=band[0] if band else None, band_max=band[1] if band else None,
     )
