@@ -301,27 +301,43 @@ class _Run:
         return paths, [], []  # class definitions and anything else: no effect on locals we track
 
     def smalls(self, smalls, paths):
-        out, brk, cont = [], [], []
-        for p in paths:
-            where = out
-            try:
-                for small in smalls:
-                    r = self.small(small, p)
-                    if r == "break":
-                        where = brk
-                        break
-                    if r == "continue":
-                        where = cont
-                        break
-            except _Dead:
+        brk, cont = [], []
+        for small in smalls:
+            if type(small) is cst.Assert:
+                paths = self.assert_(small, paths)
                 continue
-            where.append(p)
-        return out, brk, cont
+            live = []
+            for p in paths:
+                try:
+                    r = self.small(small, p)
+                except _Dead:
+                    continue
+                if r == "break":
+                    brk.append(p)
+                elif r == "continue":
+                    cont.append(p)
+                else:
+                    live.append(p)
+            paths = live
+        return paths, brk, cont
+
+    def assert_(self, s: cst.Assert, paths):
+        """``assert resume or init_ckpt``: only the paths where the test holds go on."""
+        out = []
+        for p in paths:
+            self.ev(s.test, p, test=True)
+            for lits in self.alts(s.test, True, p):
+                q = self.assume(p.fork(), lits)
+                if q is not None:
+                    out.append(q)
+        return self.sf.simplify(out)
 
     def small(self, s, p: _Path):
         t = type(s)
         if t is cst.Assign:
-            v = self.ev(s.value, p)
+            # ``_ = model.load_state_dict(sd, strict=False)`` ignores the result as much as a bare call does
+            throwaway = all(isinstance(x.target, cst.Name) and x.target.value == "_" for x in s.targets)
+            v = self.ev(s.value, p, ignored=throwaway)
             for target in s.targets:
                 self.bind(target.target, v, p)
         elif t is cst.Expr:

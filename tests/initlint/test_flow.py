@@ -442,6 +442,32 @@ CASES = {
             model.apply(weights_init)
             fit(model)
         """, [(6, "INIT104")]),
+    "assert rules out the fresh path": ("""
+        def main(fabric, cfg, resume, init_ckpt):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            assert resume or init_ckpt, "this script needs a checkpoint"
+            if resume:
+                fabric.load(resume, {"model": model})
+            if init_ckpt:
+                fabric.load_raw(init_ckpt, model)
+            fit(model)
+        """, []),
+    "assert of something else keeps the path": ("""
+        def main(fabric, cfg, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            assert cfg.n_layer > 0
+            if resume:
+                fabric.load(resume, {"model": model})
+            fit(model)
+        """, [(3, "INIT101")]),
+    "non-strict load whose result goes to _": ("""
+        import torch
+        def main():
+            model = torch.nn.utils.skip_init(Net)
+            _ = model.load_state_dict(torch.load("x.pt"), strict=False)
+        """, [(4, "INIT103")]),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
