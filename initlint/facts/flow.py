@@ -782,7 +782,7 @@ class _Run:
             return self.new(p, (LOADED, e, True))
         if not tracked_recv and name != "load" and _load_name(name, cfg.load_helpers) and (
             name[:1].isupper() or "from" in name or "model" in name.lower()
-        ):
+        ) and not any(self.objs_in(v) for v in pos + list(kw.values())):
             # ``Module.load_from_checkpoint(path)`` (also inside ``trainer.init_module(empty_init=True)``)
             return self.new(p, (LOADED, e, False))
         if name == "to_empty" and tracked_recv:
@@ -1122,10 +1122,7 @@ class ScriptFacts:
             body = body_of(fn)
         else:
             body = fn.body
-        try:
-            run.block(body, [p])
-        except RecursionError:
-            raise
+        run.block(body, [p])
         return Summary(
             names,
             inits={by_oid[o] for o in run.inits if o in by_oid},

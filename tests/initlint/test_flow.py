@@ -468,6 +468,14 @@ CASES = {
             model = torch.nn.utils.skip_init(Net)
             _ = model.load_state_dict(torch.load("x.pt"), strict=False)
         """, [(4, "INIT103")]),
+    "load_model(model, path) loads into its argument": ("""
+        from mylib import load_model
+        def main(fabric, cfg, path):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            load_model(model, path)
+            fit(model)
+        """, []),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
