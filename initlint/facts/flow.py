@@ -75,7 +75,7 @@ _NN_INIT_NAMES = frozenset(
      "lecun_normal_", "variance_scaling_"}
 )
 _TENSOR_INIT_METHODS = frozenset(
-    {"normal_", "uniform_", "zero_", "fill_", "copy_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
+    {"normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
      "geometric_", "cauchy_", "random_"}
 )
 _INIT_METHODS = frozenset({"reset_parameters", "init_weights", "post_init", "_init_weights", "initialize_weights",
@@ -87,6 +87,8 @@ _LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", 
 _NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
                          "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})
 _ROOT_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+_NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dtype", "requires_grad", "ndim",
+                          "is_cuda", "is_meta", "config", "training"})
 _SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
@@ -678,6 +680,8 @@ class _Run:
             base = self.ev(e.value, p, test=test)
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
+            if e.attr.value in _NOT_WEIGHTS:
+                return None  # ``p.grad.zero_()`` does not touch the weights
             return self._part(base)
         if t is cst.Subscript:
             base = self.ev(e.value, p, test=test)
@@ -818,9 +822,11 @@ class _Run:
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
             self.init_action(targets or [recv], e, p)
             return None
-        if tracked_recv and _maybe_init_name(name):
-            # ``model.init_states()``, ``model.reset_cache()``: may or may not initialize: stay silent either way
-            self.maybe_init([recv], p)
+        if tracked_recv and (_maybe_init_name(name) or recv[0] == "p" and name == "copy_"):
+            # ``model.init_states()``, ``model.reset_cache()``, ``param.data.copy_(other)``: may or may not
+            # initialize (or load): stay silent either way
+            targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
+            self.maybe_init(targets + [recv], p)
             return None
         if tracked_recv and recv[0] == "p" and name in _TENSOR_INIT_METHODS:
             self.init_action([recv], e, p)
@@ -1095,8 +1101,8 @@ class ScriptFacts:
             return 3
         if name == "load" or _load_name(name, self.config.load_helpers):
             return 1
-        if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or _matches(name, self.config.init_helpers)
-                or name in self.functions):
+        if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or name in _TENSOR_INIT_METHODS
+                or _matches(name, self.config.init_helpers) or name in self.functions):
             return 2
         return 0
 

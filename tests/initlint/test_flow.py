@@ -476,6 +476,27 @@ CASES = {
             load_model(model, path)
             fit(model)
         """, []),
+    "zeroing gradients or copying EMA weights after a load is not a re-initialization": ("""
+        import torch
+        def main(path, ema):
+            model = Net()
+            model.load_state_dict(torch.load(path))
+            for p in model.parameters():
+                if p.grad is not None:
+                    p.grad.zero_()
+            for name, p in model.named_parameters():
+                p.data.copy_(ema[name])
+            fit(model)
+        """, []),
+    "zeroing every weight after a load is": ("""
+        import torch
+        def main(path):
+            model = Net()
+            model.load_state_dict(torch.load(path))
+            for p in model.parameters():
+                p.data.zero_()
+            fit(model)
+        """, [(6, "INIT104")]),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
