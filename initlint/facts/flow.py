@@ -235,6 +235,8 @@ class _Run:
         self.ctx: list[_Ctx] = []
         self.inits: set[int] = set()
         self.maybe: set[int] = set()
+        #: INIT104 hits raised inside the module loops being run (innermost last)
+        self.loop_overwrites: list[list] = []
         #: status of the returned object on each returning path (None: something else is returned)
         self.returns: list = []
         self.loads: set[int] = set()
@@ -500,11 +502,20 @@ class _Run:
         before = p.st.get(oid)
         q = p.fork()
         self.bind(s.target, v, q)
-        normal, brk, cont = self.block(body_of(s), [q])
+        self.loop_overwrites.append([])
+        try:
+            normal, brk, cont = self.block(body_of(s), [q])
+        finally:
+            overwrites = self.loop_overwrites.pop()
         results = normal + brk + cont
         if not results:
             return []
         inited = [r.st.get(oid) for r in results if r.st.get(oid) != before and r.st.get(oid, _UNKNOWN)[0] == EAGER]
+        if overwrites and len(inited) < len(results):
+            # after a load, a loop that initializes only some modules (``if name not in checkpoint: ...``)
+            # is selective, not an overwrite of the whole model
+            for node in overwrites:
+                self.sf.unhit("INIT104", node)
         out, seen = [], set()
         for r in results:
             r.cond = p.cond
@@ -976,6 +987,8 @@ class _Run:
                 self.inits.add(oid)
                 if st[0] == LOADED and not st[2]:
                     self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
+                    if self.loop_overwrites:
+                        self.loop_overwrites[-1].append(call)
                 p.st[oid] = (EAGER, call)
 
     def maybe_init(self, vals, p: _Path) -> None:
@@ -1221,6 +1234,9 @@ class ScriptFacts:
                 prev[3].append(cond)
             return
         hits.setdefault(node, data)
+
+    def unhit(self, code: str, node) -> None:
+        self._hits[code].pop(node, None)
 
     def text(self, node) -> str:
         t = self._texts.get(node)

@@ -497,6 +497,18 @@ CASES = {
                 p.data.zero_()
             fit(model)
         """, [(6, "INIT104")]),
+    "initializing only the modules a checkpoint lacks is selective": ("""
+        import torch
+        import torch.nn as nn
+        def main(path):
+            model = Net()
+            sd = torch.load(path)
+            model.load_state_dict(sd, strict=False)
+            for name, m in model.named_modules():
+                if f"{name}.weight" not in sd and isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, std=0.02)
+            fit(model)
+        """, []),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
