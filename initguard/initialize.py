@@ -258,8 +258,9 @@ def initialize(
     before: dict[int, tuple] = {}
     with torch.no_grad():
         for tid, t in tensors.items():
-            if tid in materialized:
-                _poison(t)
+            if tid in materialized and (t.is_floating_point() or t.is_complex()):
+                _poison(t)  # any write is visible as "not NaN"; no fingerprint needed
+                continue
             before[tid] = _fingerprint(t)
         written: set[int] = set()
         for mname, module in order:
@@ -296,16 +297,17 @@ def initialize(
                 continue
             if kind == "buffer" and (not buffers or tid not in materialized):
                 continue  # buffers built eagerly keep their constructed values
-            is_written = tid in written or _fingerprint(t) != before[tid]
             if tid in materialized and (t.is_floating_point() or t.is_complex()):
-                nan = int(torch.isnan(t.detach()).sum()) if t.numel() else 0
-                if nan == 0 and t.numel():
+                n = t.numel()
+                nan = int(torch.isnan(t.detach()).sum()) if n else 0
+                if nan == 0:
                     continue
-                if is_written and nan:
-                    reason = f"{nan}/{t.numel()} elements not written by reset_parameters()"
+                if nan < n or tid in written:
+                    what = "were not written" if nan < n else "were only updated in place (NaN stays NaN)"
+                    reason = f"{nan}/{n} elements {what} by reset_parameters()"
                     report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
                     continue
-            elif is_written:
+            elif tid in written or (tid in before and _fingerprint(t) != before[tid]):
                 continue
             if has_reset and tid not in materialized:
                 reason = (

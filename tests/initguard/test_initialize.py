@@ -176,3 +176,24 @@ def test_contract_violation_is_noted():
 
 def test_lazy_public_name():
     assert initguard.initialize is initialize
+
+
+def test_partial_and_in_place_writes_on_meta_are_reported():
+    class Half(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Parameter(torch.ones(8))
+            self.b = nn.Parameter(torch.ones(4))
+
+        def reset_parameters(self):
+            self.a.data[:4] = 1.0  # half of it
+            with torch.no_grad():
+                self.b.mul_(2.0)  # reads the empty memory
+
+    with torch.device("meta"):
+        m = Half()
+    by_name = {u.name: u.reason for u in initialize(m, device="cpu").uncovered}
+    assert by_name == {
+        "a": "4/8 elements were not written by reset_parameters()",
+        "b": "4/4 elements were only updated in place (NaN stays NaN) by reset_parameters()",
+    }
