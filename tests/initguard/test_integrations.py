@@ -150,6 +150,9 @@ def test_lightning_callback_options(tmp_path):
     assert cb.report.ok and len(cb.report.allowed) > 0
     with pytest.raises(ValueError):
         integ.callback_class("keras")
+    import pickle
+
+    assert type(pickle.loads(pickle.dumps(cb))) is type(cb)  # strategies may pickle callbacks (ddp_spawn)
 
 
 # ------------------------------------------------------------------------------------------- Fabric
