@@ -85,6 +85,16 @@ def test_device_formula_matches_numpy_formula(monkeypatch):
         assert (int(s1), int(s2)) == D._checksum_cpu(flat)
 
 
+def test_accelerator_assembly_path_gives_the_same_records(monkeypatch):
+    # The record assembly used for CUDA tensors (device 0-d sums scattered into the uploaded host
+    # part), exercised on CPU by routing CPU tensors through it.
+    torch.manual_seed(0)
+    ts = [torch.randn(3000), torch.randn(7, 5).half(), torch.empty(0), torch.arange(5)]
+    expected = _rec(*ts)
+    monkeypatch.setattr(D, "_NUMPY_ON_CPU", False)
+    assert torch.equal(_rec(*ts), expected)
+
+
 def test_records_are_read_only():
     lin = nn.Linear(8, 8)
     before = {n: (p._version, p.data_ptr(), p.detach().clone()) for n, p in lin.named_parameters()}
