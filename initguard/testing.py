@@ -263,7 +263,9 @@ def assert_init_complete(
         did not write, or whose value depends on the uninitialized memory, with the fix.
 
     Deterministic: every tensor is poisoned (NaN for floats) before ``init`` runs, so the outcome
-    does not depend on what ``torch.empty`` memory happens to contain.
+    does not depend on what ``torch.empty`` memory happens to contain.  ``init`` itself must be
+    deterministic given the seeded torch / numpy / ``random`` generators (the two poisoned runs are
+    compared; values that differ between them are reported as depending on uninitialized memory).
     """
     misses = find_unwritten(build, init, device, buffers=buffers, allow=allow, seed=seed)
     if not misses:
