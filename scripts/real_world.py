@@ -4,6 +4,7 @@
     python scripts/real_world.py                         # every corpus
     python scripts/real_world.py --corpus timm litgpt    # some
     python scripts/real_world.py --json results.json --findings findings.jsonl
+    python scripts/real_world.py --guard                 # initguard on real models instead (see below)
 
 Corpora (downloaded once with ``pip download --no-deps`` into ``--work-dir``, default
 ``/tmp/initcheck-corpora``; nothing is ever committed; wheels already in ``benchmarks/_work/wheels`` are
@@ -23,6 +24,14 @@ torchtitan     ``torchtitan==0.3.0`` wheel                 ``torchtitan/**.py``
 Every file goes through :func:`initlint.lint_file` in this one process (the public API, all rules, default
 configuration). A *crash* is an exception escaping ``lint_file`` or an ``INIT900`` finding; ``INIT901``
 (unparseable) is counted separately. Exit status 1 if any corpus crashed.
+
+``--guard`` runs ``initguard.track()`` + ``initguard.check()`` on every transformers family of
+``tests/initguard/test_real_models.py:HF_FAMILIES`` built from a tiny config (``AutoModel.from_config``, no
+download), and on LitGPT's ``GPT`` (from the unpacked ``litgpt`` wheel, never installed) under
+``fabric.init_module(empty_init=True)`` followed by LitGPT's own ``pretrain.initialize_weights``. It prints one
+line per model: verdict, problems, and whether each problem is a known, explained library behaviour.
+timm is not run: its wheel needs torchvision, and ``pip install timm`` would replace the pinned torch.
+Exit status 1 if any model has an unexplained problem.
 """
 
 from __future__ import annotations
@@ -142,15 +151,63 @@ def run_corpus(name: str, work: Path, findings_out=None) -> dict:
     }
 
 
+def run_guard(work: Path) -> int:
+    import zipfile as _zip
+
+    sys.path.insert(0, str(REPO / "tests" / "initguard"))
+    import test_real_models as trm
+
+    litgpt_dir = work / "litgpt_pkg"
+    if not (litgpt_dir / "litgpt").is_dir():
+        wheel = _wheel(work, WHEELS["litgpt"][0])
+        with _zip.ZipFile(wheel) as zf:
+            zf.extractall(litgpt_dir)
+    os.environ["INITCHECK_LITGPT"] = str(litgpt_dir)
+    trm.LITGPT_DIR = str(litgpt_dir)
+    bad = 0
+    rows = []
+    for family in trm.HF_FAMILIES:
+        try:
+            model, report = trm.build_and_check(family)
+        except Exception as exc:  # noqa: BLE001 - a config we could not build is recorded, not a verdict
+            rows.append((family, "-", "not built", f"{type(exc).__name__}: {str(exc).splitlines()[0][:100]}"))
+            continue
+        extra = trm.unexplained(family, report)
+        bad += bool(extra)
+        known = [p.name for p in report.problems if (p.name, p.verdict, p.reason) not in extra]
+        verdict = "ok" if report.ok else ("explained" if not extra else "UNEXPLAINED")
+        n = sum(p.numel() for p in model.parameters())
+        rows.append((family, type(model).__name__, verdict,
+                     f"{len(report.entries)} tensors, {n} params; problems={[(p.name, p.verdict) for p in report.problems]}"
+                     + (f" known={known}" if known else "")))
+    for name in ("pythia-14m", "tiny-llama-1.1b"):
+        try:
+            model, report = trm.litgpt_check(name)
+        except BaseException as exc:  # noqa: BLE001 - pytest.skip raises a BaseException subclass
+            rows.append((f"litgpt:{name}", "GPT", "not built", str(exc)[:120]))
+            continue
+        bad += not report.ok
+        rows.append((f"litgpt:{name}", "GPT", "ok" if report.ok else "UNEXPLAINED",
+                     f"{len(report.entries)} tensors; problems={[(p.name, p.verdict) for p in report.problems]}"))
+    for row in rows:
+        print(" | ".join(str(c) for c in row), flush=True)
+    built = sum(r[2] != "not built" for r in rows)
+    print(f"models checked: {built}, unexplained: {bad}")
+    return 1 if bad else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run initlint over pinned real-world corpora.")
     parser.add_argument("--corpus", nargs="*", choices=ORDER, default=ORDER)
     parser.add_argument("--work-dir", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--json", type=Path, help="write the per-corpus results here")
     parser.add_argument("--findings", type=Path, help="write every finding here (JSON lines), for triage")
+    parser.add_argument("--guard", action="store_true", help="run initguard on real models instead of the linter")
     args = parser.parse_args(argv)
 
     args.work_dir.mkdir(parents=True, exist_ok=True)
+    if args.guard:
+        return run_guard(args.work_dir)
     out = open(args.findings, "w") if args.findings else None
     results = []
     try:
