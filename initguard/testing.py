@@ -304,17 +304,15 @@ class ParityMismatch:
         return head + "; ".join(self.reasons)
 
 
-def _ks_2samp(x, y) -> tuple[float, float]:
-    """Two-sample Kolmogorov–Smirnov statistic and asymptotic p-value (numpy; no scipy needed)."""
-    import numpy as np
-
-    x = np.sort(np.asarray(x, dtype=np.float64))
-    y = np.sort(np.asarray(y, dtype=np.float64))
-    n, m = x.size, y.size
-    allv = np.concatenate([x, y])
-    cdf_x = np.searchsorted(x, allv, side="right") / n
-    cdf_y = np.searchsorted(y, allv, side="right") / m
-    d = float(np.max(np.abs(cdf_x - cdf_y)))
+def _ks_2samp(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Two-sample Kolmogorov–Smirnov statistic and asymptotic p-value (torch only; no scipy)."""
+    x = torch.sort(x.reshape(-1).to(torch.float64)).values
+    y = torch.sort(y.reshape(-1).to(torch.float64)).values
+    n, m = x.numel(), y.numel()
+    allv = torch.cat([x, y])
+    cdf_x = torch.searchsorted(x, allv, right=True).to(torch.float64) / n
+    cdf_y = torch.searchsorted(y, allv, right=True).to(torch.float64) / m
+    d = float((cdf_x - cdf_y).abs().max())
     ne = n * m / (n + m)
     lam = (math.sqrt(ne) + 0.12 + 0.11 / math.sqrt(ne)) * d
     if lam < 1e-3:
@@ -328,13 +326,13 @@ def _ks_2samp(x, y) -> tuple[float, float]:
     return d, float(min(max(p, 0.0), 1.0))
 
 
-def _sample(t: torch.Tensor, k: int, seed: int):
+def _sample(t: torch.Tensor, k: int, seed: int) -> torch.Tensor:
     flat = t.detach().reshape(-1).to("cpu", torch.float64)
     if flat.numel() <= k:
-        return flat.numpy()
+        return flat
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(flat.numel(), generator=g)[:k]
-    return flat[idx].numpy()
+    return flat[idx]
 
 
 def assert_init_parity(
