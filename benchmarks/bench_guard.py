@@ -24,7 +24,6 @@ import time
 import tracemalloc
 
 import torch
-import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "examples"))
@@ -127,8 +126,6 @@ def bench_1b(lines: list, repeat: int) -> None:
         f"{peak_py / 1024:.0f} KiB ({peak_py / len(params):.0f} B per tensor).",
         "",
     ]
-    del model, params
-    gc.collect()
 
 
 def _construct_gpt2(track: bool, empty: bool, fabric=None):

@@ -140,7 +140,8 @@ def main(argv=None) -> int:
     fabric = Fabric(accelerator="cpu", devices=1)
     fabric.seed_everything(1337, verbose=False)
     with initguard.track(), fabric.init_module(empty_init=True):
-        model = GPT(c)
+        # initlint's INIT101 rightly flags the --skip-init path below: it is the bug this example demonstrates
+        model = GPT(c)  # noqa: INIT101
 
     if args.resume:
         fabric.load(args.resume, {"model": model})

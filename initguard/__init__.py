@@ -8,7 +8,8 @@ Public API::
     report = initguard.check(model)      # same verdicts as data: report.ok, report.problems, str(report)
     initguard.guard(model, optimizer)    # one-shot check at the first optimizer.step()
 
-``import initguard`` is cheap: torch is imported on first use of the API, never lightning/transformers/matplotlib.
+``import initguard`` is cheap: torch is imported on first use of the API, never
+lightning/transformers/matplotlib.
 """
 
 from __future__ import annotations

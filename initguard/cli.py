@@ -1,8 +1,10 @@
 """``initguard check CHECKPOINT``: statistical verdicts for a saved state dict.
 
 ``.pt``/``.pth``/``.bin``/``.ckpt`` files are read with ``torch.load(weights_only=True)`` (never arbitrary
-unpickling); ``.safetensors`` when the ``safetensors`` package is installed. Lightning/Fabric checkpoints whose
-tensors sit under ``state_dict``/``model``/``module`` are unwrapped. Fan-in comes from the shapes (a bias takes its
+unpickling); ``.safetensors`` when the ``safetensors`` package is installed. Lightning/Fabric checkpoints
+whose
+tensors sit under ``state_dict``/``model``/``module`` are unwrapped. Fan-in comes from the shapes (a bias
+takes its
 weight's). Exit status: 0 all initialized, 1 something uninitialized or default, 2 the file could not be read.
 """
 
@@ -82,12 +84,15 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
                 report.allowed.append(name)
                 p, verdict = None, "allowed"
             if p is not None:
-                p.fix = ("re-save the checkpoint from an initialized model: this file already holds the bad values"
-                         if p.verdict != DEFAULT else p.fix)
+                if p.verdict != DEFAULT:
+                    p.fix = ("re-save the checkpoint from an initialized model: "
+                             "this file already holds the bad values")
                 report.problems.append(p)
             band = ex.band
-            report.entries.append(Entry(name, tuple(t.shape), str(t.dtype).replace("torch.", ""), "", verdict, kind,
-                                        ex.std, ex.max_abs, band[0] if band else None, band[1] if band else None))
+            dtype = str(t.dtype).replace("torch.", "")
+            lo, hi = band if band else (None, None)
+            report.entries.append(
+                Entry(name, tuple(t.shape), dtype, "", verdict, kind, ex.std, ex.max_abs, lo, hi))
     return report
 
 
@@ -98,10 +103,13 @@ def main(argv=None) -> int:
     c = sub.add_parser("check", help="check a saved state dict (.pt/.pth/.bin/.ckpt/.safetensors)")
     c.add_argument("checkpoint")
     c.add_argument("--format", choices=("text", "json"), default="text")
-    c.add_argument("--allow", action="append", default=[], metavar="GLOB", help="exempt tensor names (repeatable)")
-    c.add_argument("--allow-default", action="store_true", help="do not report PyTorch-default-looking tensors")
+    c.add_argument("--allow", action="append", default=[], metavar="GLOB",
+                   help="exempt tensor names (repeatable)")
+    c.add_argument("--allow-default", action="store_true",
+                   help="do not report PyTorch-default-looking tensors")
     c.add_argument("--strict", action="store_true", help="also report constant defaults (norm ones/zeros)")
-    c.add_argument("--full", action="store_true", help="scan every element (one aminmax pass) besides sampling")
+    c.add_argument("--full", action="store_true",
+                   help="scan every element (one aminmax pass) besides sampling")
     c.add_argument("--plot", metavar="PNG", help="also save the std / max|x| figure (needs matplotlib)")
     args = ap.parse_args(argv)
     try:

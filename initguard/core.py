@@ -1,4 +1,5 @@
-"""``check()`` and ``assert_initialized()``: walk a model's tensors once (tied weights once) and judge each."""
+"""``check()`` and ``assert_initialized()``: walk a model's tensors once (tied weights once) and judge
+each."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ _MODES = ("sample", "full")
 
 
 def unwrap(model):
-    """The user's module inside common wrappers (Fabric ``_FabricModule``, DDP/DataParallel, ``torch.compile``)."""
+    """The user's module inside common wrappers (Fabric ``_FabricModule``, DDP/DataParallel,
+    ``torch.compile``)."""
     for _ in range(8):
         cls = type(model).__name__
         if cls == "_FabricModule" and hasattr(model, "_original_module"):
@@ -61,8 +63,10 @@ def check(
 ) -> Report:
     """Judge every parameter (and floating buffer) of ``model`` without raising; return a :class:`Report`.
 
-    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that still
-    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report the
+    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that
+    still
+    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report
+    the
     constant defaults of norm layers (ones/zeros). ``mode``: ``"sample"`` reads a fixed sample of each tensor
     (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and
     more than one rank, also compare/gather across ranks (``False`` to skip). The check is read-only.
@@ -113,7 +117,8 @@ def assert_initialized(
     model, *, allow=(), allow_default: bool = False, buffers: bool = True, strict: bool = False, ranks="auto",
     mode: str = "sample",
 ) -> Report:
-    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's default.
+    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's
+    default.
 
     Same arguments as :func:`check`. The message lists each offending tensor with shape, owning module type,
     verdict, reason and fix; ``error.report`` holds the :class:`Report`. Returns the report when all is well.

@@ -28,9 +28,12 @@ class GuardHandle:
 def guard(model, optimizer=None, **check_kwargs) -> GuardHandle:
     """Install a one-shot :func:`initguard.assert_initialized` that runs when training begins.
 
-    With ``optimizer``: before its first ``step()`` (a step pre-hook: after the first backward, before any weight
-    moves). Without: before the first forward pass in training mode (``model.training``). The hook removes itself
-    when it runs (also when it raises :class:`NotInitializedError`). ``check_kwargs`` go to ``assert_initialized``
+    With ``optimizer``: before its first ``step()`` (a step pre-hook: after the first backward, before any
+    weight
+    moves). Without: before the first forward pass in training mode (``model.training``). The hook removes
+    itself
+    when it runs (also when it raises :class:`NotInitializedError`). ``check_kwargs`` go to
+    ``assert_initialized``
     (``allow``, ``allow_default``, ``buffers``, ``strict``, ``mode``, ``ranks``).
     """
     from initguard.core import assert_initialized

@@ -1,4 +1,5 @@
-"""``Report.plot``: one figure of every parameter's std and max |x| against PyTorch's default band (matplotlib)."""
+"""``Report.plot``: one figure of every parameter's std and max |x| against PyTorch's default band
+(matplotlib)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ def _place(x):
 
 
 def plot_report(report, path: str, *, title: str | None = None, max_tensors: int = 400) -> str:
-    """Draw every parameter of ``report.entries``: std (circle) and max |x| (triangle) on a log axis, coloured by
-    verdict, over a grey bar spanning PyTorch's default [std, bound] for that shape. Values that only garbage has
+    """Draw every parameter of ``report.entries``: std (circle) and max |x| (triangle) on a log axis,
+    coloured by
+    verdict, over a grey bar spanning PyTorch's default [std, bound] for that shape. Values that only garbage
+    has
     (zero/denormal, NaN/Inf/huge) sit on the bottom/top edges as crosses. Saves a PNG to ``path``; returns it.
     Needs matplotlib (the ``plot`` extra)."""
     try:
@@ -37,9 +40,11 @@ def plot_report(report, path: str, *, title: str | None = None, max_tensors: int
     fig, ax = plt.subplots(figsize=(max(6.0, min(0.28 * n + 2, 24.0)), 5.0))
     for i, e in enumerate(entries):
         if e.band_std is not None and e.band_max is not None and e.band_max > 0:
-            ax.fill_between([i - 0.35, i + 0.35], max(e.band_std, LO), e.band_max, color="#cccccc", zorder=1, lw=0)
+            ax.fill_between([i - 0.35, i + 0.35], max(e.band_std, LO), e.band_max, color="#cccccc", zorder=1,
+                            lw=0)
         c = COLORS.get(e.verdict, "#1f77b4")
-        if e.std is not None and not (e.std == 0 and e.max_abs not in (None, 0)):  # constants: std 0 says nothing
+        # constants: a std of 0 says nothing, draw only their max |x|
+        if e.std is not None and not (e.std == 0 and e.max_abs not in (None, 0)):
             y, clipped = _place(e.std)
             ax.scatter([i - 0.12], [y], color=c, marker="x" if clipped else "o", s=26, zorder=3)
         if e.max_abs is not None:

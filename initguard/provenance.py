@@ -5,13 +5,15 @@ While a ``track()`` scope is open:
 * ``register_module_parameter_registration_hook`` / ``..._buffer_registration_hook`` see every tensor a module
   registers (also on meta);
 * a ``TorchFunctionMode`` sees allocations of uninitialized memory (``torch.empty`` & co.) and every in-place
-  write (``nn.init.*``, ``normal_``, ``copy_``, ``fill_``, ``__setitem__``, ``out=``). A write only counts when
+  write (``nn.init.*``, ``normal_``, ``copy_``, ``fill_``, ``__setitem__``, ``out=``). A write only counts
+  when
   the target's ``_version`` moved, so init calls swallowed by Lightning's empty-init mode are seen as skipped.
   Who wrote is read off the call stack: a write reached from a ``torch.nn.modules`` constructor is PyTorch's
   default; anything else (your ``__init__``, ``_init_weights``, ``reset_parameters()`` you call) is yours.
 
 When the outermost scope closes, each registered tensor gets a verdict-relevant state and a cheap fingerprint
-(``_version`` + ``FINGERPRINT_SIZE`` values at fixed positions; never a copy). Records are keyed weakly by tensor
+(``_version`` + ``FINGERPRINT_SIZE`` values at fixed positions; never a copy). Records are keyed weakly by
+tensor
 and by (module, local name), so ``check()`` re-resolves parameters by name after ``to_empty``,
 ``load_state_dict(assign=True)`` or framework materialisation replaced the Parameter objects, and nothing here
 keeps a model alive. Hooks and the mode are removed even when construction raises; nested scopes share the
@@ -165,7 +167,8 @@ class _Mode(TorchFunctionMode):
         kind = None
         if "out" in kwargs and isinstance(kwargs["out"], torch.Tensor):
             target, kind = kwargs["out"], "fill"
-        elif name.endswith("_") and not name.startswith("__") and isinstance(_first(args, kwargs), torch.Tensor):
+        elif (name.endswith("_") and not name.startswith("__")
+              and isinstance(_first(args, kwargs), torch.Tensor)):
             target = _first(args, kwargs)
             if getattr(func, "__module__", "") == "torch.nn.init" or name in _FILL_NAMES:
                 kind = "fill"
@@ -207,7 +210,8 @@ class _Tracker:
         self.handles: list = []
         self.mode: _Mode | None = None
 
-    # -- events from the mode ------------------------------------------------------------------------------------
+    # -- events from the mode
+    # ------------------------------------------------------------------------------------
     def note_empty(self, out) -> None:
         if isinstance(out, torch.Tensor):
             ptr = _storage_ptr(out)
@@ -215,7 +219,8 @@ class _Tracker:
                 self.allocs[ptr] = _Alloc(out.numel())
 
     def note_result(self, out, args) -> None:
-        """A non-in-place op returned ``out``: if it is fresh memory at a tracked address, the entry is stale."""
+        """A non-in-place op returned ``out``: if it is fresh memory at a tracked address, the entry is
+        stale."""
         ptr = _storage_ptr(out)
         if not ptr or ptr not in self.allocs:
             return
@@ -255,14 +260,16 @@ class _Tracker:
                 return
             a.writer, a.where = writer, where
 
-    # -- registration ----------------------------------------------------------------------------------------------
+    # -- registration
+    # ----------------------------------------------------------------------------------------------
     def on_register(self, module, name, tensor, kind) -> None:
         if tensor is None:
             return
         with _lock:
             rec = _BY_TENSOR.get(tensor)
             if rec is None:
-                rec = Record(type(module).__name__, name, kind, weakref.ref(tensor), tracker=weakref.ref(self))
+                rec = Record(type(module).__name__, name, kind, weakref.ref(tensor),
+                             tracker=weakref.ref(self))
                 _BY_TENSOR[tensor] = rec
             mod = _BY_MODULE.get(module)
             if mod is None:
@@ -290,7 +297,8 @@ class _Tracker:
             return UNWRITTEN, "allocated with torch.empty and never written (init skipped or missing)"
         return a.writer, a.where
 
-    # -- end of scope ----------------------------------------------------------------------------------------------
+    # -- end of scope
+    # ----------------------------------------------------------------------------------------------
     def finalize(self) -> None:
         """Re-resolve every registered tensor by (module, name), store state + fingerprint, drop the scope."""
         with _lock:
@@ -342,11 +350,14 @@ def _buffer_hook(module, name, buffer):
 class track:
     """Track where parameters and buffers built inside get their values (context manager or decorator).
 
-    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no need to
+    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no
+    need to
     pass the model. ``@initguard.track()`` on a factory does the same per call. Afterwards ``check()``/
     ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds
-    PyTorch's constructor default, or was written by your code / loaded. Nested scopes (also re-entering the same
-    instance) share the outermost one. Global state (hooks, the torch function mode) is restored on exit, also on
+    PyTorch's constructor default, or was written by your code / loaded. Nested scopes (also re-entering the
+    same
+    instance) share the outermost one. Global state (hooks, the torch function mode) is restored on exit,
+    also on
     exceptions. Track construction from one thread at a time (torch function modes are per thread).
     """
 
@@ -456,8 +467,10 @@ def _close(a: tuple, b: tuple, tol: float, atol: float) -> bool:
 def current_state(rec: Record, tensor) -> tuple[str, str]:
     """Provenance state of ``tensor`` (the same object ``rec`` describes) now.
 
-    Returns ``("written", ...)`` when the tensor changed since the scope closed (``_version`` moved, or the value
-    fingerprint changed: ``p.data.normal_()`` and fused AdamW do not bump ``_version``). Dtype/device moves keep the
+    Returns ``("written", ...)`` when the tensor changed since the scope closed (``_version`` moved, or the
+    value
+    fingerprint changed: ``p.data.normal_()`` and fused AdamW do not bump ``_version``). Dtype/device moves
+    keep the
     values (within the dtypes' rounding) and so are not writes.
     """
     if not rec.finalized:

@@ -35,7 +35,8 @@ class Problem:
     """One tensor that is not initialized.
 
     ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or
-    ``"default"`` (still PyTorch's built-in constructor init); ``initguard.distributed`` adds ``"inconsistent"``
+    ``"default"`` (still PyTorch's built-in constructor init); ``initguard.distributed`` adds
+    ``"inconsistent"``
     (values differ across ranks). ``reason`` says what showed it, ``fix`` what to do,
     ``source`` whether provenance (``track()``) or statistics decided.
     """

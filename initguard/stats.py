@@ -39,7 +39,8 @@ except Exception:  # pragma: no cover - numpy is nearly always there
 
 @contextmanager
 def one_thread():
-    """Run torch with one intra-op thread (small ops stall with 2 threads on small VMs); restore afterwards."""
+    """Run torch with one intra-op thread (small ops stall with 2 threads on small VMs); restore
+    afterwards."""
     n = torch.get_num_threads()
     if n != 1:
         torch.set_num_threads(1)
@@ -64,7 +65,8 @@ def _positions(numel: int, k: int) -> torch.Tensor:
     """A fixed, well-spread set of ``k`` flat positions in ``[0, numel)``, ascending.
 
     Small tensors: a golden-ratio sequence of single positions. Tensors of at least ``16*k`` elements:
-    ``k/BLOCK`` runs of ``BLOCK`` consecutive elements at golden-ratio offsets — 64 pages instead of 4096 touched,
+    ``k/BLOCK`` runs of ``BLOCK`` consecutive elements at golden-ratio offsets — 64 pages instead of 4096
+    touched,
     4-20x cheaper on cold memory; for i.i.d. inits the values in a run are as independent as any others.
     """
     if k >= 2 * BLOCK and numel >= 16 * k:
@@ -84,7 +86,8 @@ def _unravel(pos: torch.Tensor, shape: tuple) -> tuple:
 
 
 def local_tensor(t: torch.Tensor) -> torch.Tensor:
-    """The locally stored tensor: a DTensor's shard (``to_local()``), else ``t`` itself, detached (an alias)."""
+    """The locally stored tensor: a DTensor's shard (``to_local()``), else ``t`` itself, detached (an
+    alias)."""
     if hasattr(t, "to_local") and type(t).__name__ == "DTensor":
         t = t.to_local()
     return t.detach()
@@ -124,9 +127,8 @@ def full_max_abs(t: torch.Tensor) -> float:
     t = local_tensor(t)
     with torch.no_grad():
         try:
-            mn, mx = torch.aminmax(t)
-            return max(abs(float(mn)), abs(float(mx))) if not (math.isnan(float(mn)) or math.isnan(float(mx))) \
-                else float("nan")
+            mn, mx = (float(v) for v in torch.aminmax(t))
+            return float("nan") if math.isnan(mn) or math.isnan(mx) else max(abs(mn), abs(mx))
         except RuntimeError:  # dtype without aminmax support
             return float(torch.linalg.vector_norm(t, float("inf")))
 
@@ -256,7 +258,8 @@ def garbage_reason(
 
 @dataclass(frozen=True)
 class Expected:
-    """A PyTorch default distribution: ``uniform`` on [-scale, scale], ``normal`` N(0, scale), ``const`` value."""
+    """A PyTorch default distribution: ``uniform`` on [-scale, scale], ``normal`` N(0, scale), ``const``
+    value."""
 
     kind: str
     scale: float
@@ -289,9 +292,11 @@ _NORM_TYPES = None
 
 
 def module_expectation(module, local_name: str, shape=None) -> Expected | None:
-    """PyTorch's constructor default for ``module.<local_name>``, or None when the module type has none we know.
+    """PyTorch's constructor default for ``module.<local_name>``, or None when the module type has none we
+    know.
 
-    Covers Linear, Conv*/ConvTranspose*, Bilinear (kaiming-uniform weight, uniform bias), Embedding(Bag) N(0,1),
+    Covers Linear, Conv*/ConvTranspose*, Bilinear (kaiming-uniform weight, uniform bias), Embedding(Bag)
+    N(0,1),
     RNN/LSTM/GRU(+Cell) U(+-1/sqrt(hidden)), MultiheadAttention (xavier-uniform in-proj, zero biases), and the
     constant defaults of norm layers and PReLU (reported only with ``strict=True``).
     """
@@ -337,7 +342,8 @@ def module_expectation(module, local_name: str, shape=None) -> Expected | None:
 
 
 def shape_expectations(shape, fan_in: int | None = None) -> list:
-    """Candidate defaults from a shape alone (checkpoints): U(+-1/sqrt(fan_in)), and N(0,1) for 2-D tensors."""
+    """Candidate defaults from a shape alone (checkpoints): U(+-1/sqrt(fan_in)), and N(0,1) for 2-D
+    tensors."""
     out = []
     fi = fan_in if fan_in is not None else fan_in_of(shape)
     e = _uniform(int(fi), "PyTorch default U(+-1/sqrt(fan_in))") if fi else None
@@ -389,7 +395,8 @@ def matches_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torc
     if st.nonfinite or st.n == 0:
         return False
     if exp.kind == "const":
-        return st.constant is not None and abs(st.constant - exp.scale) <= 4 * _eps(dtype) * max(1.0, abs(exp.scale))
+        tol = 4 * _eps(dtype) * max(1.0, abs(exp.scale))
+        return st.constant is not None and abs(st.constant - exp.scale) <= tol
     if st.n < MIN_KS_N or st.constant is not None:
         return False
     if exp.kind == "uniform":
@@ -468,7 +475,8 @@ def examine(
 ) -> Examined:
     """Statistical verdict plus the numbers a report shows (std, max |x|, default band).
 
-    ``expected`` is a list of :class:`Expected` candidates (PyTorch defaults for this tensor); a sample that matches
+    ``expected`` is a list of :class:`Expected` candidates (PyTorch defaults for this tensor); a sample that
+    matches
     one gives the ``default`` verdict (constant defaults only when ``strict``). ``zero_ok``: an all-zero >=2-D
     weight is fine (provenance saw your code write it, e.g. a zero-initialized LoRA B or output projection).
     """
@@ -490,8 +498,8 @@ def examine(
     band = expected[0].band if expected else None
     if reason is not None:
         fix = FIX_UNINIT
-        return Examined(Problem(name, UNINITIALIZED, reason, shape, dtype, mt, fix, "statistics", kind, st.std,
-                                max_abs), st.std, max_abs, band, st.constant)
+        p = Problem(name, UNINITIALIZED, reason, shape, dtype, mt, fix, "statistics", kind, st.std, max_abs)
+        return Examined(p, st.std, max_abs, band, st.constant)
     if check_default:
         for exp in expected:
             if exp.kind == "const" and not strict:
@@ -513,8 +521,10 @@ def tensor_verdict(
 ) -> Problem | None:
     """The statistical verdict for one tensor: a :class:`Problem` or None (looks initialized).
 
-    ``module`` (the owning nn.Module) gives the exact PyTorch default; else ``fan_in`` gives U(+-1/sqrt(fan_in));
-    else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers (``kind="buffer"``)
+    ``module`` (the owning nn.Module) gives the exact PyTorch default; else ``fan_in`` gives
+    U(+-1/sqrt(fan_in));
+    else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers
+    (``kind="buffer"``)
     get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor.
     """
     local = name.rsplit(".", 1)[-1]

@@ -3,8 +3,10 @@
 Order of evidence for a tensor:
 
 1. structure: meta device or lazy ``UninitializedParameter`` -> uninitialized;
-2. garbage statistics (always): NaN/Inf, |x| > 1e3, denormal-like values, an all-zero >=2-D weight -> uninitialized;
-3. provenance, when ``track()`` saw the tensor built and it was not replaced since: never written (or only partly)
+2. garbage statistics (always): NaN/Inf, |x| > 1e3, denormal-like values, an all-zero >=2-D weight ->
+uninitialized;
+3. provenance, when ``track()`` saw the tensor built and it was not replaced since: never written (or only
+partly)
    -> uninitialized; written only by a ``torch.nn`` constructor -> default (constants of norm layers only with
    ``strict``); written by user code, created with values, or changed after construction -> initialized;
 4. otherwise statistics: values that match the owning module's PyTorch default exactly -> default.
@@ -43,7 +45,8 @@ def judge(
     name: str, tensor, module, local_name: str, *, kind: str = "parameter", strict: bool = False,
     mode: str = "sample",
 ) -> Judged:
-    """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``). Read-only."""
+    """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``).
+    Read-only."""
     module_type = type(module).__name__
     shape = _shape(tensor)
     is_torch_module = type(module).__module__.startswith("torch.nn")
@@ -60,7 +63,8 @@ def judge(
     elif rec is not None:
         # replaced after construction (to_empty, load_state_dict(assign=True), framework materialisation):
         # a fresh to_empty tensor has _version 0; one that was written since (reset_parameters(), a loaded
-        # checkpoint: torch.load'ed tensors have _version >= 1) is initialized. Version 0 -> statistics decide.
+        # checkpoint: torch.load'ed tensors have _version >= 1) is initialized. Version 0 -> statistics
+        # decide.
         try:
             v = tensor._version
         except Exception:
@@ -72,8 +76,8 @@ def judge(
     # structural + garbage statistics (always) and, when provenance has nothing to say, the default test
     check_default = not tracked
     ex = stats.examine(
-        name, tensor, module_type=module_type, expected=[exp] if exp is not None else [], strict=strict, kind=kind,
-        full=(mode == "full"), check_default=check_default,
+        name, tensor, module_type=module_type, expected=[exp] if exp is not None else [], strict=strict,
+        kind=kind, full=(mode == "full"), check_default=check_default,
         zero_ok=tracked and state in (provenance.USER, provenance.CREATED, "written"),
     )
     if ex.skipped:
@@ -86,18 +90,18 @@ def judge(
         if problem.source != "structure":
             problem.fix = _fix_for_state(provenance.UNWRITTEN, name, module_type, local_name, is_torch_module)
     elif tracked and state in (provenance.UNWRITTEN, provenance.PARTIAL):
-        problem = Problem(name, UNINITIALIZED, detail, shape, _dt(tensor), module_type,
-                          _fix_for_state(state, name, module_type, local_name, is_torch_module), "provenance", kind,
-                          ex.std, ex.max_abs)
+        fix = _fix_for_state(state, name, module_type, local_name, is_torch_module)
+        problem = Problem(name, UNINITIALIZED, detail, shape, _dt(tensor), module_type, fix, "provenance",
+                          kind, ex.std, ex.max_abs)
     elif tracked and state == provenance.DEFAULT:
         const = ex.constant is not None
         if not const or strict:
             what = "a constant " if const else ""
-            problem = Problem(
-                name, DEFAULT, f"written only by {module_type}'s own constructor ({detail}): {what}PyTorch default"
-                f" never replaced", shape, _dt(tensor), module_type,
-                _fix_for_state(state, name, module_type, local_name, True), "provenance", kind, ex.std, ex.max_abs,
-            )
+            why = (f"written only by {module_type}'s own constructor ({detail}): "
+                   f"{what}PyTorch default never replaced")
+            fix = _fix_for_state(state, name, module_type, local_name, True)
+            problem = Problem(name, DEFAULT, why, shape, _dt(tensor), module_type, fix, "provenance", kind,
+                              ex.std, ex.max_abs)
     band = exp.band if exp is not None else ex.band
     entry = Entry(
         name=name, shape=shape, dtype=_dt(tensor), module_type=module_type,

@@ -1,4 +1,5 @@
-"""Make docs/img/initguard_report.png: the example GPT with one block's init forgotten and one head left default."""
+"""Make docs/img/initguard_report.png: the example GPT with one block's init forgotten and one head left
+default."""
 import sys, torch, torch.nn as nn
 sys.path.insert(0, "examples")  # run from the repo root: python docs/img/make_initguard_plot.py
 import pretrain as ex

@@ -1,6 +1,7 @@
 """Shared builders for the initguard tests: the tiny LitGPT-style GPT from examples/pretrain.py and helpers.
 
-Tests of "garbage memory" never depend on what uninitialized memory holds: either ``track()`` knows a tensor was
+Tests of "garbage memory" never depend on what uninitialized memory holds: either ``track()`` knows a tensor
+was
 never written, or the test poisons the never-written tensors explicitly (NaN, denormals, huge values, zeros).
 """
 

@@ -1,4 +1,5 @@
-"""``initguard check CHECKPOINT`` on real files (torch.save, Lightning-style nesting, safetensors, unsafe pickles)."""
+"""``initguard check CHECKPOINT`` on real files (torch.save, Lightning-style nesting, safetensors, unsafe
+pickles)."""
 
 from __future__ import annotations
 

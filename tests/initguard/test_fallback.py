@@ -88,7 +88,8 @@ def test_zero_bias_and_constant_norms_are_fine():
     nn.init.normal_(m[0].weight, std=0.02)
     nn.init.zeros_(m[0].bias)
     assert initguard.check(m).ok
-    assert {p.name for p in initguard.check(m, strict=True).problems} == {"1.weight", "1.bias", "2.weight", "2.bias"}
+    strict = {p.name for p in initguard.check(m, strict=True).problems}
+    assert strict == {"1.weight", "1.bias", "2.weight", "2.bias"}
 
 
 def test_mixed_denormal_garbage_is_found_even_with_a_few_normal_values():

@@ -1,7 +1,8 @@
 """Real Lightning Fabric on CPU: ``init_module(empty_init=True)`` with and without a LitGPT-style init.
 
 The model is the tiny LitGPT-style GPT of examples/pretrain.py (custom RMSNorm, Linear/Embedding whose
-``reset_parameters`` get patched with ``functools.partial``, a helper calling every module's reset_parameters).
+``reset_parameters`` get patched with ``functools.partial``, a helper calling every module's
+reset_parameters).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Meta-device construction: ``to_empty`` with and without init, ``load_state_dict`` from a ``torch.save`` file,
-``torch.nn.utils.skip_init`` and accelerate's ``init_empty_weights`` — each with ``track()`` and without it."""
+"""Meta-device construction: ``to_empty`` with and without init, ``load_state_dict`` from a ``torch.save``
+file,
+``torch.nn.utils.skip_init`` and accelerate's ``init_empty_weights`` — each with ``track()`` and without
+it."""
 
 from __future__ import annotations
 
@@ -116,7 +118,8 @@ def test_load_state_dict_from_a_torch_save_file(tmp_path, assign, tracked):
         m = _build_meta()
     if not assign:
         m.to_empty(device="cpu")
-    m.load_state_dict(sd, strict=False, assign=assign)
+    result = m.load_state_dict(sd, assign=assign)  # strict: the non-persistent buffer is not expected
+    assert not result.missing_keys and not result.unexpected_keys
     if assign:  # the non-persistent buffer is not in the state dict
         m.inv_freq = torch.empty(16, device="cpu")
     with torch.no_grad():
@@ -152,7 +155,8 @@ def test_accelerate_init_empty_weights(tmp_path, h):
                 m = Net()
         r = initguard.check(m)
         params = {n for n, _ in m.named_parameters()}
-        assert h.names(r, "uninitialized") >= params  # on meta (buffers stay on cpu with include_buffers=False)
+        # parameters are on meta (buffers stay on cpu with include_buffers=False)
+        assert h.names(r, "uninitialized") >= params
         for name, value in sd.items():
             set_module_tensor_to_device(m, name, "cpu", value=value)
         m.inv_freq = src.inv_freq.clone()

@@ -37,7 +37,8 @@ def test_gpt2_weights_left_at_garbage_are_caught(h):
 
 
 class ScoredGPT2(transformers.GPT2LMHeadModel if transformers else object):
-    """A subclass that declares a head in __init__ that ``_init_weights`` does not know (the Tapas/OmDet bug)."""
+    """A subclass that declares a head in __init__ that ``_init_weights`` does not know (the Tapas/OmDet
+    bug)."""
 
     def __init__(self, config):
         super().__init__(config)
