@@ -118,6 +118,13 @@ def _agreed_return(returns: list):
     return None
 
 
+def _nonstrict(call: cst.Call) -> bool:
+    """``strict=False``, also nested one level (``options=StateDictOptions(strict=False)``)."""
+    if _is_false(keyword(call, "strict")):
+        return True
+    return any(isinstance(a.value, cst.Call) and _is_false(keyword(a.value, "strict")) for a in call.args)
+
+
 def _maybe_init_name(name: str) -> bool:
     low = name.lstrip("_").lower()
     return low.startswith(("init", "reset", "materialize", "setup_weights")) or (
@@ -863,7 +870,7 @@ class _Run:
         if deep:
             if (name == "load" and qual not in _NOT_A_LOAD and (qual is None or qual.startswith(
                     ("torch.distributed.checkpoint", "lightning", "accelerate")))) or _load_name(name, cfg.load_helpers):
-                self.load_action(deep, e, p, _is_false(keyword(e, "strict")), ignored, test)
+                self.load_action(deep, e, p, _nonstrict(e), ignored, test)
                 return None
             if _matches(name, cfg.init_helpers):
                 self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)

@@ -341,6 +341,16 @@ CASES = {
             load_checkpoint(fabric, model, "x.pth", strict=False)
             fit(model)
         """, [(6, "INIT103")]),
+    "non-strict DCP set_model_state_dict": ("""
+        import torch
+        from torch.distributed.checkpoint.state_dict import StateDictOptions, set_model_state_dict
+        def main(sd):
+            with torch.device("meta"):
+                model = GPT()
+            model.to_empty(device="cuda")
+            set_model_state_dict(model, sd, options=StateDictOptions(strict=False))
+            fit(model)
+        """, [(7, "INIT103")]),
     # ------------------------------------------------------------------ INIT104
     "init after load on the resume path": ("""
         from mylib import reset_parameters
