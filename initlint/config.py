@@ -30,6 +30,7 @@ DEFAULT_INIT_FUNCTIONS = (
 #: Imported helpers (judged by name, their bodies are not visible) that initialize their argument.
 DEFAULT_INIT_HELPERS = (
     "reset_parameters",
+    "initialize",  # initguard.initialize(model)
     "*init_weights*",
     "initialize_weights",
     "initialize_parameters",
