@@ -52,3 +52,13 @@ def test_parameter_missed_by_init_weights_is_caught_with_track(h):
     assert h.names(r) == {"column_bias"}
     p = r.problems[0]
     assert p.verdict == "uninitialized" and p.module_type == "ScoredGPT2" and p.source == "provenance"
+
+
+def test_from_pretrained_local_directory_passes(tmp_path):
+    # transformers builds on meta and loads (Parameters replaced after construction): loaded means initialized
+    transformers.GPT2LMHeadModel(_config()).save_pretrained(tmp_path)
+    with initguard.track():
+        model = transformers.GPT2LMHeadModel.from_pretrained(tmp_path)
+    r = initguard.check(model)
+    assert r.ok, str(r)
+    assert initguard.check(transformers.GPT2LMHeadModel.from_pretrained(tmp_path)).ok
