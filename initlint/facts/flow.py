@@ -666,7 +666,13 @@ class _Run:
                     return
             self.ev(base, p)
         elif t is cst.Attribute:
-            self.ev(target.value, p)
+            base = self.ev(target.value, p)
+            if target.attr.value == "_is_hf_initialized" and base is not None:
+                # transformers: tensors marked initialized are skipped by init_weights()/initialize_weights()
+                for oid, _whole in self.objs_in(base):
+                    st = p.st.get(oid, _UNKNOWN)
+                    if st[0] == LOADED:
+                        p.st[oid] = (LOADED, st[1], True)
 
     @staticmethod
     def _key(sub: cst.Subscript):
@@ -992,7 +998,8 @@ class _Run:
                         p.st[oid] = (PARTIAL,)
                     continue
                 self.inits.add(oid)
-                if st[0] == LOADED and not st[2]:
+                if st[0] == LOADED and not st[2] and self.objs[oid].param not in ("self", "cls"):
+                    # (a model's own methods know their init semantics, e.g. transformers skips loaded tensors)
                     self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
                     if self.loop_overwrites:
                         self.loop_overwrites[-1].append(call)

@@ -519,6 +519,17 @@ CASES = {
                     nn.init.normal_(m.weight, std=0.02)
             fit(model)
         """, []),
+    "transformers: loaded tensors marked _is_hf_initialized, then initialize_weights()": ("""
+        def finalize(model, ckpt_dir):
+            load_model_checkpoint_distributed(model, ckpt_dir)
+            for tensor in model.state_dict(keep_vars=True).values():
+                tensor._is_hf_initialized = True
+            model.initialize_weights()
+        class Mixin:
+            def _finalize(self, ckpt_dir):
+                _load_model_checkpoint_distributed(self, ckpt_dir)
+                self.initialize_weights()
+        """, []),
     # ------------------------------------------------------------------ regressions from real-world runs
     "torchtitan 0.3: init_states() may initialize (silent)": ("""
         import torch
