@@ -22,6 +22,8 @@ KNOWN_FALSE_POSITIVES = {
     "parameters (transformers Mamba/FalconMamba/Mamba2 init_mamba_weights); facts do not follow the call",
     "hf_init_through_parent_attribute.py": "INIT001: _init_weights initializes a child's parameter through the "
     "parent (isinstance(m, SparseMoeBlock): init.normal_(m.gate.weight)); not credited to the child class",
+    "hf_init_loop_over_parameters.py": "INIT003/INIT001: _init_weights initializes parameters through a loop "
+    "variable (for param in [module.q, module.k]: init.normal_(param); for w in module.weights: ...), not credited",
     "hf_norm_named_class_in_modular_file.py": "INIT001: *LayerNorm*/*RMSNorm*-named classes are initialized by "
     "PreTrainedModel._init_weights by name; missed when the file's PreTrainedModel subclass inherits from "
     "another model's (transformers modular_*.py files)",
