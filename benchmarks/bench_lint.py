@@ -123,8 +123,12 @@ def _short(arg: str) -> str:
     return arg
 
 
+#: Raw outputs of this invocation (separate per run, so that two runs never share files).
+OUT_DIR = RESULTS_DIR / "out" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+
+
 def run_once(side: Side, tag: str) -> dict:
-    out_path = RESULTS_DIR / "out" / f"{tag}.{side.name}.out"
+    out_path = OUT_DIR / f"{tag}.{side.name.replace(' ', '_')}.out"
     err_path = out_path.with_suffix(".err")
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if side.before:
@@ -423,7 +427,7 @@ def bench_l2_floor_l4(c: dict, reps: int, summary: list, md: list, want_l2: bool
 
 
 def bench_l3(c: dict, reps: int, summary: list, md: list) -> None:
-    cache_dir = WORK / "l3-cache"
+    cache_dir = OUT_DIR / "l3-cache"
 
     def fresh() -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
