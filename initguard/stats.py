@@ -460,8 +460,9 @@ def structural_problem(name: str, t, module_type: str = "", kind: str = "paramet
     shape = tuple(getattr(t, "shape", ())) if not isinstance(t, UninitializedTensorMixin) else ()
     dtype = str(t.dtype).replace("torch.", "")
     if isinstance(t, UninitializedTensorMixin):
-        return Problem(name, UNINITIALIZED, "lazy UninitializedParameter: never materialized", shape, dtype,
-                       module_type, FIX_LAZY, "structure", kind)
+        what = "UninitializedBuffer" if kind == "buffer" else "UninitializedParameter"
+        return Problem(name, UNINITIALIZED, f"lazy {what}: never materialized", shape, dtype, module_type,
+                       FIX_LAZY, "structure", kind)
     lt = local_tensor(t)
     if lt.is_meta:
         return Problem(name, UNINITIALIZED, "on the meta device: holds no data", shape, dtype, module_type,
