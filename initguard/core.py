@@ -69,7 +69,8 @@ def check(
     the
     constant defaults of norm layers (ones/zeros). ``mode``: ``"sample"`` reads a fixed sample of each tensor
     (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and
-    more than one rank, also compare/gather across ranks (``False`` to skip). The check is read-only.
+    more than one rank, also compare/gather across ranks (``False`` to skip; a ``ProcessGroup`` to compare
+    within that group only, e.g. the data-parallel replicas of a tensor-parallel model). Read-only.
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -95,12 +96,10 @@ def check(
                 report.problems.append(p)
             report.entries.append(j.entry)
     if ranks is not False and _distributed_active():
-        try:
-            from initguard.distributed import distributed_check
-        except ImportError:
-            pass
-        else:
-            report = distributed_check(model, report, named)
+        from initguard.distributed import distributed_check
+
+        group = None if isinstance(ranks, str) or ranks is True else ranks  # a ProcessGroup: check within it
+        report = distributed_check(model, report, named, group=group)
     return report
 
 
