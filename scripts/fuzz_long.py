@@ -65,30 +65,7 @@ def main(argv=None) -> int:
         seen: set[str] = set()
         started = time.perf_counter()
 
-        def body(source, stats=stats, codes=codes, seen=seen, is_hypothesmith=is_hypothesmith, name=name):
-            text = fz.TRIGGER_LINE + source if is_hypothesmith else source
-            digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-            if digest in seen:
-                stats["duplicates"] += 1
-            seen.add(digest)
-            stats["programs"] += 1
-            stats["lines"] += text.count("\n") + 1
-            try:
-                findings = fz.check_program(text, allow_parse_error=is_hypothesmith)
-                fz.check_plugin_agrees(text, findings)
-            except BaseException as exc:  # noqa: BLE001 - record and go on
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                stats["failed"] += 1
-                failures_dir.mkdir(parents=True, exist_ok=True)
-                (failures_dir / f"{name}-{digest[:12]}.py").write_text(text, errors="surrogatepass")
-                (failures_dir / f"{name}-{digest[:12]}.txt").write_text(traceback.format_exc())
-                return
-            for f in findings:
-                codes[f.code] += 1
-            if findings:
-                stats["with_findings"] += 1
-
+        body = _make_body(fz, stats, codes, seen, is_hypothesmith, name, failures_dir)
         run = seed(args.seed)(
             settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))(
                 given(strategy)(body)
@@ -115,6 +92,34 @@ def main(argv=None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n")
     return 1 if total_failed else 0
+
+
+def _make_body(fz, stats, codes, seen, is_hypothesmith, name, failures_dir):
+    def body(source):
+            text = fz.TRIGGER_LINE + source if is_hypothesmith else source
+            digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+            if digest in seen:
+                stats["duplicates"] += 1
+            seen.add(digest)
+            stats["programs"] += 1
+            stats["lines"] += text.count("\n") + 1
+            try:
+                findings = fz.check_program(text, allow_parse_error=is_hypothesmith)
+                fz.check_plugin_agrees(text, findings)
+            except BaseException as exc:  # noqa: BLE001 - record and go on
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                stats["failed"] += 1
+                failures_dir.mkdir(parents=True, exist_ok=True)
+                (failures_dir / f"{name}-{digest[:12]}.py").write_text(text, errors="surrogatepass")
+                (failures_dir / f"{name}-{digest[:12]}.txt").write_text(traceback.format_exc())
+                return
+            for f in findings:
+                codes[f.code] += 1
+            if findings:
+                stats["with_findings"] += 1
+
+    return body
 
 
 if __name__ == "__main__":
