@@ -21,8 +21,13 @@ How it works (one abstract interpretation per function body, no generic visitor,
   body, loop bodies run 0 or 1 times (a loop over a model's own modules/parameters runs at least once,
   and an initialization on any path through its body initializes the model), ``try`` handlers start
   from the state before the body, ``with`` bodies run once, ``match`` cases are alternatives;
-* **same-file functions** are summarised once from their bodies (which parameters they may initialize,
-  may load, whether they start training); imported helpers are judged by the configured name patterns.
+* **same-file functions** are summarised once from their bodies (which parameters they may initialize as
+  a whole, may partly initialize, may load, whether they start training, and the state of the model they
+  return when every return path agrees); imported helpers are judged by the configured name patterns.
+
+Rules ask ``facts.script.findings("INIT101")`` (… ``"INIT104"``) for ``(node, message)`` pairs. Messages
+carry line numbers, so positions are resolved once per file that has a finding, with :func:`positions`,
+which caches them on the FileFacts object for the engine to reuse.
 
 Precision first: whatever is not understood becomes *unknown*, and unknown is never reported.
 """
