@@ -35,7 +35,7 @@ _LAZY = {
     "check": ("initguard.core", "check"),
     "assert_initialized": ("initguard.core", "assert_initialized"),
     "guard": ("initguard.hooks", "guard"),
-    "initialize": ("initguard.initialize", "initialize"),
+    "initialize": ("initguard.initializer", "initialize"),
     "testing": ("initguard.testing", None),
     "tensor_verdict": ("initguard.stats", "tensor_verdict"),
 }
@@ -54,28 +54,9 @@ def __getattr__(name):
     except ImportError as e:
         raise AttributeError(f"initguard.{name} is not available: {e}") from e
     value = mod if attr is None else getattr(mod, attr)
-    if name not in ("initialize", "testing"):
-        globals()[name] = value
+    globals()[name] = value
     return value
 
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
-
-
-class _Package(__import__("types").ModuleType):
-    """Keeps ``initguard.initialize`` the function even after the submodule of the same name is imported."""
-
-    @property
-    def initialize(self):
-        """``initguard.initialize.initialize`` (the function), imported on first use."""
-        import importlib
-
-        return importlib.import_module("initguard.initialize").initialize
-
-    @initialize.setter
-    def initialize(self, value):  # the import system sets the submodule here; keep the function
-        pass
-
-
-__import__("sys").modules[__name__].__class__ = _Package

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _models import LitGPTStyle, assign_init_partials, token_batch  # noqa: E402
 
 import initguard  # noqa: E402
-from initguard.initialize import initialize  # noqa: E402
+from initguard.initializer import initialize  # noqa: E402
 
 
 def test_importing_initguard_does_not_import_the_frameworks():

@@ -1,0 +1,333 @@
+"""``initguard.initialize()`` (defined here): initialize a deferred-construction model the way the environment expects.
+
+This is the fix for LitGPT issue 1150 as a library function.  A model built under
+``fabric.init_module(empty_init=True)`` or ``torch.device("meta")`` has no values until something
+writes them; the FSDP contract (pytorch PR 104189) says *each module's* ``reset_parameters()``
+initializes *that module's own* parameters and buffers.  :func:`initialize` materialises the model
+if it is on the meta device and then calls every module's ``reset_parameters()`` exactly once,
+children before parents — including ``reset_parameters`` partials patched onto module *instances*
+(LitGPT's ``init_weights`` does that) — and reports what no ``reset_parameters`` wrote.
+
+When to use it in a pretrain script:
+
+* single device / DDP, model built with ``fabric.init_module(empty_init=True)`` or on meta: call
+  ``initialize(model, device)`` on the **fresh-run path** (no checkpoint, no resume) before
+  ``fabric.setup``/DDP wrapping, on every rank, after seeding identically.  Do not call it after
+  loading a checkpoint: it overwrites the loaded weights (flash-linear-attention PR 820).
+* FSDP / ``fully_shard``: let the strategy materialise and initialize the shards (it calls
+  ``reset_parameters`` per shard unit), then call :func:`initguard.assert_initialized`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import torch
+from torch import nn
+
+__all__ = ["initialize", "InitializeReport", "Uncovered"]
+
+_FIX_NO_RESET = (
+    "give {owner} a reset_parameters() that initializes its own parameters and buffers (FSDP contract), "
+    "or initialize the tensor explicitly after initialize(); values assigned only in __init__ are lost "
+    "under meta-device or empty_init construction"
+)
+_FIX_RESET_MISSED = "make {owner}.reset_parameters() also write this tensor"
+
+
+@dataclass
+class Uncovered:
+    """A tensor that no ``reset_parameters()`` call wrote."""
+
+    name: str
+    kind: str  # "parameter" | "buffer"
+    shape: tuple
+    dtype: str
+    module_type: str
+    reason: str
+    fix: str
+
+    def describe(self) -> str:
+        """One human-readable line."""
+        return (
+            f"{self.kind} {self.name!r} shape={list(self.shape)} {self.dtype} (owner {self.module_type}): "
+            f"{self.reason}. Fix: {self.fix}"
+        )
+
+
+@dataclass
+class InitializeReport:
+    """What :func:`initialize` did.
+
+    ``called``: module names whose ``reset_parameters()`` ran, in call order (``""`` is the root);
+    ``materialized``: whether meta tensors were materialised and on which device;
+    ``uncovered``: tensors no ``reset_parameters`` wrote (``problems`` is an alias);
+    ``contract_violations``: ``reset_parameters`` calls that wrote tensors owned by another module.
+    """
+
+    called: list = field(default_factory=list)
+    materialized: bool = False
+    device: str = ""
+    uncovered: list = field(default_factory=list)
+    contract_violations: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every checked tensor was written by some ``reset_parameters``."""
+        return not self.uncovered
+
+    @property
+    def problems(self) -> list:
+        """Alias of ``uncovered``."""
+        return self.uncovered
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        head = (
+            f"initguard.initialize: called reset_parameters() on {len(self.called)} module(s)"
+            + (f" after materialising meta tensors on {self.device}" if self.materialized else "")
+            + ("; every tensor covered." if self.ok else f"; {len(self.uncovered)} tensor(s) not covered:")
+        )
+        lines = [head] + [f"  - {u.describe()}" for u in self.uncovered]
+        lines += [f"  note: {v}" for v in self.contract_violations]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """A JSON-able dict."""
+        return {
+            "ok": self.ok,
+            "called": list(self.called),
+            "materialized": self.materialized,
+            "device": self.device,
+            "uncovered": [dict(vars(u), shape=list(u.shape)) for u in self.uncovered],
+            "contract_violations": list(self.contract_violations),
+        }
+
+
+class InitializationIncomplete(RuntimeError):
+    """Raised by ``initialize(strict=True)``; ``.report`` is the :class:`InitializeReport`."""
+
+    def __init__(self, report: InitializeReport):
+        self.report = report
+        super().__init__(str(report))
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _own_tensors(module: nn.Module):
+    for name, p in module._parameters.items():
+        if p is not None:
+            yield "parameter", name, p
+    for name, b in module._buffers.items():
+        if b is not None:
+            yield "buffer", name, b
+
+
+def _is_dtensor(t: torch.Tensor) -> bool:
+    try:
+        from torch.distributed.tensor import DTensor
+    except Exception:  # pragma: no cover
+        return False
+    return isinstance(t, DTensor)
+
+
+def _materialize(model: nn.Module, device: torch.device) -> set[int]:
+    """Replace meta parameters/buffers by uninitialized tensors on ``device``, keeping tied tensors tied.
+
+    (``nn.Module.to_empty`` unties shared parameters; this does the same materialisation per tensor
+    object.)  Returns the ids of the new tensors.
+    """
+    memo: dict[int, torch.Tensor] = {}
+    for module in model.modules():
+        for name, p in list(module._parameters.items()):
+            if p is None or p.device.type != "meta":
+                continue
+            new = memo.get(id(p))
+            if new is None:
+                data = torch.empty_like(p, device=device)
+                new = nn.Parameter(data, requires_grad=p.requires_grad) if type(p) is nn.Parameter else (
+                    type(p)(data, requires_grad=p.requires_grad)
+                )
+                memo[id(p)] = new
+            module._parameters[name] = new
+        for name, b in list(module._buffers.items()):
+            if b is None or b.device.type != "meta":
+                continue
+            new = memo.get(id(b))
+            if new is None:
+                new = memo[id(b)] = torch.empty_like(b, device=device)
+            module._buffers[name] = new
+    return {id(t) for t in memo.values()}
+
+
+def _poison(t: torch.Tensor) -> None:
+    with torch.no_grad():
+        d = t.detach()
+        if d.is_floating_point() or d.is_complex():
+            d.fill_(float("nan"))
+
+
+def _fingerprint(t: torch.Tensor) -> tuple:
+    """Cheap identity of a tensor's current contents: version, storage, and a bit checksum."""
+    from initguard.distributed import _checksum_cpu, _checksum_device, _int_view, _local
+
+    local = _local(t)
+    if local.numel() == 0 or local.device.type == "meta":
+        return (t._version, 0, 0)
+    flat = _int_view(local)
+    if flat.device.type == "cpu":
+        s1, s2 = _checksum_cpu(flat)
+    else:
+        a, b = _checksum_device(flat)
+        s1, s2 = int(a), int(b)
+    return (t._version, s1, s2)
+
+
+def _post_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
+    """Modules children-first (in declaration order), each module object once."""
+    out: list[tuple[str, nn.Module]] = []
+    seen: set[int] = set()
+
+    def visit(prefix: str, module: nn.Module) -> None:
+        if id(module) in seen:
+            return
+        seen.add(id(module))
+        for name, child in module.named_children():
+            visit(f"{prefix}.{name}" if prefix else name, child)
+        out.append((prefix, module))
+
+    visit("", model)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- initialize
+def initialize(
+    model: nn.Module,
+    device: Any = None,
+    *,
+    strict: bool = False,
+    buffers: bool = True,
+    allow: Sequence[str] = (),
+) -> InitializeReport:
+    """Materialise (if on meta) and initialize ``model`` with every module's own ``reset_parameters()``.
+
+    Args:
+        model: the model, typically built under ``torch.device("meta")`` or
+            ``fabric.init_module(empty_init=True)``.
+        device: where meta tensors are materialised (default: ``torch.get_default_device()``).
+            Tensors already off meta stay where they are.
+        strict: raise :class:`InitializationIncomplete` (a ``RuntimeError`` carrying ``.report``)
+            when some tensor is not covered.
+        buffers: also report buffers that were materialised from meta and not written (a buffer
+            computed in ``__init__``, e.g. a RoPE cache, is garbage after materialisation).
+        allow: names or fnmatch patterns of tensors that may stay uncovered.
+
+    Every module's ``reset_parameters`` (a method, or a callable patched onto the instance) is called
+    exactly once, children before parents.  A tensor counts as covered when a call changed its
+    version counter or its contents; materialised tensors are first filled with NaN so that any
+    write is seen, independent of allocator contents.  Calls that write tensors of *other* modules
+    (which breaks FSDP's per-module contract and double-initializes children) are listed in
+    ``contract_violations``.  Runs under ``torch.no_grad()``.
+
+    Returns:
+        :class:`InitializeReport` (falsy when something is uncovered).
+    """
+    has_meta = any(t.device.type == "meta" for t in list(model.parameters()) + list(model.buffers()))
+    report = InitializeReport()
+    materialized: set[int] = set()
+    if has_meta:
+        default = getattr(torch, "get_default_device", lambda: torch.device("cpu"))
+        dev = torch.device(device) if device is not None else default()
+        if any(_is_dtensor(p) for p in model.parameters()):
+            model.to_empty(device=dev)  # DTensor-aware (FSDP2); ties are the strategy's business
+            materialized = {id(t) for t in list(model.parameters()) + list(model.buffers())}
+        else:
+            materialized = _materialize(model, dev)
+        report.materialized, report.device = True, str(dev)
+
+    order = _post_order(model)
+    owner_of: dict[int, tuple[str, str, nn.Module, str]] = {}  # id -> (full name, kind, owner, local name)
+    for mname, module in order:
+        for kind, lname, t in _own_tensors(module):
+            owner_of.setdefault(id(t), (f"{mname}.{lname}" if mname else lname, kind, module, mname))
+    tensors = {tid: t for _, m in order for _, _, t in _own_tensors(m) for tid in [id(t)]}
+
+    before: dict[int, tuple] = {}
+    with torch.no_grad():
+        for tid, t in tensors.items():
+            if tid in materialized and (t.is_floating_point() or t.is_complex()):
+                _poison(t)  # any write is visible as "not NaN"; no fingerprint needed
+                continue
+            before[tid] = _fingerprint(t)
+        written: set[int] = set()
+        for mname, module in order:
+            reset = getattr(module, "reset_parameters", None)
+            if not callable(reset):
+                continue
+            sub = {id(t): t for m in module.modules() for _, _, t in _own_tensors(m)}
+            versions = {tid: t._version for tid, t in sub.items()}
+            reset()
+            report.called.append(mname)
+            own = {id(t) for _, _, t in _own_tensors(module)}
+            foreign = [
+                owner_of[tid][0]
+                for tid, t in sub.items()
+                if tid not in own and t._version != versions[tid] and tid in owner_of
+            ]
+            if foreign:
+                report.contract_violations.append(
+                    f"{type(module).__name__} {mname or '<root>'!r}.reset_parameters() also wrote "
+                    f"{', '.join(sorted(foreign))} owned by submodules (FSDP contract: each "
+                    "reset_parameters() initializes only its module's own tensors; the submodules' "
+                    "values were overwritten)"
+                )
+            written |= {tid for tid, t in sub.items() if t._version != versions[tid]}
+
+    for mname, module in order:
+        has_reset = callable(getattr(module, "reset_parameters", None))
+        for kind, lname, t in _own_tensors(module):
+            tid = id(t)
+            full = owner_of[tid][0]
+            if owner_of[tid][2] is not module:
+                continue
+            if any(fnmatch.fnmatchcase(full, pat) or full == pat for pat in allow):
+                continue
+            if kind == "buffer" and (not buffers or tid not in materialized):
+                continue  # buffers built eagerly keep their constructed values
+            if tid in materialized and (t.is_floating_point() or t.is_complex()):
+                n = t.numel()
+                nan = int(torch.isnan(t.detach()).sum()) if n else 0
+                if nan == 0:
+                    continue
+                if nan < n or tid in written:
+                    what = "were not written" if nan < n else "were only updated in place (NaN stays NaN)"
+                    reason = f"{nan}/{n} elements {what} by reset_parameters()"
+                    report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
+                    continue
+            elif tid in written or (tid in before and _fingerprint(t) != before[tid]):
+                continue
+            if has_reset and tid not in materialized:
+                reason = (
+                    f"{type(module).__name__}.reset_parameters() did not change it (neither its version "
+                    "counter nor its bits; a rewrite of identical values through .data looks the same)"
+                )
+            elif has_reset:
+                reason = f"{type(module).__name__}.reset_parameters() did not write it"
+            else:
+                reason = f"no reset_parameters() covers it ({type(module).__name__} has none)"
+            report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
+
+    if strict and report.uncovered:
+        raise InitializationIncomplete(report)
+    return report
+
+
+def _uncovered(
+    name: str, kind: str, t: torch.Tensor, module: nn.Module, reason: str, has_reset: bool
+) -> Uncovered:
+    owner = type(module).__name__
+    fix = (_FIX_RESET_MISSED if has_reset else _FIX_NO_RESET).format(owner=owner)
+    return Uncovered(name, kind, tuple(t.shape), str(t.dtype).replace("torch.", ""), owner, reason, fix)
