@@ -272,4 +272,3 @@ class _Lock:
     def __exit__(self, *exc) -> None:
         if self.fd is not None:
             os.close(self.fd)  # closing releases the lock
-

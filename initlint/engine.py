@@ -110,7 +110,7 @@ def lint_module(module, path: str, config: Config, rules=None) -> list[Finding]:
             errors.append(_internal(path, rule_cls.code, detail, config))
     findings = [e for e in errors if e is not None]
     if hits:
-        positions = _positions(module)
+        positions = facts.positions  # shared with rules that put line numbers in their messages
         for node, code, message in hits:
             line, col = _position_of(positions, node)
             findings.append(Finding(path, line, col, code, message))
@@ -132,15 +132,6 @@ def _internal(path: str, code: str, detail: str, config: Config) -> Finding | No
 def _one_line(value) -> str:
     text = str(value).strip().splitlines()
     return text[0] if text else type(value).__name__
-
-
-def _positions(module):
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    try:
-        return MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    except RecursionError:
-        return {}
 
 
 def _position_of(positions, node) -> tuple[int, int]:

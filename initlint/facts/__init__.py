@@ -45,3 +45,13 @@ class FileFacts:
         from .flow import ScriptFacts
 
         return ScriptFacts(self)
+
+    @cached_property
+    def positions(self):
+        """node -> libcst CodeRange for the whole file. About one parse's cost: ask only when reporting."""
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        try:
+            return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        except RecursionError:
+            return {}

@@ -1446,18 +1446,5 @@ def _calls(stmts):
 
 
 def positions(facts):
-    """libcst positions of every node of the file, computed once per file and only when asked.
-
-    Cached on the FileFacts object as ``_initlint_positions`` so the engine can reuse it for the findings
-    instead of resolving positions a second time.
-    """
-    pos = getattr(facts, "_initlint_positions", None)
-    if pos is None:
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
-        try:
-            pos = MetadataWrapper(facts.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        except RecursionError:
-            pos = {}
-        facts._initlint_positions = pos
-    return pos
+    """libcst positions of every node of the file (the shared, lazily computed ``FileFacts.positions``)."""
+    return facts.positions

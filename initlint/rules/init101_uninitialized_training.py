@@ -7,7 +7,8 @@ from .base import Rule
 #: Byte strings of every deferred/empty-init origin the flow analysis knows (shared by INIT101–INIT103).
 ORIGIN_TRIGGERS = (
     b"empty_init",
-    b"meta",
+    b'"meta"',  # torch.device("meta"), device="meta"; a bare b"meta" also matched every "metadata"
+    b"'meta'",
     b"init_empty_weights",
     b"skip_init",
     b"deferred_init",
