@@ -87,7 +87,7 @@ def _slice(source: bytes | str, rules, config: Config, tree):
     if text is None:
         return source
     words = [t.decode("ascii") for r in rules for t in r.triggers] + list(config.init_functions)
-    sliced = slice_classes(text, words, tree)
+    sliced = slice_classes(text, words, tree, dispatch_words=config.init_functions)
     return source if sliced is None else sliced
 
 

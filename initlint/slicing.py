@@ -43,7 +43,9 @@ def _base_names(node: ast.ClassDef) -> set[str]:
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
-def slice_classes(text: str, words: Iterable[str], tree: ast.Module | None = None) -> str | None:
+def slice_classes(
+    text: str, words: Iterable[str], tree: ast.Module | None = None, dispatch_words: Iterable[str] = ()
+) -> str | None:
     """``text`` with irrelevant top-level defs blanked, or None when nothing would be saved / on error."""
     try:
         if tree is None:
@@ -65,6 +67,15 @@ def slice_classes(text: str, words: Iterable[str], tree: ast.Module | None = Non
         by_name.setdefault(node.name, []).append(i)
         if any(w in segment(node) for w in keep_words):
             keep.add(i)
+    # classes named inside a central init function (``isinstance(module, Block): init(module.gate.weight)``)
+    # are kept whole: their constructors say which child class ``gate`` is
+    dispatch_words = tuple(dispatch_words)
+    named: set[str] = set()
+    for i in list(keep):
+        seg = segment(defs[i])
+        if dispatch_words and any(w in seg for w in dispatch_words):
+            named.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", seg))
+    keep.update(j for name in named for j in by_name.get(name, ()))
     # same-file bases of kept classes are kept whole too (their reset/init methods are inherited)
     todo = list(keep)
     while todo:

@@ -38,6 +38,8 @@ class Touches:
     guard: frozenset[str] | None
     attrs: set[str] = field(default_factory=set)
     all: bool = False
+    #: ``(child, attr)`` for writes through a child module: ``init.normal_(module.gate.weight)``
+    nested: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -78,6 +80,20 @@ def _attr_of(node, recv: set[str]) -> str | None:
         node = node.value
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in recv:
         return node.attr.value
+    return None
+
+
+def _child_attr_of(node, names: set[str]) -> tuple[str, str] | None:
+    """``(child, x)`` for ``m.child.x`` or ``m.child.x.data`` where ``m`` is one of ``names``."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "data":
+        node = node.value
+    if (
+        isinstance(node, cst.Attribute)
+        and isinstance(node.value, cst.Attribute)
+        and isinstance(node.value.value, cst.Name)
+        and node.value.value.value in names
+    ):
+        return node.value.attr.value, node.attr.value
     return None
 
 
@@ -184,7 +200,10 @@ class _Scanner:
                 sub = _Scanner(target_names, self.imports, self.functions, set())
                 sub.block(body_of(stmt))
                 if sub.fx.inits or sub.fx.all or _writes_names(body_of(stmt), target_names, self.imports):
-                    self._touch_all()
+                    if isinstance(owner, cst.Name) and owner.value in self.dispatch_names:
+                        self._dispatch_touch(None)  # ``for p in module.parameters()`` in a dispatch branch
+                    else:
+                        self._touch_all()
                 return
             if method in _MODULE_ITERATORS and owner_is_recv:
                 # ``for m in self.modules(): if isinstance(m, nn.Linear): init(m.weight)``
@@ -193,10 +212,20 @@ class _Scanner:
                 self.fx.dispatch.extend(sub.fx.dispatch)
                 self.fx.all = self.fx.all or sub.fx.all
                 return
+        # ``for p in [module.q, module.k]: init(p)`` / ``for w in module.weights: init(w)``
+        elements = [e.value for e in it.elements] if isinstance(it, (cst.List, cst.Tuple)) else [it]
+        if target_names and all(self._own_attr(e) for e in elements) and _writes_names(
+            body_of(stmt), target_names, self.imports
+        ):
+            for e in elements:
+                self._touch_expr(e)
         self._calls_in(it)
         self.block(body_of(stmt))
         if stmt.orelse is not None:
             self.block(body_of(stmt.orelse))
+
+    def _own_attr(self, node) -> bool:
+        return _attr_of(node, self.recv | self.dispatch_names) is not None
 
     def small(self, small) -> None:
         if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
@@ -238,6 +267,14 @@ class _Scanner:
             method, owner = func.attr.value, func.value
             if method.endswith("_") and method not in _NOT_WRITES:
                 self._touch_expr(owner)
+            if (
+                isinstance(owner, cst.Name)
+                and owner.value in self.dispatch_names
+                and self.guard_stack
+                and ("init" in method.lower() or "reset" in method.lower())
+            ):
+                # ``if isinstance(module, Mixer): module.init_mamba_weights()``: the class's own init method
+                self._dispatch_touch(None)
             if isinstance(owner, cst.Name) and owner.value in self.recv:
                 if method == "apply" and call.args:
                     self.fx.applied.append(call.args[0].value)
@@ -278,6 +315,10 @@ class _Scanner:
             if attr is not None:
                 self._dispatch_touch(attr)
                 return
+            nested = _child_attr_of(node, self.dispatch_names)
+            if nested is not None:
+                self._dispatch_touch(None, nested)
+                return
             if isinstance(node, cst.Name) and node.value in self.dispatch_names:
                 self._dispatch_touch(None)
 
@@ -287,7 +328,7 @@ class _Scanner:
     def _touch_all(self) -> None:
         self.fx.all = True
 
-    def _dispatch_touch(self, attr: str | None) -> None:
+    def _dispatch_touch(self, attr: str | None, nested: tuple[str, str] | None = None) -> None:
         guard = self.guard_stack[-1] if self.guard_stack else None
         for entry in self.fx.dispatch:
             if entry.guard == guard:
@@ -295,7 +336,9 @@ class _Scanner:
         else:
             entry = Touches(guard)
             self.fx.dispatch.append(entry)
-        if attr is None:
+        if nested is not None:
+            entry.nested.add(nested)
+        elif attr is None:
             entry.all = True
         else:
             entry.attrs.add(attr)

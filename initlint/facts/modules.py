@@ -69,6 +69,8 @@ class ModuleClass:
     external_bases: list[str]
     methods: dict[str, cst.FunctionDef]
     params: dict[str, ParamInfo] = field(default_factory=dict)
+    #: ``self.child = SameFileClass(...)`` in a method: child attribute -> class name
+    children: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -161,7 +163,8 @@ class ModuleFacts:
 
     @staticmethod
     def _is_hf_base(name: str) -> bool:
-        return name.rsplit(".", 1)[-1] == _HF_PRETRAINED and (
+        # ``PreTrainedModel`` itself, or another model's ``LlamaPreTrainedModel`` (transformers modular files)
+        return name.rsplit(".", 1)[-1].endswith(_HF_PRETRAINED) and (
             name.startswith("transformers.") or name.startswith(".")
         )
 
@@ -276,9 +279,11 @@ class ModuleFacts:
                     and isinstance(target.value, cst.Name)
                     and target.value.value == self_name
                     and value is not None
-                    and self.is_param_creation(value)
                 ):
-                    self._add_param(cls, target.attr.value, small, method_name, value)
+                    if self.is_param_creation(value):
+                        self._add_param(cls, target.attr.value, small, method_name, value)
+                    elif isinstance(value, cst.Call) and isinstance(value.func, cst.Name):
+                        cls.children.setdefault(target.attr.value, value.func.value)
 
     def _add_param(self, cls: ModuleClass, name: str, node, method: str, value) -> None:
         if name in cls.params and cls.params[name].method == "__init__":
@@ -481,6 +486,14 @@ class ModuleFacts:
                 cov.all = True
                 cov.sources.append(f"super().{central.name}")
             for entry in central.effects.dispatch:
+                for child, attr in entry.nested:
+                    # ``isinstance(m, Block): init(m.gate.weight)`` initializes Block.gate's ``weight``
+                    if attr in params and any(
+                        self.classes[g].children.get(child) == cls.name for g in entry.guard or () if g in self.classes
+                    ):
+                        covered = True
+                        cov.add({attr}, False)
+                        cov.sources.append(central.name)
                 if entry.guard is not None and entry.guard & family:
                     covered = True
                     cov.add(entry.attrs, entry.all)
