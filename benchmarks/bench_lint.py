@@ -274,9 +274,10 @@ def profile_main(corpus_spec: str, top: int = 35) -> int:
                 continue
             t3 = clock()
             t["parse"] += t3 - t2
-            parsed_lines += len(module.code.splitlines()) - sum(1 for ln in module.code.splitlines() if not ln.strip())
             findings += len(engine.lint_module(module, path, config, rules))
             t["rules"] += clock() - t3
+            text = to_parse.decode("utf-8", "replace") if isinstance(to_parse, bytes) else to_parse
+            parsed_lines += sum(1 for ln in text.splitlines() if ln.strip())  # untimed
             CSTNode.__post_init__ = lambda self: None
             try:
                 t4 = clock()
