@@ -143,7 +143,7 @@ def models(draw):
     return model
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(models(), st.sampled_from(CONTEXTS), st.sampled_from(["sample", "full"]))
 def test_check_is_read_only(model, context, mode):
     before = snapshot(model)

@@ -37,7 +37,7 @@ TRIGGER_LINE = (
     "to_empty load_state_dict load_raw .load( load_checkpoint load_state\n"
 )
 
-FUZZ_EXAMPLES = int(os.environ.get("INITLINT_FUZZ_EXAMPLES", "40"))
+FUZZ_EXAMPLES = int(os.environ.get("INITLINT_FUZZ_EXAMPLES", "30"))
 COMMON = dict(deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
