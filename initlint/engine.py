@@ -38,16 +38,26 @@ def enabled_rules(config: Config, path: str | None = None) -> list:
     return rules
 
 
-def might_match(source: bytes | str, rules) -> bool:
+def might_match(source: bytes | str, rules, config: Config | None = None) -> bool:
     """Cheap text test: can any of ``rules`` possibly match this file?"""
-    return bool(matching_rules(source, rules))
+    return bool(matching_rules(source, rules, config))
 
 
-def matching_rules(source: bytes | str, rules) -> list:
-    """The rules at least one of whose trigger strings occurs in ``source`` (the others cannot match)."""
-    if isinstance(source, str):
-        return [r for r in rules if any(t.decode("ascii") in source for t in r.triggers)]
-    return [r for r in rules if any(t in source for t in r.triggers)]
+def matching_rules(source: bytes | str, rules, config: Config | None = None) -> list:
+    """The rules that can match ``source``: one of their triggers occurs, and one word of each required group."""
+    config = config or Config()
+    text = isinstance(source, str)
+    out = []
+    for r in rules:
+        if not any((t.decode("ascii") if text else t) in source for t in r.triggers):
+            continue
+        groups = r.required(config)
+        if groups and not all(
+            any((w if text else w.encode("utf-8")) in source for w in group) for group in groups
+        ):
+            continue
+        out.append(r)
+    return out
 
 
 def lint_source(
@@ -60,7 +70,7 @@ def lint_source(
     sorted.
     """
     config = config or Config()
-    rules = matching_rules(source, enabled_rules(config, path))
+    rules = matching_rules(source, enabled_rules(config, path), config)
     if not rules:
         return []
     to_parse = _slice(source, rules, config, tree)

@@ -36,6 +36,14 @@ class Rule:
     #: (or Parameter/init/reset) and their same-file bases, so the engine may parse a slice of the file
     #: (see :mod:`initlint.slicing`). "file": the rule needs every function body.
     scope: ClassVar[str] = "file"
+
+    @classmethod
+    def required(cls, config) -> tuple[tuple[str, ...], ...]:
+        """Further necessary words, as groups: each group must have one member in the file (beside one trigger).
+
+        A conjunctive prefilter: a training-script rule cannot fire in a file that never starts training.
+        """
+        return ()
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
 

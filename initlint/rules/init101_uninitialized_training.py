@@ -46,6 +46,10 @@ class UninitializedTraining(Rule):
     summary = "a model built with empty/deferred init reaches training without being initialized or loaded"
     triggers = ORIGIN_TRIGGERS
 
+    @classmethod
+    def required(cls, config):
+        return (tuple(config.train_calls),)  # no training start, no finding
+
     bad = """
         import torch
 

@@ -26,6 +26,10 @@ class NonStrictLoadIntoUninitialized(Rule):
     summary = "strict=False load into an uninitialized model whose missing keys are ignored"
     triggers = ORIGIN_TRIGGERS
 
+    @classmethod
+    def required(cls, config):
+        return (("strict",),)  # a non-strict load says so
+
     bad = """
         import torch
 
