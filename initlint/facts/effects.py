@@ -40,6 +40,8 @@ class Touches:
     all: bool = False
     #: ``(child, attr)`` for writes through a child module: ``init.normal_(module.gate.weight)``
     nested: set[tuple[str, str]] = field(default_factory=set)
+    #: methods of the dispatched module called in this branch: ``module.init_mamba_weights()``
+    methods: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -273,8 +275,9 @@ class _Scanner:
                 and self.guard_stack
                 and ("init" in method.lower() or "reset" in method.lower())
             ):
-                # ``if isinstance(module, Mixer): module.init_mamba_weights()``: the class's own init method
-                self._dispatch_touch(None)
+                # ``if isinstance(module, Mixer): module.init_mamba_weights()``: the class's own init method,
+                # resolved per class by the module facts
+                self._dispatch_touch(None, method=method)
             if isinstance(owner, cst.Name) and owner.value in self.recv:
                 if method == "apply" and call.args:
                     self.fx.applied.append(call.args[0].value)
@@ -328,7 +331,9 @@ class _Scanner:
     def _touch_all(self) -> None:
         self.fx.all = True
 
-    def _dispatch_touch(self, attr: str | None, nested: tuple[str, str] | None = None) -> None:
+    def _dispatch_touch(
+        self, attr: str | None, nested: tuple[str, str] | None = None, method: str | None = None
+    ) -> None:
         guard = self.guard_stack[-1] if self.guard_stack else None
         for entry in self.fx.dispatch:
             if entry.guard == guard:
@@ -336,7 +341,9 @@ class _Scanner:
         else:
             entry = Touches(guard)
             self.fx.dispatch.append(entry)
-        if nested is not None:
+        if method is not None:
+            entry.methods.add(method)
+        elif nested is not None:
             entry.nested.add(nested)
         elif attr is None:
             entry.all = True

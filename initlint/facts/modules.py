@@ -439,6 +439,9 @@ class ModuleFacts:
         for entry in fx.dispatch:
             if entry.guard is None or entry.guard & family:
                 cov.add(entry.attrs, entry.all)
+                for method in sorted(entry.methods):
+                    sub = self.method_coverage(cls, method)
+                    cov.add(sub.attrs, sub.all)
 
     def _central_inits(self, all_classes: dict[str, cst.ClassDef]) -> list[CentralInit]:
         wanted = set(self.config.init_functions)
@@ -497,6 +500,9 @@ class ModuleFacts:
                 if entry.guard is not None and entry.guard & family:
                     covered = True
                     cov.add(entry.attrs, entry.all)
+                    for method in sorted(entry.methods):
+                        sub = self.method_coverage(cls, method)
+                        cov.add(sub.attrs, sub.all)
                     cov.sources.append(central.name)
                 elif entry.guard is None and (entry.all or entry.attrs & params):
                     covered = True
@@ -506,8 +512,9 @@ class ModuleFacts:
                 owner = self.classes[central.owner]
                 fx = central.effects
                 sub = Coverage(set(fx.inits), fx.all)
-                self._merge_effects(cls, owner, Effects(self_calls=fx.self_calls, super_calls=fx.super_calls,
-                                                         applied=fx.applied, passed_to=fx.passed_to), sub, frozenset())
+                calls = Effects(self_calls=fx.self_calls, super_calls=fx.super_calls, applied=fx.applied,
+                                passed_to=fx.passed_to)
+                self._merge_effects(cls, owner, calls, sub, frozenset())
                 # the class's own init method (nanoGPT / nanochat ``init_weights(self)``): it is an init
                 # path even when it misses every direct parameter (INIT002 then names each one)
                 covered = True
@@ -567,8 +574,8 @@ class ModuleFacts:
             if base_init is not None and _self_name(base_init):
                 bfx = scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
                 cov.add(bfx.inits, bfx.all)
-                self._merge_effects(cls, owner, Effects(self_calls=bfx.self_calls, applied=bfx.applied,
-                                                         passed_to=bfx.passed_to), cov, frozenset())
+                calls = Effects(self_calls=bfx.self_calls, applied=bfx.applied, passed_to=bfx.passed_to)
+                self._merge_effects(cls, owner, calls, cov, frozenset())
             elif self.torch_reset_base(cls) is not None:
                 # torch's constructor calls self.reset_parameters(), dispatched to an override
                 if "reset_parameters" in cls.methods:
