@@ -19,14 +19,9 @@ EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 #: fixture -> reason, for patterns the linter still gets wrong (xfail). The four transformers patterns found in
 #: the first triage (init through a parent attribute, through a loop over parameters, through a module method,
-#: Norm-named classes in modular files) were fixed in 17d4f63 and are plain regression tests now.
-KNOWN_FALSE_POSITIVES: dict[str, str] = {
-    # The fix for module.init_mamba_weights() credits *every* parameter of the class once an init-named method of
-    # the module is called in a dispatch branch, without reading the method: dt_bias (never written by it) is
-    # no longer reported. A recall regression, not a false positive; xfail until the method body is analysed.
-    "hf_init_calls_module_method.py": "INIT002 missing for dt_bias: a module.<init method>() call in _init_weights "
-    "credits all of the class's parameters instead of the ones the method writes",
-}
+#: Norm-named classes in modular files) were fixed in 17d4f63, and the recall loss of the module-method fix
+#: (every parameter credited, so the counterpart dt_bias went unreported) in b0b5f9e: all are plain tests now.
+KNOWN_FALSE_POSITIVES: dict[str, str] = {}
 
 
 def expected(path: Path) -> list[tuple[int, str]]:
