@@ -23,6 +23,8 @@ from typing import Iterable
 #: Words that make a top-level class worth keeping whole, besides the rules' triggers and the configured
 #: central init function names.
 _KEEP_WORDS = ("reset_parameters",)
+#: Module-level simple statements at least this many lines long are data, blanked unless they mention a keep word.
+_BIG_STATEMENT_LINES = 20
 
 
 def decode(source: bytes) -> str | None:
@@ -84,9 +86,24 @@ def slice_classes(
                 if j not in keep:
                     keep.add(j)
                     todo.append(j)
-    if len(keep) == len(defs):
+    # big module-level data statements (tables of numbers, long dict literals) that mention no keep word:
+    # rules never read them, and libcst spends ~550 bytes of memory per source byte on their trees
+    data = [
+        n for n in tree.body
+        if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Expr))
+        and n.end_lineno - n.lineno >= _BIG_STATEMENT_LINES
+        and not any(w in segment(n) for w in keep_words)
+    ]
+    if len(keep) == len(defs) and not data:
         return None
     out = list(lines)
+    for node in data:
+        # the statement becomes the expression ``None`` on its first line (rules never read data names)
+        first = lines[node.lineno - 1]
+        indent = first[: len(first) - len(first.lstrip())]
+        out[node.lineno - 1] = indent + "None" + _eol(first)
+        for k in range(node.lineno + 1, node.end_lineno + 1):
+            out[k - 1] = _blank(lines[k - 1])
     for i, node in enumerate(defs):
         if i in keep:
             continue

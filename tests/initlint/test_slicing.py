@@ -85,3 +85,13 @@ def test_form_feeds_and_crlf_do_not_shift_lines():
 
 def test_unparseable_text_is_left_alone():
     assert slice_classes("class A(:\n  Parameter\n", ["Parameter"]) is None
+
+
+def test_big_data_literals_are_blanked_but_lines_stay():
+    table = "TABLE = {\n" + "".join(f"    {i}: {i * 2},\n" for i in range(50)) + "}\n"
+    src = "import torch\n" + table + "class A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.ones(1))\n"
+    out = slice_classes(src, ["Parameter"])
+    assert out.count("\n") == src.count("\n")
+    ast.parse(out)
+    assert out.splitlines()[1] == "None" and "self.w = torch.nn.Parameter" in out.splitlines()[-1]
+    assert [(f.line, f.code) for f in lint_source(src, "t.py")] == [(53, "INIT001")]
