@@ -129,6 +129,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - the promise is: no tracebacks
+        if _interrupted:
+            # Ctrl-C inside libcst's native parser can surface as an unrelated exception (seen: KeyError)
+            return EXIT_INTERRUPTED
         if os.environ.get("INITLINT_DEBUG"):
             raise
         _error(f"internal error: {type(exc).__name__}: {exc} (set INITLINT_DEBUG=1 for a traceback; please report it)")
