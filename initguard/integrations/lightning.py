@@ -21,7 +21,9 @@ class is built on first access against ``lightning.pytorch`` if installed, else
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
+
+from initguard.integrations._check import CheckingCallback
 
 __all__ = ["InitGuardCallback", "callback_class"]  # noqa: F822 - built lazily by __getattr__
 
@@ -49,45 +51,8 @@ def _base(flavor: str) -> tuple[str, type]:
     return "pytorch_lightning", Callback
 
 
-class _InitGuardMixin:
-    """Framework-independent part of the callback (settings, the check, the report)."""
-
-    def __init__(
-        self,
-        *,
-        allow: Sequence[str] = (),
-        allow_default: bool = False,
-        buffers: bool = True,
-        strict: bool = False,
-        mode: str = "sample",
-        ranks: Any = "auto",
-        raise_on_failure: bool = True,
-    ) -> None:
-        """Configure the check; the arguments are those of :func:`initguard.assert_initialized`.
-
-        ``raise_on_failure=False`` only records the report (``callback.report``) and warns.
-        """
-        super().__init__()
-        self.check_kwargs = dict(
-            allow=tuple(allow), allow_default=allow_default, buffers=buffers, strict=strict, mode=mode,
-            ranks=ranks,
-        )
-        self.raise_on_failure = raise_on_failure
-        self.report = None
-
-    def run_check(self, model: Any) -> Any:
-        """Run :func:`initguard.check` on ``model``; raise or warn when it is not initialized."""
-        import initguard
-
-        report = initguard.check(model, **self.check_kwargs)
-        self.report = report
-        if not report.ok:
-            if self.raise_on_failure:
-                raise initguard.NotInitializedError(report)
-            import warnings
-
-            warnings.warn(str(report), RuntimeWarning, stacklevel=2)
-        return report
+class _InitGuardMixin(CheckingCallback):
+    """The Lightning hook over the shared check (:class:`initguard.integrations._check.CheckingCallback`)."""
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         """Lightning hook: check ``pl_module`` (after checkpoint restore and strategy setup)."""

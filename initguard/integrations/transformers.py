@@ -17,7 +17,7 @@ step.  Under ``torchrun`` every rank runs it, with the cross-rank comparison of
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 __all__ = ["InitGuardTrainerCallback"]  # noqa: F822 - built lazily by __getattr__
 
@@ -27,45 +27,15 @@ _CLASS: list = []
 def _build() -> type:
     from transformers import TrainerCallback
 
-    class InitGuardTrainerCallback(TrainerCallback):
+    from initguard.integrations._check import CheckingCallback
+
+    class InitGuardTrainerCallback(CheckingCallback, TrainerCallback):
         """``TrainerCallback``: :func:`initguard.assert_initialized` on the model at ``on_train_begin``."""
-
-        def __init__(
-            self,
-            *,
-            allow: Sequence[str] = (),
-            allow_default: bool = False,
-            buffers: bool = True,
-            strict: bool = False,
-            mode: str = "sample",
-            ranks: Any = "auto",
-            raise_on_failure: bool = True,
-        ) -> None:
-            """Configure the check; arguments as for :func:`initguard.assert_initialized`.
-
-            ``raise_on_failure=False`` only records ``callback.report`` and warns.
-            """
-            self.check_kwargs = dict(
-                allow=tuple(allow), allow_default=allow_default, buffers=buffers, strict=strict, mode=mode,
-                ranks=ranks,
-            )
-            self.raise_on_failure = raise_on_failure
-            self.report = None
 
         def on_train_begin(self, args, state, control, model=None, **kwargs):
             """Check ``model`` (the Trainer's model, after checkpoint loading) before the first step."""
-            import initguard
-
-            if model is None:
-                return None
-            report = initguard.check(model, **self.check_kwargs)
-            self.report = report
-            if not report.ok:
-                if self.raise_on_failure:
-                    raise initguard.NotInitializedError(report)
-                import warnings
-
-                warnings.warn(str(report), RuntimeWarning, stacklevel=2)
+            if model is not None:
+                self.run_check(model)
             return None
 
     InitGuardTrainerCallback.__module__ = __name__
