@@ -81,10 +81,30 @@ def lint_source(
     except Exception as exc:  # noqa: BLE001 - ParserSyntaxError, decode errors, recursion...
         if not config.enabled(PARSE_ERROR, path):
             return []
-        line, col = getattr(exc, "raw_line", 1) or 1, getattr(exc, "raw_column", 0) or 0
-        message = _one_line(exc)
-        return [Finding(path, int(line), int(col), PARSE_ERROR, f"cannot parse this file: {message}")]
+        return [_parse_error(source, path, exc)]
     return lint_module(module, path, config, rules)
+
+
+def _parse_error(source: bytes | str, path: str, exc: Exception) -> Finding:
+    """One INIT901, with CPython's message and line when CPython can say more than libcst.
+
+    ``compile(..., PyCF_ONLY_AST)`` only parses (nothing is executed). When CPython accepts the file, the
+    message says that libcst cannot parse valid Python instead of implying the file is broken.
+    """
+    import ast
+
+    line, col = getattr(exc, "raw_line", 1) or 1, getattr(exc, "raw_column", 0) or 0
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as err:  # IndentationError / TabError included
+        where = int(err.lineno or line), max(int(err.offset or 1) - 1, 0)
+        return Finding(path, where[0], where[1], PARSE_ERROR, f"cannot parse this file: {err.msg}")
+    except (ValueError, RecursionError, MemoryError, OverflowError) as err:  # e.g. NUL bytes
+        return Finding(path, int(line), int(col), PARSE_ERROR, f"cannot parse this file: {_one_line(err)}")
+    return Finding(
+        path, int(line), int(col), PARSE_ERROR,
+        f"libcst cannot parse this file although Python can ({_one_line(exc)}); it was not checked",
+    )
 
 
 def _slice(source: bytes | str, rules, config: Config, tree):

@@ -121,14 +121,11 @@ def test_deep_expression_elsewhere_keeps_finding_position(tail):
     assert _summary(findings) == EXPECTED
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="INIT901 for a null byte / bad indentation says 'Syntax Error @ 1:1.' at line 1: libcst's parser reports "
-    "no useful position; CPython's compile() would say 'source code cannot contain null bytes' / the real line",
-)
 def test_parse_error_message_points_at_the_problem():
     findings = lint_source(_b(MODEL) + b"        if x:\n\t    pass\n", "tabs.py")
     assert findings[0].line == 8, findings
+    [nul] = lint_source(_b(MODEL) + b"\x00\n", "nul.py")
+    assert nul.code == "INIT901" and "null bytes" in nul.message
 
 
 def test_unreadable_path_is_one_message(tmp_path):
