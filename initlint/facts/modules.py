@@ -131,6 +131,7 @@ class ModuleFacts:
             self._collect_params(cls)
         self._method_cache: dict[tuple, Coverage] = {}
         self._function_cache: dict[tuple, Coverage] = {}
+        self._unwritten_cache: dict[str, list[ParamInfo]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
         #: the file builds on transformers' PreTrainedModel, whose inherited _init_weights we model
         self.hf_model_file = any(
@@ -586,7 +587,16 @@ class ModuleFacts:
         return cov
 
     def uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
-        """Parameters allocated from uninitialized memory that construction never writes (INIT003)."""
+        """Parameters allocated from uninitialized memory that construction never writes (INIT003).
+
+        Asked by INIT001, INIT002 and INIT003 for every class, so computed once per class.
+        """
+        cached = self._unwritten_cache.get(cls.name)
+        if cached is None:
+            cached = self._unwritten_cache[cls.name] = self._uninitialized_at_construction(cls)
+        return cached
+
+    def _uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
         out = []
         empties = [p for p in cls.params.values() if p.alloc == "empty" and p.method == "__init__"]
         if not empties:
