@@ -18,17 +18,20 @@
 
 Protocol, all through ``torch.distributed`` collectives on the given group:
 
-1. a 4-integer header (``all_gather_into_tensor``): magic, hash of the tensor-name list, tensor count,
-   record width.  It makes ranks whose parameter sets differ fail with a message instead of
-   deadlocking on a size mismatch.  It is exchanged *before* any checksum kernel is queued (on a
-   CPU tensor when the group has a gloo backend, e.g. ``"cpu:gloo,cuda:nccl"``), so it never waits
-   for checksum work.
-2. one ``all_gather_into_tensor`` with every tensor's record; one ``.cpu()`` of the result.  This is
-   the only host synchronisation after checksum work starts (on CUDA the checksums are computed on
-   the device as 0-d tensors and stacked without reading them).
-3. only when something is wrong (decided identically on every rank from the gathered data): one
-   ``all_gather_object`` of the local problems, so that the merged messages are identical on all
-   ranks.
+1. **Fast path, always:** one fixed-size ``all_reduce(MAX)`` of a few int64 fields -- magic, hash of
+   the tensor-name/dtype list, tensor count, record width, "some local problem", "problem outside the
+   checked tensors", hash of the sharded flags, and two 64-bit fingerprints (distinct odd weights) of
+   every replicated tensor's checksum -- each sent together with its bitwise complement, so the one
+   reduction yields both the maximum and the minimum over ranks.  Its size does not depend on the
+   model, so ranks with different parameter sets cannot deadlock on it.  All host-to-device copies
+   happen before the first checksum kernel is queued and the result is read with one ``.cpu()``:
+   **one collective and one host synchronisation in total** when every rank agrees and no rank has a
+   problem, on any backend (gloo, NCCL, or both).
+2. **Slow path, only when a field differs between ranks or some rank has a problem** (the decision is
+   taken identically on every rank from the reduced fields): a 4-integer header gather (different
+   tensor sets are named from one ``all_gather_object`` of the names), one ``all_gather_into_tensor``
+   of the per-tensor records (to name the tensors and the ranks that disagree), and one
+   ``all_gather_object`` of the local problems, so that the merged messages are identical on all ranks.
 
 The check is read-only: it takes ``detach()``-ed views, reinterprets their bits with ``view(dtype)``,
 reduces them as row and column sums of a ``(n // BLOCK, BLOCK)`` view (numpy on CPU, in place; on
@@ -69,6 +72,9 @@ _SALT_ROW = 0x9E3779B97F4A7C15 - (1 << 64)
 _SALT_COL = 0x2545F4914F6CDD1D
 _SALT_TAIL = 0x5851F42D4C957F2D
 _MASK64 = (1 << 64) - 1
+# odd multipliers of the two whole-model fingerprints of the fast path
+_SALT_FP1 = 0x369DEA0F31A53F85
+_SALT_FP2 = 0xD6E8FEB86659FD93 - (1 << 64)
 
 _CODES = {None: 0, "default": 1, "uninitialized": 2}
 _OTHER_CODE = 3
@@ -231,15 +237,6 @@ def _comm_device(group: Any, tensors: Sequence[torch.Tensor]) -> torch.device:
     return torch.device("cpu")
 
 
-def _header_device(group: Any, device: torch.device) -> torch.device:
-    """CPU when the group also has a CPU backend (e.g. ``"cpu:gloo,cuda:nccl"``): no device sync."""
-    try:
-        backend = str(dist.get_backend(group)).lower()
-    except Exception:
-        backend = ""
-    return torch.device("cpu") if "gloo" in backend else device
-
-
 def local_records(
     tensors: Sequence[torch.Tensor], codes: Sequence[int], sharded: Sequence[bool], device: torch.device
 ) -> torch.Tensor:
@@ -278,6 +275,32 @@ def local_records(
         out[idx, 1] = s1
         out[idx, 2] = s2
     return out.reshape(-1)
+
+
+def _flags_hash(flags: Sequence[bool]) -> int:
+    """A signed 64-bit hash of the per-tensor "sharded" flags (ranks must agree on what is sharded)."""
+    h = hashlib.blake2b(bytes(bool(f) for f in flags), digest_size=8)
+    return int.from_bytes(h.digest(), "little", signed=True)
+
+
+def _fingerprints(records: torch.Tensor) -> torch.Tensor:
+    """Two independent 64-bit fingerprints of the replicated tensors' checksums, on their device.
+
+    ``records`` is the ``(n, WIDTH)`` output of :func:`local_records`.  Each fingerprint is a
+    wrap-around weighted sum of every replicated tensor's ``(numel, bit_sum, weighted_bit_sum)`` with
+    distinct odd weights per (tensor, field), so any tensor whose checksum differs on some rank changes
+    it; sharded rows are left out (their local data differs by design).  Kernels only: no host sync.
+    """
+    n = records.shape[0]
+    if n == 0:
+        return torch.zeros(2, dtype=torch.int64, device=records.device)
+    vals = records[:, :3]
+    keep = (records[:, 4] == 0).to(torch.int64).unsqueeze(1)
+    out = []
+    for salt in (_SALT_FP1, _SALT_FP2):
+        w = _weights(3 * n, salt, "torch", records.device).view(n, 3)
+        out.append((vals * w * keep).sum())
+    return torch.stack(out)
 
 
 def _all_gather(local: torch.Tensor, world: int, group: Any) -> torch.Tensor:
@@ -385,8 +408,9 @@ def distributed_check(
         different tensor sets.  Returns ``report`` unchanged when no process group is initialized or
         the group has a single rank.
 
-    Cost: a 4-integer header exchange, then one collective for the whole model and one host
-    synchronisation after the checksums are queued; one object gather more only on failure.
+    Cost: one fixed-size ``all_reduce`` for the whole model and one host synchronisation after the
+    checksums are queued.  Only when something is wrong: a header gather, a record gather and an
+    object gather, to name the tensors and the ranks.
     """
     if not (dist.is_available() and dist.is_initialized()):
         return report
@@ -415,15 +439,31 @@ def distributed_check(
 
     device = _comm_device(group, tensors)
 
-    # 1. header: same tensor set on every rank?  (exchanged before any checksum kernel is queued)
+    # Fast path: ONE fixed-size all_reduce(MAX) and ONE host synchronisation for the whole model.
+    # Every field travels as itself and as its bitwise complement, so MAX yields both the maximum
+    # and (complemented back) the minimum over ranks: a field agrees on all ranks iff they are equal.
+    summary = torch.tensor(
+        [_MAGIC, _name_hash(names, tensors), len(names), _WIDTH,
+         int(any(codes)), extra, _flags_hash(sharded)],
+        dtype=torch.int64,
+    ).to(device)  # uploaded before any checksum kernel is queued
+    records = local_records(tensors, codes, sharded, device)
+    fields = torch.cat([summary, _fingerprints(records.view(-1, _WIDTH))])
+    both = torch.cat([fields, torch.bitwise_not(fields)])
+    dist.all_reduce(both, op=dist.ReduceOp.MAX, group=group)
+    reduced = both.cpu().tolist()  # the one host synchronisation
+    nf = fields.numel()
+    high, low = reduced[:nf], [~v for v in reduced[nf:]]
+    if high == low and high[4] == 0 and high[5] == 0:
+        return report  # every rank: same tensor set, same replicated values, no local problem
+
+    # Slow path (something is wrong; decided identically on every rank from the reduced fields):
+    # exchange the header and the per-tensor records to name the tensors and the ranks.
     header = torch.tensor([_MAGIC, _name_hash(names, tensors), len(names), _WIDTH], dtype=torch.int64)
-    headers = _all_gather(header.to(_header_device(group, device)), world, group).cpu()
+    headers = _all_gather(header.to(device), world, group).cpu()
     if not bool((headers == headers[0]).all()):
         return _set_mismatch(model, report, names, headers, world, group)
-
-    # 2. one collective with every tensor's record (+ one trailing record for the "extra" flag)
-    tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)  # uploaded before any kernel
-    records = local_records(tensors, codes, sharded, device)
+    tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)
     payload = torch.cat([records, tail])
     gathered = _all_gather(payload, world, group).cpu().reshape(world, len(names) + 1, _WIDTH)
 

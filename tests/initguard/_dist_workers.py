@@ -150,24 +150,33 @@ def sc_dtensor_ok(rank, world):
 
 
 def sc_one_collective(rank, world):
-    """Count all_gather_into_tensor calls for a small and a 4x deeper model: constant, not per tensor."""
+    """Count every collective of a passing check, for a small and a 4x deeper model (constant: one),
+    and of a failing one (per-rank seeds: the slow path that names tensors and ranks)."""
     import initguard
 
-    counts = []
-    real = dist.all_gather_into_tensor
+    counts: list[dict] = []
+    names = ("all_reduce", "all_gather_into_tensor", "all_gather_object", "all_gather", "broadcast",
+             "broadcast_object_list", "gather", "reduce", "barrier")
+    real = {n: getattr(dist, n) for n in names}
 
-    def counting(*a, **k):
-        counts[-1] += 1
-        return real(*a, **k)
+    def counting(name):
+        def call(*a, **k):
+            counts[-1][name] = counts[-1].get(name, 0) + 1
+            return real[name](*a, **k)
+        return call
 
-    dist.all_gather_into_tensor = counting
+    for n in names:
+        setattr(dist, n, counting(n))
     try:
         for layers in (1, 4):
             model = _model(0, num_layers=layers)
-            counts.append(0)
+            counts.append({})
             initguard.check(model)
+        counts.append({})
+        initguard.check(_model(seed=rank))
     finally:
-        dist.all_gather_into_tensor = real
+        for n in names:
+            setattr(dist, n, real[n])
     nparams = [len(list(_model(0, num_layers=n).parameters())) for n in (1, 4)]
     return {"counts": counts, "nparams": nparams}
 

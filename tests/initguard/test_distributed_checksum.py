@@ -138,3 +138,31 @@ def test_mismatch_message_names_minority_and_majority_ranks():
     counts = torch.tensor([[4, 1, 1, 0, 0], [6, 1, 1, 0, 0]])
     uneven = D._mismatch_fields("w", torch.zeros(4), [[0], [1]], counts, {})
     assert "element counts per rank differ: [4, 6]" in uneven["reason"]
+
+
+def _fp(tensors, sharded=None):
+    sharded = sharded or [False] * len(tensors)
+    rec = D.local_records(tensors, [0] * len(tensors), sharded, torch.device("cpu"))
+    return D._fingerprints(rec.view(-1, D._WIDTH)).tolist()
+
+
+def test_fingerprints_see_one_changed_bit_and_swapped_tensors():
+    torch.manual_seed(0)
+    a, b = torch.randn(64, 33), torch.randn(64, 33)
+    base = _fp([a, b])
+    flipped = b.clone()
+    flipped[17, 5] = -flipped[17, 5]  # one sign bit
+    assert _fp([a, flipped]) != base
+    assert _fp([b, a]) != base  # same values on another tensor: a different fingerprint
+    zero, negzero = torch.zeros(8), torch.zeros(8)
+    negzero[3] = -0.0  # bit patterns, not values: -0.0 == 0.0 numerically
+    assert _fp([zero]) != _fp([negzero])
+    assert _fp([a, b]) == base  # deterministic
+
+
+def test_fingerprints_leave_sharded_tensors_out():
+    torch.manual_seed(0)
+    a, b, c = torch.randn(10, 10), torch.randn(10, 10), torch.randn(10, 10)
+    assert _fp([a, b], sharded=[False, True]) == _fp([a, c], sharded=[False, True])
+    assert _fp([a, b], sharded=[False, False]) != _fp([a, c], sharded=[False, False])
+    assert _fp([]) == [0, 0]
