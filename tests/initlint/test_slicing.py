@@ -95,3 +95,72 @@ def test_big_data_literals_are_blanked_but_lines_stay():
     ast.parse(out)
     assert out.splitlines()[1] == "None" and "self.w = torch.nn.Parameter" in out.splitlines()[-1]
     assert [(f.line, f.code) for f in lint_source(src, "t.py")] == [(54, "INIT001")]
+
+
+def test_unreachable_methods_and_functions_are_stubbed_reachable_ones_kept(monkeypatch):
+    src = textwrap.dedent(
+        '''\
+        import torch
+        from torch import nn
+
+
+        def rotate(x):
+            return x.flip(-1)
+
+
+        def fill(module):
+            module.scale.data.fill_(1.0)
+
+
+        class Block(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.w = nn.Parameter(torch.empty(d))
+                self.scale = nn.Parameter(torch.empty(d))
+                self._setup()
+                fill(self)
+
+            def _setup(self):
+                self._fill_w()
+
+            def _fill_w(self):
+                with torch.no_grad():
+                    self.w.normal_()
+
+            def forward(self, x):
+                # Feed-forward: the comment names _fill_w and forward, which must not keep anything
+                return rotate(x) * self.w
+
+            def extra(self):
+                return getattr(self, "_dyn")
+
+            def _reset_by_name(self):
+                nn.init.zeros_(self.w)
+
+            def _late(self):
+                return 2
+
+            def _dyn(self):
+                return 1
+
+
+        INIT_ORDER = ["_late"]  # a string in module-level code keeps the method of that name
+        '''
+    )
+    out = slice_classes(src, ["Parameter"])
+    assert out is not None and out.count("\n") == src.count("\n")
+    ast.parse(out)
+    lines = out.splitlines()
+    code = [line.strip() for line in lines]
+    names = ("rotate", "fill", "_setup", "_fill_w", "forward", "extra", "_dyn", "_late", "_reset_by_name")
+    body = {name: next(c for c in code[i + 1:] if c and not c.startswith("#")) for i, c in enumerate(code)
+            for name in names if c.startswith(f"def {name}(")}
+    assert body["forward"] == "pass" and body["rotate"] == "pass" and body["extra"] == "pass"
+    assert body["_setup"] == "self._fill_w()"  # called from __init__
+    assert body["_fill_w"] == "with torch.no_grad():"  # reached through _setup
+    assert body["fill"] == "module.scale.data.fill_(1.0)"  # called with the module from __init__
+    assert body["_late"] == "return 2" and body["_reset_by_name"] == "nn.init.zeros_(self.w)"
+    assert body["_dyn"] == "pass"  # named only by a string inside the stubbed ``extra``
+    # INIT001 (no re-init path) only: INIT003 sees w and scale initialized through the kept helpers
+    found = lint_source(src, "t.py")
+    assert [f.code for f in found] == ["INIT001"] and found == _unsliced(monkeypatch, src, "t.py")
