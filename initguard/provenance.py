@@ -32,7 +32,6 @@ from dataclasses import dataclass
 import torch
 from torch.overrides import TorchFunctionMode
 from torch.nn.parameter import UninitializedTensorMixin
-from torch.utils.weak import WeakIdKeyDictionary
 
 from initguard import stats
 
@@ -48,9 +47,59 @@ USER = "user"
 CREATED = "created"  # allocated with values (torch.zeros/randn/ones, a loaded tensor...): initialized
 
 
+class _WeakIdMap:
+    """``key -> value`` by identity, holding ``key`` weakly; an entry goes when its key dies.
+
+    Like ``torch.utils.weak.WeakIdKeyDictionary``, but a lookup creates no weakref and runs no Python
+    ``__hash__``/``__eq__`` (``id()`` keys): registering a tensor costs a few dict operations instead of ~10
+    Python calls. ``put`` returns the entry's weakref, which callers keep instead of making another one.
+    """
+
+    __slots__ = ("_d",)
+
+    def __init__(self):
+        self._d: dict = {}  # id(key) -> (weakref(key), value)
+
+    def entry(self, key):
+        """``(weakref, value)`` for ``key``, or None."""
+        e = self._d.get(id(key))
+        if e is not None and e[0]() is key:
+            return e
+        return None
+
+    def get(self, key, default=None):
+        e = self._d.get(id(key))
+        if e is not None and e[0]() is key:
+            return e[1]
+        return default
+
+    def put(self, key, value):
+        """Map ``key`` to ``value``; returns the weakref to ``key`` that the entry holds."""
+        k = id(key)
+        d = self._d
+        e = d.get(k)
+        if e is not None and e[0]() is key:
+            r = e[0]
+        else:
+            def _gone(ref, d=d, k=k):
+                cur = d.get(k)
+                if cur is not None and cur[0] is ref:
+                    d.pop(k, None)
+
+            r = weakref.ref(key, _gone)
+        d[k] = (r, value)
+        return r
+
+    def __contains__(self, key) -> bool:
+        return self.entry(key) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for r, _ in list(self._d.values()) if r() is not None)
+
+
 _lock = threading.RLock()
-_BY_TENSOR: WeakIdKeyDictionary = WeakIdKeyDictionary()  # tensor -> Record
-_BY_MODULE: WeakIdKeyDictionary = WeakIdKeyDictionary()  # module -> {local_name: Record}
+_BY_TENSOR = _WeakIdMap()  # tensor -> Record
+_BY_MODULE = _WeakIdMap()  # module -> {local_name: Record}
 _active: "_Tracker | None" = None
 _depth = 0
 
@@ -211,6 +260,7 @@ class _Tracker:
         self.pending: list = []  # (module weakref, local name, kind, Record)
         self.handles: list = []
         self.mode: _Mode | None = None
+        self.wself = weakref.ref(self)  # shared by this scope's records
 
     # -- events from the mode
     # ------------------------------------------------------------------------------------
@@ -268,17 +318,20 @@ class _Tracker:
         if tensor is None:
             return
         with _lock:
-            rec = _BY_TENSOR.get(tensor)
-            if rec is None:
-                rec = Record(type(module).__name__, name, kind, weakref.ref(tensor),
-                             tracker=weakref.ref(self))
-                _BY_TENSOR[tensor] = rec
-            mod = _BY_MODULE.get(module)
-            if mod is None:
+            e = _BY_TENSOR.entry(tensor)
+            if e is None:
+                rec = Record(type(module).__name__, name, kind, tracker=self.wself)
+                rec.tref = _BY_TENSOR.put(tensor, rec)
+            else:
+                rec = e[1]
+            e = _BY_MODULE.entry(module)
+            if e is None:
                 mod = {}
-                _BY_MODULE[module] = mod
+                mref = _BY_MODULE.put(module, mod)
+            else:
+                mref, mod = e
             mod[name] = rec
-            self.pending.append((weakref.ref(module), name, kind, rec))
+            self.pending.append((mref, name, kind, rec))
 
     def state_of(self, t) -> tuple[str, str]:
         """The provenance state of tensor ``t`` as far as this scope saw it."""
@@ -320,8 +373,7 @@ class _Tracker:
                         _BY_MODULE.get(module, {})[name] = existing
                         rec = existing
                     else:
-                        rec.tref = weakref.ref(cur)
-                        _BY_TENSOR[cur] = rec
+                        rec.tref = _BY_TENSOR.put(cur, rec)
                 if rec.finalized:
                     continue
                 if isinstance(cur, UninitializedTensorMixin):

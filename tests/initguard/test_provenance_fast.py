@@ -54,6 +54,22 @@ def test_fingerprint_fast_path_is_read_only():
     assert t._version == v and torch.equal(t.detach(), before)
 
 
+def test_weak_id_map_holds_keys_weakly_and_by_identity():
+    m = provenance._WeakIdMap()
+    a, b = torch.zeros(3), torch.zeros(3)  # equal values, different objects
+    ra = m.put(a, "A")
+    assert ra() is a and m.get(a) == "A" and m.get(b) is None and b not in m
+    assert m.put(a, "A2") is ra and m.get(a) == "A2"  # same entry, same weakref
+    m.put(b, "B")
+    assert len(m) == 2 and m.entry(b)[1] == "B"
+    del a
+    gc.collect()
+    assert ra() is None and len(m) == 1 and len(m._d) == 1  # the entry went with its key
+    del b
+    gc.collect()
+    assert len(m._d) == 0
+
+
 def test_records_keep_no_model_alive():
     with provenance.track():
         model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
