@@ -151,11 +151,13 @@ def bench_construction(lines: list, repeat: int) -> None:
 
     fabric = Fabric(accelerator="cpu", devices=1)
     rows = []
+    added_cpu = []  # empty-init: tracked minus plain CPU time of each alternating pair
     for empty in (False, True):
         plain, tracked, cplain, ctracked = [], [], [], []
         _construct_gpt2(False, empty, fabric)
         _construct_gpt2(True, empty, fabric)
-        for _ in range(repeat):  # alternate to share the machine's noise
+        # an empty-init construction takes ~10 ms: many more pairs than the ~1 s eager one, for a stable median
+        for _ in range(max(60, 8 * repeat) if empty else repeat):  # alternate to share the machine's noise
             for track, acc, cacc in ((False, plain, cplain), (True, tracked, ctracked)):
                 gc.collect()
                 c0 = time.process_time()
@@ -166,6 +168,9 @@ def bench_construction(lines: list, repeat: int) -> None:
                 del m
         rows.append((empty, statistics.median(plain), statistics.median(tracked), statistics.median(cplain),
                      statistics.median(ctracked)))
+        if empty:
+            added_cpu = sorted(ct - cp for cp, ct in zip(cplain, ctracked))
+
     # memory kept by track() records: Python heap after a tracked minus after a plain construction
     def held(track: bool):
         gc.collect()
@@ -197,10 +202,17 @@ def bench_construction(lines: list, repeat: int) -> None:
         lines.append(f"| {what} | {mp * 1e3:.1f} ms | {mt * 1e3:.1f} ms | **{mt / mp:.2f}x**{target} | "
                      f"{cp * 1e3:.1f} ms | {ct * 1e3:.1f} ms | **{ct / cp:.2f}x** |")
     (_, ep, et, ecp, ect), (_, zp, zt, zcp, zct) = rows
+    add = statistics.median(added_cpu)
+    q1, _, q3 = statistics.quantiles(added_cpu, n=4)
     lines += [
         "",
-        f"The empty-init row isolates track()'s bookkeeping (no RNG fill to hide it): {(zt - zp) * 1e3:.1f} ms wall / "
-        f"{(zct - zcp) * 1e3:.1f} ms CPU for 123 tensors. Added to the eager construction that is "
+        f"The empty-init row isolates track()'s bookkeeping (no RNG fill to hide it; {len(added_cpu)} alternating "
+        f"pairs): {(zt - zp) * 1e3:.1f} ms wall / {(zct - zcp) * 1e3:.1f} ms CPU for {ntensors} tensors "
+        f"(difference of the medians); median of the per-pair CPU differences **{add * 1e3:.1f} ms** "
+        f"(quartiles {q1 * 1e3:.1f} / {q3 * 1e3:.1f} ms) = **{add * 1e3 / 1.24:.1f} ms CPU per 100M params** "
+        f"(G2 target <= 10; per the nominal 124M of GPT-2-small as in earlier runs; "
+        f"{add * 1e3 / (nelem / 1e8):.1f} ms per 100M of the {nelem / 1e6:.0f}M counted with the untied "
+        f"lm_head), {add * 1e6 / ntensors:.0f} us CPU per tensor. Added to the eager construction that is "
         f"{(ep + zt - zp) / ep:.3f}x wall / {(ecp + zct - zcp) / ecp:.3f}x CPU; the eager row's own ratio moves by "
         "+-15% between runs on this shared machine.",
         "",
@@ -224,17 +236,18 @@ def main(argv=None) -> int:
         load = os.getloadavg()
     except OSError:
         load = (float("nan"),) * 3
+    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     lines = [
         "# initguard benchmark results",
         "",
         f"- command: `python benchmarks/{os.path.basename(__file__)} {' '.join(argv or sys.argv[1:])}`".rstrip()
         + "`" * 0,
         f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-        f"- machine: {os.cpu_count()} CPUs (nproc {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()}),"
+        f"- machine: {os.cpu_count()} CPUs (nproc {nproc}),"
         f" {cpu_model()}, torch {torch.__version__}, Python {platform.python_version()}, "
         f"torch intra-op threads {torch.get_num_threads()}",
-        f"- load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine: absolute times are noisy; "
-        "ratios are measured in the same run)",
+        f"- load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (shared machine: absolute times are "
+        "noisy; ratios are measured in the same run)",
         f"- repeats: {args.repeat} (median)",
         "",
     ]
