@@ -331,6 +331,55 @@ def _run(files, config: Config, cache, jobs: int):
     return findings, linted
 
 
+def _chunks(todo: list, workers: int) -> list[list]:
+    """Largest files first, in chunks of about 1/(8 x workers) of the bytes (at most 32 files each).
+
+    The cost of a file is roughly proportional to its size, so handing out the biggest files first keeps
+    one worker from starting a 1 MB file when the others are done; small chunks at the end even out the
+    finish, and chunking keeps the per-task overhead of the pool low.
+    """
+    def size(task) -> int:
+        try:
+            return os.stat(task[1]).st_size
+        except OSError:
+            return 0
+
+    sized = sorted(((size(t), t) for t in todo), key=lambda st: -st[0])
+    budget = max(1, sum(s for s, _ in sized) // (workers * 8))
+    chunks: list[list] = []
+    current: list = []
+    used = 0
+    for s, task in sized:
+        current.append(task)
+        used += s
+        if used >= budget or len(current) >= 32:
+            chunks.append(current)
+            current, used = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pool_context():
+    """``fork`` where it is safe and cheap (Linux), after importing libcst and the analysis once here.
+
+    Workers then start with everything imported (about 0.4 s of imports per worker saved) instead of
+    re-importing it; elsewhere the platform's default start method is kept.
+    """
+    import multiprocessing
+
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    try:
+        import libcst  # noqa: F401
+
+        from .facts import flow, modules  # noqa: F401
+        from . import rules  # noqa: F401
+    except Exception:  # noqa: BLE001 - the workers will report it per file
+        pass
+    return multiprocessing.get_context("fork")
+
+
 def _execute(todo, config: Config, jobs: int):
     """Yield ``(index, outcome)`` for every task, in this process or in a pool of ``jobs`` workers."""
     if jobs <= 1 or len(todo) <= 1:
@@ -343,9 +392,10 @@ def _execute(todo, config: Config, jobs: int):
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     workers = min(jobs, len(todo))
-    size = max(1, min(32, -(-len(todo) // (workers * 4))))
-    chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    executor = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init, initargs=(config,))
+    chunks = _chunks(todo, workers)
+    executor = ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(config,), mp_context=_pool_context()
+    )
     try:
         futures = [executor.submit(_worker_chunk, chunk) for chunk in chunks]
         for future in as_completed(futures):

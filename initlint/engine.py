@@ -108,14 +108,22 @@ def _parse_error(source: bytes | str, path: str, exc: Exception) -> Finding:
 
 
 def _slice(source: bytes | str, rules, config: Config, tree):
-    """The source to parse: a class-level slice when every matching rule allows it, else all of it."""
-    if any(r.scope != "classes" for r in rules):
-        return source
-    from .slicing import decode, slice_classes
+    """The source to parse: a slice of what the matching rules can read, else all of it.
 
+    Class-scoped rules only (INIT0xx): a class-level slice. File-scoped rules only (INIT1xx): a
+    statement-level slice. Both kinds at once: the whole file.
+    """
+    from .slicing import decode, slice_classes, slice_statements
+
+    scopes = {r.scope for r in rules}
+    if scopes != {"classes"} and scopes != {"file"}:
+        return source
     text = decode(source) if isinstance(source, bytes) else source
     if text is None:
         return source
+    if scopes == {"file"}:
+        sliced = slice_statements(text, config, tree)
+        return source if sliced is None else sliced
     words = [t.decode("ascii") for r in rules for t in r.triggers] + list(config.init_functions)
     sliced = slice_classes(text, words, tree, dispatch_words=config.init_functions)
     return source if sliced is None else sliced

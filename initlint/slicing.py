@@ -180,6 +180,143 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
     return pending
 
 
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+#: A ``'meta'`` literal passed as ``device_type=`` (test decorators) is never an empty-init origin.
+_DEVICE_TYPE_META = re.compile(r"""device_type\s*=\s*(['"])meta\1""")
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_ORIGIN_WORDS = ("empty_init", "init_empty_weights", "skip_init", "deferred_init", "to_empty", "init_module",
+                 "set_default_device", "init_on_device")
+
+
+def slice_statements(text: str, config, tree: ast.Module | None = None) -> str | None:
+    """``text`` with the top-level statements that no INIT1xx analysis can use blanked, or None.
+
+    The INIT1xx analysis runs only on scopes (the module body, each function) that contain an empty-init
+    origin (a ``'meta'`` literal, ``empty_init``, ``to_empty``...) or both a load and an initialization;
+    everything else is read only through calls. So a top-level statement stays when
+
+    * it is an import, or such an *interesting* scope holds it; if one module-level statement is
+      interesting, all module-level statements stay (the module body is one scope);
+    * it calls, by name, a definition that stays for the reason above (an origin can travel through a
+      return value), to a fixed point;
+    * then: it defines a name used by anything that stays (helpers, their helpers, module constants), to a
+      fixed point.
+
+    Definitions that do not stay are stubbed (header + ``pass``) and other statements are blanked, line for
+    line. The tests are textual on comment-free code and generous (any ``name(`` counts as a call; the
+    kind of a call is :func:`initlint.facts.flow.name_kind`, the function the analysis itself uses), so
+    slicing can change speed and memory, never findings. A generated 1.4 MB table of test cases with one
+    ``.to('meta')`` in a helper is reduced to that helper and what it uses.
+    """
+    from .facts.flow import name_kind
+
+    try:
+        if tree is None:
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    body = tree.body
+    if not body:
+        return None
+    lines = _LINES.findall(text)
+    code_lines = _LINES.findall(_STRING_OR_COMMENT.sub(r"\1", text))
+    if len(code_lines) != len(lines):  # pragma: no cover - defensive
+        return None
+
+    def first_line(node) -> int:
+        decos = getattr(node, "decorator_list", None)
+        return decos[0].lineno if decos else node.lineno
+
+    spans = [(first_line(n), n.end_lineno) for n in body]
+    if any(spans[i][1] >= spans[i + 1][0] for i in range(len(spans) - 1)):
+        return None  # ``a = 1; b = 2`` on one line: statements cannot be blanked separately
+    segs = ["".join(code_lines[a - 1:b]) for a, b in spans]
+    top_defs = {n.name for n in body if isinstance(n, _DEFS)}
+    kinds: dict[str, int] = {}
+
+    def kind(name: str) -> int:
+        k = kinds.get(name)
+        if k is None:
+            k = kinds[name] = name_kind(name, config, top_defs)
+        return k
+
+    calls = [set(_CALL.findall(seg)) for seg in segs]
+
+    def interesting(i: int) -> bool:
+        seg = _DEVICE_TYPE_META.sub("", segs[i])
+        if "'meta'" in seg or '"meta"' in seg or any(w in seg for w in _ORIGIN_WORDS):
+            return True
+        found = {kind(c) for c in calls[i]}
+        return 3 in found or (1 in found and 2 in found)
+
+    module = [i for i, n in enumerate(body) if not isinstance(n, (*_DEFS, ast.Import, ast.ImportFrom))]
+    keep = {i for i, n in enumerate(body) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    keep |= {i for i in range(len(body)) if i not in keep and interesting(i)}
+
+    def close_module() -> None:
+        if any(i in keep for i in module):
+            keep.update(module)
+
+    close_module()
+    # origins travel up through return values: callers of what stays, stay
+    changed = True
+    while changed:
+        changed = False
+        names = {body[i].name for i in keep if isinstance(body[i], _DEFS)}
+        for i in range(len(body)):
+            if i not in keep and calls[i] & names:
+                keep.add(i)
+                changed = True
+        close_module()
+    # what stays may read any definition it names, and those read theirs
+    defined = [_defined_names(n) for n in body]
+    used: set[str] = set()
+    todo = list(keep)
+    while todo:
+        used.update(_IDENT.findall(segs[todo.pop()]))
+        for i in range(len(body)):
+            if i not in keep and defined[i] & used:
+                keep.add(i)
+                todo.append(i)
+    if len(keep) == len(body):
+        return None
+    out = list(lines)
+    for i, node in enumerate(body):
+        if i in keep:
+            continue
+        if isinstance(node, _DEFS):
+            _stub(node, lines, out)
+        else:
+            a, b = spans[i]
+            out[a - 1] = "pass" + _eol(lines[a - 1])
+            for k in range(a + 1, b + 1):
+                out[k - 1] = _blank(lines[k - 1])
+    return "".join(out)
+
+
+def _defined_names(node) -> set[str]:
+    """Names a top-level statement binds (definitions, assignment targets, loop and ``with`` targets)."""
+    if isinstance(node, _DEFS):
+        return {node.name}
+    if isinstance(node, ast.Expr):
+        return set()
+    if isinstance(node, ast.Assign):
+        roots = node.targets
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        roots = [node.target]  # not the value: a table of 10,000 lines binds one name
+    else:
+        roots = [node]
+    out = set()
+    for n in (x for root in roots for x in ast.walk(root)):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+            out.add(n.id)
+        elif isinstance(n, _DEFS):
+            out.add(n.name)
+        elif isinstance(n, ast.alias):
+            out.add((n.asname or n.name).split(".")[0])
+    return out
+
+
 def _stub(node, lines: list[str], out: list[str]) -> None:
     """Blank ``node`` (a class or function) line for line, keeping its header and a ``pass`` body."""
     first = node.decorator_list[0].lineno if node.decorator_list else node.lineno

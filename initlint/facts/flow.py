@@ -103,6 +103,22 @@ def _torch_function(qual: str | None) -> bool:
     return qual is not None and qual.startswith("torch.") and not qual.startswith("torch.nn.")
 
 
+def name_kind(name: str, config, functions) -> int:
+    """What a call named ``name`` is to the gate of every scope (and to :mod:`initlint.slicing`).
+
+    0: nothing, 1: a load, 2: an initialization (or a same-file helper in ``functions``), 3: an empty-init
+    origin.
+    """
+    if name in _ORIGIN_NAMES:
+        return 3
+    if name == "load" or _load_name(name, config.load_helpers):
+        return 1
+    if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or name in _TENSOR_INIT_METHODS
+            or _matches(name, config.init_helpers) or name in functions):
+        return 2
+    return 0
+
+
 def _load_name(name: str, patterns) -> bool:
     """Load helpers: the configured patterns, plus names that say they load weights into a model."""
     if name in _LOAD_NAMES or _matches(name, patterns):
@@ -1128,15 +1144,7 @@ class ScriptFacts:
         return False
 
     def _name_kind(self, name: str) -> int:
-        """0: nothing, 1: a load, 2: an initialization (or a same-file helper), 3: an empty-init origin."""
-        if name in _ORIGIN_NAMES:
-            return 3
-        if name == "load" or _load_name(name, self.config.load_helpers):
-            return 1
-        if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or name in _TENSOR_INIT_METHODS
-                or _matches(name, self.config.init_helpers) or name in self.functions):
-            return 2
-        return 0
+        return name_kind(name, self.config, self.functions)
 
     def summary(self, fn: cst.FunctionDef) -> Summary:
         s = self._summaries.get(fn)

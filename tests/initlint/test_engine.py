@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from initlint import Config, Finding, lint_source
 from initlint.engine import lint_module
@@ -95,3 +96,18 @@ def test_deep_nesting_does_not_escape():
     src = "import torch\nx = " + "(" * 1000 + "1" + ")" * 1000 + "\nnn.Parameter\n"
     findings = lint_source(src, "deep.py")
     assert all(f.code in ("INIT900", "INIT901") for f in findings)
+
+
+def test_positions_equal_the_public_metadata_api():
+    """FileFacts.positions runs libcst's position provider directly; it must agree with MetadataWrapper."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from initlint.facts import FileFacts
+
+    src = (Path(__file__).parent / "scripts" / "fabric_pretrain_bug.py").read_text()
+    module = cst.parse_module(src)
+    direct = FileFacts(module, "x.py", Config()).positions
+    public = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert len(direct) == len(public) > 100
+    assert all(direct[node] == rng for node, rng in public.items())

@@ -10,10 +10,15 @@ import pytest
 
 import initlint.engine as engine
 from initlint import Config, lint_source
-from initlint.slicing import slice_classes
+from initlint.slicing import slice_classes, slice_statements
 
 HERE = Path(__file__).parent
-FILES = sorted((HERE / "fixtures" / "modules").glob("*.py")) + sorted((HERE.parents[1] / "examples").glob("*.py"))
+FILES = (
+    sorted((HERE / "fixtures" / "modules").glob("*.py"))
+    + sorted((HERE / "fixtures" / "regressions").glob("*.py"))
+    + sorted((HERE / "scripts").glob("*.py"))
+    + sorted((HERE.parents[1] / "examples").glob("*.py"))
+)
 
 
 def _hf_files(n=6):
@@ -164,3 +169,59 @@ def test_unreachable_methods_and_functions_are_stubbed_reachable_ones_kept(monke
     # INIT001 (no re-init path) only: INIT003 sees w and scale initialized through the kept helpers
     found = lint_source(src, "t.py")
     assert [f.code for f in found] == ["INIT001"] and found == _unsliced(monkeypatch, src, "t.py")
+
+
+def test_statement_slice_keeps_origins_their_callers_and_what_they_use(monkeypatch):
+    table = "CASES = [\n" + "".join(f"    Case({i}, device_type='meta'),\n" for i in range(40)) + "]\n"
+    src = textwrap.dedent(
+        '''\
+        import torch
+        from torch import nn
+
+        LR = 1e-3
+
+
+        def build():
+            with torch.device("meta"):
+                return nn.Linear(4, 4)
+
+
+        def train(model):
+            opt = torch.optim.SGD(model.parameters(), lr=LR)
+            model(torch.ones(4)).sum().backward()
+            opt.step()
+
+
+        def main():
+            model = build()
+            model.to_empty(device="cpu")
+            train(model)
+
+
+        def unrelated(x):
+            return x.flip(0)
+
+
+        '''
+    ) + table
+    out = slice_statements(src, Config())
+    assert out is not None and out.count("\n") == src.count("\n")
+    ast.parse(out)
+    lines = out.splitlines()
+    for kept in ("LR = 1e-3", 'with torch.device("meta"):', "opt.step()", "train(model)"):
+        assert any(line.strip() == kept for line in lines), kept
+    assert "return x.flip(0)" not in out and "Case(" not in out  # no origin, not used by what stays
+    found = lint_source(src, "train.py")
+    assert [f.code for f in found] == ["INIT101"]  # through build()'s return value and train()
+    assert found == _unsliced(monkeypatch, src, "train.py")
+
+
+def test_statement_slice_keeps_every_module_statement_when_the_module_body_is_interesting():
+    src = "import torch\nx = 1\nwith torch.device('meta'):\n    m = Net()\ndef f():\n    return 2\nm.fit()\n"
+    out = slice_statements(src, Config())
+    assert out is not None
+    assert "x = 1" in out and "m.fit()" in out and "return 2" not in out
+
+
+def test_statement_slice_leaves_statements_sharing_a_line_alone():
+    assert slice_statements("import torch; x = torch.device('meta')\ndef f():\n    return 1\n", Config()) is None
