@@ -47,6 +47,12 @@ USER = "user"
 CREATED = "created"  # allocated with values (torch.zeros/randn/ones, a loaded tensor...): initialized
 
 
+class _KeyRef(weakref.ref):
+    """A weakref that knows the ``id()`` its referent had (to find its entry once the referent is gone)."""
+
+    __slots__ = ("k",)
+
+
 class _WeakIdMap:
     """``key -> value`` by identity, holding ``key`` weakly; an entry goes when its key dies.
 
@@ -81,14 +87,17 @@ class _WeakIdMap:
         if e is not None and e[0]() is key:
             r = e[0]
         else:
-            def _gone(ref, d=d, k=k):
-                cur = d.get(k)
-                if cur is not None and cur[0] is ref:
-                    d.pop(k, None)
-
-            r = weakref.ref(key, _gone)
+            r = _KeyRef(key, self._drop)
+            r.k = k
         d[k] = (r, value)
         return r
+
+    def _drop(self, ref) -> None:
+        """Weakref callback: ``ref``'s key died; drop its entry (unless the id already maps to a new key)."""
+        d = self._d
+        e = d.get(ref.k)
+        if e is not None and e[0] is ref:
+            d.pop(ref.k, None)
 
     def __contains__(self, key) -> bool:
         return self.entry(key) is not None
