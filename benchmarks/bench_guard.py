@@ -152,6 +152,7 @@ def bench_construction(lines: list, repeat: int) -> None:
     fabric = Fabric(accelerator="cpu", devices=1)
     rows = []
     added_cpu = []  # empty-init: tracked minus plain CPU time of each alternating pair
+    eager_ratio = []  # eager: tracked / plain CPU time of each alternating pair
     for empty in (False, True):
         plain, tracked, cplain, ctracked = [], [], [], []
         _construct_gpt2(False, empty, fabric)
@@ -170,6 +171,8 @@ def bench_construction(lines: list, repeat: int) -> None:
                      statistics.median(ctracked)))
         if empty:
             added_cpu = sorted(ct - cp for cp, ct in zip(cplain, ctracked))
+        else:
+            eager_ratio = sorted(ct / cp for cp, ct in zip(cplain, ctracked))
 
     # memory kept by track() records: Python heap after a tracked minus after a plain construction
     def held(track: bool):
@@ -202,9 +205,13 @@ def bench_construction(lines: list, repeat: int) -> None:
         lines.append(f"| {what} | {mp * 1e3:.1f} ms | {mt * 1e3:.1f} ms | **{mt / mp:.2f}x**{target} | "
                      f"{cp * 1e3:.1f} ms | {ct * 1e3:.1f} ms | **{ct / cp:.2f}x** |")
     (_, ep, et, ecp, ect), (_, zp, zt, zcp, zct) = rows
+    er1, er, er3 = statistics.quantiles(eager_ratio, n=4) if len(eager_ratio) > 1 else eager_ratio * 3
     add = statistics.median(added_cpu)
     q1, _, q3 = statistics.quantiles(added_cpu, n=4)
     lines += [
+        "",
+        f"Eager row, median of the {len(eager_ratio)} per-pair CPU ratios: **{er:.2f}x** (quartiles {er1:.2f} / "
+        f"{er3:.2f}).",
         "",
         f"The empty-init row isolates track()'s bookkeeping (no RNG fill to hide it; {len(added_cpu)} alternating "
         f"pairs): {(zt - zp) * 1e3:.1f} ms wall / {(zct - zcp) * 1e3:.1f} ms CPU for {ntensors} tensors "
