@@ -5,6 +5,7 @@
     python scripts/real_world.py --corpus timm litgpt    # some
     python scripts/real_world.py --json results.json --findings findings.jsonl
     python scripts/real_world.py --guard                 # initguard on real models instead (see below)
+    python scripts/real_world.py --guard-timm            # initguard on timm models (needs timm + torchvision)
 
 Corpora (downloaded once with ``pip download --no-deps`` into ``--work-dir``, default
 ``/tmp/initcheck-corpora``; nothing is ever committed; wheels already in ``benchmarks/_work/wheels`` are
@@ -30,8 +31,23 @@ configuration). A *crash* is an exception escaping ``lint_file`` or an ``INIT900
 download), and on LitGPT's ``GPT`` (from the unpacked ``litgpt`` wheel, never installed) under
 ``fabric.init_module(empty_init=True)`` followed by LitGPT's own ``pretrain.initialize_weights``. It prints one
 line per model: verdict, problems, and whether each problem is a known, explained library behaviour.
-timm is not run: its wheel needs torchvision, and ``pip install timm`` would replace the pinned torch.
+timm is not run there: its wheel needs torchvision, and ``pip install timm`` would replace the pinned torch.
 Exit status 1 if any model has an unexplained problem.
+
+``--guard-timm`` runs the timm architectures of ``tests/initguard/_timm_cases.py:MODELS`` and the layers of
+``LAYERS`` (``--timm-models all`` adds the slower ``EXTRA_MODELS``; or name models) in a separate environment
+with timm 1.0.31::
+
+    python3 -m venv /work/venv-timm
+    /work/venv-timm/bin/pip install torch==2.14.1 torchvision==0.29.1
+    /work/venv-timm/bin/pip install timm==1.0.31 numpy pytest hypothesis
+    /work/venv-timm/bin/pip install --no-deps -e .
+    /work/venv-timm/bin/python scripts/real_world.py --guard-timm [--json timm.json]
+
+Each model is built (``pretrained=False``) eagerly under ``track()``, eagerly without it, and deferred (meta device,
+``to_empty``, timm's own re-init, all under ``track()``), and compared with two oracles that do not use initguard
+(a sentinel written by every torch.nn constructor; NaN written into the memory ``to_empty`` allocates) and with the
+linter's timm findings. Exit status 1 on any unexplained verdict or any disagreement with an oracle.
 """
 
 from __future__ import annotations
@@ -196,6 +212,107 @@ def run_guard(work: Path) -> int:
     return 1 if bad else 0
 
 
+def _timm_problems(row: dict, tc) -> list:
+    """What makes a --guard-timm row fail: unexplained verdicts and disagreements with the oracles."""
+    out = []
+    for key in ("tracked_unexplained", "untracked_unexplained", "oracle_disagrees", "untracked_false_defaults",
+                "deferred_disagrees", "deferred_other_unexplained", "lint_partial"):
+        if row.get(key):
+            out.append(f"{key}={row[key]}")
+    if row.get("lint_refuted") and not row.get("lint_refuted_explained"):
+        out.append(f"lint_refuted={row['lint_refuted']} (not in LINT_REFUTED)")
+    unknown = [x for x in row.get("runtime_only", []) if x not in tc.RUNTIME_ONLY_EXPLAINED]
+    if unknown:
+        out.append(f"runtime_only={unknown} (not in RUNTIME_ONLY_EXPLAINED)")
+    if str(row.get("deferred", "")).startswith("not built"):
+        out.append(row["deferred"])
+    return out
+
+
+def run_guard_timm(models: list, json_out: Path | None = None) -> int:
+    sys.path.insert(0, str(REPO / "tests" / "initguard"))
+    import _timm_cases as tc
+
+    try:
+        import timm
+        import torch
+        import torchvision
+    except Exception as exc:  # noqa: BLE001 - the usual failure is torchvision not matching torch
+        print(f"timm cannot be imported here ({type(exc).__name__}: {exc}); see --help for the environment")
+        return 2
+    if not models:
+        models = list(tc.MODELS) + list(tc.LAYERS)
+    elif models == ["all"]:
+        models = list(tc.MODELS) + list(tc.EXTRA_MODELS) + list(tc.LAYERS)
+    print(f"torch {torch.__version__}, torchvision {torchvision.__version__}, timm {timm.__version__}", flush=True)
+    started = time.perf_counter()
+    rows, bad = [], 0
+    for name in models:
+        try:
+            row = tc.run_model(name)
+        except Exception as exc:  # noqa: BLE001 - a model we could not build is recorded, not a verdict
+            row = {"model": name, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"}
+            print(f"{name} | not built | {row['error']}", flush=True)
+            rows.append(row)
+            continue
+        rows.append(row)
+        problems = _timm_problems(row, tc)
+        bad += bool(problems)
+        nd = sum(v == "default" for _n, v in row["tracked_problems"])
+        nzero = len(row["untracked_zero"])
+        nud = sum(v == "default" for _n, v in row["untracked_problems"])
+        parts = [f"default x{nud}" if nud else "", f"all-zero x{nzero}" if nzero else ""]
+        tracked = "ok" if not row["tracked_problems"] else f"default x{nd}"
+        untracked = ", ".join(x for x in parts if x) or "ok"
+        if row.get("eager"):  # a layer: only the deferred path is run
+            tracked = untracked = row["eager"]
+        lint = f"linter confirmed {len(row['lint_confirmed'])}"
+        if row["lint_refuted"]:
+            lint += f", refuted {len(row['lint_refuted'])}"
+        print(" | ".join([
+            name, row["class"], f"{row['checked']} tensors ({row.get('provenance', '-')} by provenance)",
+            f"tracked: {tracked}", f"untracked: {untracked}",
+            f"deferred: uninitialized x{len(row['deferred_uninitialized'])} (NaN oracle {row['nan_oracle']})",
+            lint, f"{row['eager_s'] + row['deferred_s']:.1f}s", "UNEXPLAINED: " + "; ".join(problems) if problems
+            else "explained",
+        ]), flush=True)
+    built = [r for r in rows if "error" not in r]
+    print(f"\nmodels checked: {len(built)}, unexplained or disagreeing: {bad}, "
+          f"time {time.perf_counter() - started:.0f}s")
+    eager = [r for r in built if not r.get("eager")]
+    print(f"eager tracked: {sum(not r['tracked_problems'] for r in eager)} ok, "
+          f"{sum(bool(r['tracked_problems']) for r in eager)} with 'default' verdicts "
+          f"({sum(len(r['tracked_problems']) for r in eager)} tensors); guard == sentinel oracle on "
+          f"{sum(not r['oracle_disagrees'] for r in eager)}/{len(eager)}; untracked: "
+          f"{sum(not r['untracked_problems'] for r in eager)} ok, "
+          f"{sum(len(r['untracked_zero']) for r in eager)} deliberately all-zero tensors reported uninitialized "
+          f"(documented limit) in {sum(bool(r['untracked_zero']) for r in eager)} models")
+    print(f"deferred: {sum(bool(r['deferred_uninitialized']) for r in built)} models with unwritten tensors "
+          f"({sum(len(r['deferred_uninitialized']) for r in built)} tensors); guard == NaN oracle "
+          f"(known misses aside) on {sum(not r['deferred_disagrees'] for r in built)}/{len(built)}")
+    confirmed = sorted({x for r in built for x in r["lint_confirmed"]})
+    refuted = sorted({x for r in built for x in r["lint_refuted"]})
+    runtime_only = sorted({x for r in built for x in r["runtime_only"]})
+    print(f"linter findings confirmed at runtime ({len(confirmed)}):")
+    for x in confirmed:
+        print(f"    {x}")
+    print(f"linter findings refuted at runtime ({len(refuted)}):")
+    for x in refuted:
+        print(f"    {x}")
+    print(f"unwritten after the deferred path but not reported by the linter: {runtime_only or 'none'}")
+    misses = sorted({(r["model"], n) for r in built for n in r["guard_misses"]})
+    if misses:
+        print(f"known guard misses, eager (sentinel oracle: default; guard: not reported): {misses}")
+    misses = sorted({(r["model"], n) for r in built for n in r.get("deferred_guard_misses", [])})
+    if misses:
+        print(f"known guard misses, deferred (NaN oracle: unwritten; guard: not reported): {misses}")
+    no_record = {r["model"]: len(r["no_provenance"]) for r in built if r.get("no_provenance")}
+    print(f"deferred path, tensors without a provenance record: {no_record or 'none'}")
+    if json_out:
+        json_out.write_text(json.dumps(rows, indent=1) + "\n")
+    return 1 if bad else 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run initlint over pinned real-world corpora.")
     parser.add_argument("--corpus", nargs="*", choices=ORDER, default=ORDER)
@@ -203,7 +320,14 @@ def main(argv=None) -> int:
     parser.add_argument("--json", type=Path, help="write the per-corpus results here")
     parser.add_argument("--findings", type=Path, help="write every finding here (JSON lines), for triage")
     parser.add_argument("--guard", action="store_true", help="run initguard on real models instead of the linter")
+    parser.add_argument("--guard-timm", action="store_true", help="run initguard on timm models (needs timm)")
+    parser.add_argument("--timm-models", nargs="*", default=[], metavar="NAME",
+                        help="with --guard-timm: these timm models, or 'all' (default: MODELS + LAYERS of "
+                             "tests/initguard/_timm_cases.py)")
     args = parser.parse_args(argv)
+
+    if args.guard_timm:
+        return run_guard_timm(args.timm_models, args.json)
 
     args.work_dir.mkdir(parents=True, exist_ok=True)
     if args.guard:
