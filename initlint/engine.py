@@ -111,21 +111,30 @@ def _slice(source: bytes | str, rules, config: Config, tree):
     """The source to parse: a slice of what the matching rules can read, else all of it.
 
     Class-scoped rules only (INIT0xx): a class-level slice. File-scoped rules only (INIT1xx): a
-    statement-level slice. Both kinds at once: the whole file.
+    statement-level slice. Both kinds at once: their union (see :func:`initlint.slicing.merge_slices`).
     """
-    from .slicing import decode, slice_classes, slice_statements
+    import ast
+
+    from .slicing import decode, merge_slices, slice_classes, slice_statements
 
     scopes = {r.scope for r in rules}
-    if scopes != {"classes"} and scopes != {"file"}:
-        return source
     text = decode(source) if isinstance(source, bytes) else source
     if text is None:
         return source
+    if tree is None:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return source
     if scopes == {"file"}:
         sliced = slice_statements(text, config, tree)
         return source if sliced is None else sliced
     words = [t.decode("ascii") for r in rules for t in r.triggers] + list(config.init_functions)
     sliced = slice_classes(text, words, tree, dispatch_words=config.init_functions)
+    if sliced is None:
+        return source
+    if "file" in scopes:
+        sliced = merge_slices(text, sliced, config, tree)
     return source if sliced is None else sliced
 
 

@@ -25,10 +25,12 @@ from typing import Iterable
 #: Words that make a top-level class worth keeping whole, besides the rules' triggers and the configured
 #: central init function names.
 _KEEP_WORDS = ("reset_parameters",)
-#: Words that keep a method of a kept class whole (with ``__init__``, the keep words, and every method whose
-#: name occurs in what is kept): the rules follow ``self.<name>()``/``super().<name>()``/``self.apply(...)``
-#: calls from the constructor and the init paths, and collect parameter creations from every method.
-_METHOD_KEEP_WORDS = ("init", "Parameter", "register_", "reset")
+#: Words that keep a method of a kept class whole, besides ``__init__``, the keep words (the rules' triggers such
+#: as ``Parameter``, ``reset_parameters`` and the central init function names) and every method whose name
+#: occurs in what is kept: the rules follow ``self.<name>()``/``super().<name>()``/``self.apply(...)`` calls
+#: from the constructor, ``reset_parameters`` and the central init functions, and collect parameter
+#: creations from every method.
+_METHOD_KEEP_WORDS = ("register_parameter",)
 #: Module-level simple statements at least this many lines long are data, blanked unless they mention a keep word.
 _BIG_STATEMENT_LINES = 20
 
@@ -62,9 +64,16 @@ def slice_classes(
         return None
     lines = _LINES.findall(text)
     keep_words = tuple(words) + _KEEP_WORDS
+    bare = _LINES.findall(_STRING_OR_COMMENT.sub(_bare, text))
+    if len(bare) != len(lines):  # pragma: no cover - a lone CR inside a string: test the raw text
+        bare = lines
 
     def segment(node) -> str:
         return "".join(lines[node.lineno - 1:node.end_lineno])
+
+    def code(node) -> str:
+        """The node's code without comments and string contents ("Parameters:" in docstrings keeps nothing)."""
+        return "".join(bare[node.lineno - 1:node.end_lineno])
 
     # only classes are cut: module-level functions may be called with a module as argument (their
     # summaries feed coverage), and they are small next to the classes of a model file
@@ -73,7 +82,7 @@ def slice_classes(
     by_name: dict[str, list[int]] = {}
     for i, node in enumerate(defs):
         by_name.setdefault(node.name, []).append(i)
-        if any(w in segment(node) for w in keep_words):
+        if any(w in code(node) for w in keep_words):
             keep.add(i)
     # classes named inside a central init function (``isinstance(module, Block): init(module.gate.weight)``)
     # are kept whole: their constructors say which child class ``gate`` is
@@ -98,11 +107,11 @@ def slice_classes(
         n for n in tree.body
         if isinstance(n, (ast.Assign, ast.AnnAssign, ast.Expr))
         and n.end_lineno - n.lineno >= _BIG_STATEMENT_LINES
-        and not any(w in segment(n) for w in keep_words)
+        and not any(w in code(n) for w in keep_words)
     ]
     blank_methods = _unreachable_methods(
         tree, [defs[i] for i in sorted(keep)], [d for i, d in enumerate(defs) if i not in keep], lines,
-        keep_words, segment,
+        keep_words, code,
     )
     if len(keep) == len(defs) and not data and not blank_methods:
         return None
@@ -123,13 +132,21 @@ def slice_classes(
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _bare(match: re.Match) -> str:
+    """A string literal becomes ``""`` (its line breaks kept), a comment nothing."""
+    literal = match.group(1)
+    return '""' + "\n" * literal.count("\n") if literal else ""
+
+
 #: A string literal (kept) or a comment (dropped): comments must not keep a method alive ("# Feed-forward").
 _STRING_OR_COMMENT = re.compile(
     r'''("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|#[^\r\n]*'''
 )
 
 
-def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: list[str], keep_words, segment) -> list:
+def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: list[str], keep_words, bare) -> list:
     """Methods of kept classes, and module-level functions, that no rule can reach: stubbed like classes.
 
     A method or function stays whole when it is ``__init__``, mentions a keep word, or its name occurs in
@@ -162,7 +179,7 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
     known = set(_IDENT.findall("".join(line for k, line in enumerate(code_lines, 1) if not inside[k])))
     pending = []
     for fn in methods:
-        if fn.name == "__init__" or any(w in segment(fn) for w in words):
+        if fn.name == "__init__" or any(w in bare(fn) for w in words):
             known |= names(fn)
         else:
             pending.append(fn)
@@ -190,6 +207,54 @@ _ORIGIN_WORDS = ("empty_init", "init_empty_weights", "skip_init", "deferred_init
 
 def slice_statements(text: str, config, tree: ast.Module | None = None) -> str | None:
     """``text`` with the top-level statements that no INIT1xx analysis can use blanked, or None.
+
+    See :func:`statement_plan` for what stays.
+    """
+    plan = statement_plan(text, config, tree)
+    if plan is None:
+        return None
+    tree, lines, keep = plan
+    out = list(lines)
+    for i, node in enumerate(tree.body):
+        if i in keep:
+            continue
+        if isinstance(node, _DEFS):
+            _stub(node, lines, out)
+        else:
+            a, b = _first_line(node), node.end_lineno
+            out[a - 1] = "pass" + _eol(lines[a - 1])
+            for k in range(a + 1, b + 1):
+                out[k - 1] = _blank(lines[k - 1])
+    return "".join(out)
+
+
+def merge_slices(text: str, class_slice: str, config, tree: ast.Module | None = None) -> str | None:
+    """Both kinds of rules at once: the class slice, with every statement the INIT1xx slice keeps restored.
+
+    Each slice keeps a superset of what its rules read, so their union (taken per top-level statement,
+    which either slice keeps whole or not) is safe for both; None when nothing would be cut.
+    """
+    plan = statement_plan(text, config, tree)
+    if plan is None:
+        return None
+    tree, lines, keep = plan
+    out = _LINES.findall(class_slice)
+    if len(out) != len(lines):  # pragma: no cover - defensive
+        return None
+    for i in keep:
+        node = tree.body[i]
+        out[_first_line(node) - 1:node.end_lineno] = lines[_first_line(node) - 1:node.end_lineno]
+    merged = "".join(out)
+    return None if merged == text else merged
+
+
+def _first_line(node) -> int:
+    decos = getattr(node, "decorator_list", None)
+    return decos[0].lineno if decos else node.lineno
+
+
+def statement_plan(text: str, config, tree: ast.Module | None = None):
+    """``(tree, lines, indices of the top-level statements to keep)``, or None when all must stay.
 
     The INIT1xx analysis runs only on scopes (the module body, each function) that contain an empty-init
     origin (a ``'meta'`` literal, ``empty_init``, ``to_empty``...) or both a load and an initialization;
@@ -280,18 +345,7 @@ def slice_statements(text: str, config, tree: ast.Module | None = None) -> str |
                 todo.append(i)
     if len(keep) == len(body):
         return None
-    out = list(lines)
-    for i, node in enumerate(body):
-        if i in keep:
-            continue
-        if isinstance(node, _DEFS):
-            _stub(node, lines, out)
-        else:
-            a, b = spans[i]
-            out[a - 1] = "pass" + _eol(lines[a - 1])
-            for k in range(a + 1, b + 1):
-                out[k - 1] = _blank(lines[k - 1])
-    return "".join(out)
+    return tree, lines, keep
 
 
 def _defined_names(node) -> set[str]:

@@ -164,7 +164,7 @@ def test_unreachable_methods_and_functions_are_stubbed_reachable_ones_kept(monke
     assert body["_setup"] == "self._fill_w()"  # called from __init__
     assert body["_fill_w"] == "with torch.no_grad():"  # reached through _setup
     assert body["fill"] == "module.scale.data.fill_(1.0)"  # called with the module from __init__
-    assert body["_late"] == "return 2" and body["_reset_by_name"] == "nn.init.zeros_(self.w)"
+    assert body["_late"] == "return 2" and body["_reset_by_name"] == "pass"  # init code nothing calls
     assert body["_dyn"] == "pass"  # named only by a string inside the stubbed ``extra``
     # INIT001 (no re-init path) only: INIT003 sees w and scale initialized through the kept helpers
     found = lint_source(src, "t.py")
@@ -225,3 +225,66 @@ def test_statement_slice_keeps_every_module_statement_when_the_module_body_is_in
 
 def test_statement_slice_leaves_statements_sharing_a_line_alone():
     assert slice_statements("import torch; x = torch.device('meta')\ndef f():\n    return 1\n", Config()) is None
+
+
+def test_docstring_mentions_keep_nothing_but_code_does():
+    src = textwrap.dedent(
+        '''\
+        import torch
+        from torch import nn
+
+
+        class Mixin:
+            def generate(self, x):
+                """Parameters: x (see nn.Parameter and reset_parameters)."""
+                return x
+
+
+        class Norm(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.w = nn.Parameter(torch.ones(d))
+        '''
+    )
+    out = slice_classes(src, ["Parameter"])
+    assert out is not None and "return x" not in out and "nn.Parameter(torch.ones(d))" in out
+
+
+def test_both_kinds_of_rules_get_the_union_of_both_slices(monkeypatch):
+    src = textwrap.dedent(
+        '''\
+        import torch
+        from torch import nn
+
+
+        class Norm(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.w = nn.Parameter(torch.ones(d))
+
+            def forward(self, x):
+                return x * self.w
+
+
+        def helper(x):
+            return x + 1
+
+
+        def main():
+            with torch.device("meta"):
+                model = Norm(4)
+            model.to_empty(device="cpu")
+            opt = torch.optim.SGD(model.parameters())
+            model(torch.ones(4)).sum().backward()
+            opt.step()
+        '''
+    )
+    rules = engine.matching_rules(src, engine.enabled_rules(Config(), "t.py"), Config())
+    assert {r.scope for r in rules} == {"classes", "file"}
+    out = engine._slice(src, rules, Config(), None)
+    assert out != src and "return x + 1" not in out  # neither slice needs the helper
+    assert "opt.step()" in out and "self.w = nn.Parameter" in out  # each slice's own code stays
+    assert "return x * self.w" in out  # forward: the INIT1xx slice keeps Norm whole (main builds it)
+    found = lint_source(src, "t.py")
+    assert {f.code for f in found} == {"INIT001", "INIT101"}
+    assert found == _unsliced(monkeypatch, src, "t.py")
