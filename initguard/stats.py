@@ -216,13 +216,16 @@ def garbage_reason(
 ) -> tuple[str | None, float | None]:
     """Why these values can only be garbage memory (or None), and the full-pass max |x| if one was taken.
 
-    Parameters: NaN/Inf, |x| > 1e3, denormal-like magnitudes, or a >=2-D tensor that is entirely zero.
+    Parameters: NaN/Inf, |x| > 1e3, denormal-like magnitudes, or a tensor with at least two non-singleton
+    dimensions (a matrix, not a ``(1, 1, dim)`` token or a ``(C, 1, 1, 1)`` gain, which libraries zero on
+    purpose) that is entirely zero.
     Buffers: only NaN, |x| > 1e30 and denormal-like values (masks may hold -inf, caches may be zero).
     """
     if st is None:
         return None, None
     is_param = kind == "parameter"
-    ndim = len(local_shape if local_shape is not None else t.shape)
+    # dimensions that are not 1: a (1, 1, dim) cls token or (C, 1, 1, 1) layer gain is a vector here
+    ndim = sum(1 for d in (local_shape if local_shape is not None else t.shape) if d != 1)
     if st.nan:
         return f"{st.nan} of {st.n} sampled values are NaN (garbage memory)", None
     if is_param and st.nonfinite:

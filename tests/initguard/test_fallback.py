@@ -151,3 +151,16 @@ def test_untracked_model_reset_parameters_is_indistinguishable_from_the_default(
         lin2 = nn.Linear(64, 64)
     lin2.reset_parameters()
     assert initguard.check(lin2).ok  # provenance knows the user asked for it
+
+
+def test_zeroed_tokens_and_gains_are_vectors_but_a_zero_matrix_is_garbage():
+    """timm zeroes (1, 1, dim) cls tokens / biases and (C, 1, 1, 1) gains on purpose; a zero matrix is not an init."""
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cls_token = nn.Parameter(torch.zeros(1, 1, 32))
+            self.gain = nn.Parameter(torch.zeros(16, 1, 1, 1))
+            self.proj = nn.Parameter(torch.zeros(16, 32))
+
+    report = initguard.check(M())
+    assert [(p.name, p.verdict) for p in report.problems] == [("proj", "uninitialized")]
