@@ -59,6 +59,8 @@ class Effects:
     passed_to: list[tuple[str, int]] = field(default_factory=list)
     #: Dispatch on classes (HF ``_init_weights(module)``, ``for m in self.modules()``).
     dispatch: list[Touches] = field(default_factory=list)
+    #: ``for level in self.levels: init(level.pos_embed)``: (container child, attr written on each item)
+    container_writes: set[tuple[str, str]] = field(default_factory=set)
 
     def covers(self, attr: str) -> bool:
         return self.all or attr in self.inits
@@ -214,6 +216,12 @@ class _Scanner:
                 self.fx.dispatch.extend(sub.fx.dispatch)
                 self.fx.all = self.fx.all or sub.fx.all
                 return
+        # ``for level in self.levels: trunc_normal_(level.pos_embed)`` (timm Nest): each item's attribute
+        child = _attr_of(it, self.recv)
+        if child is not None and target_names:
+            sub = _Scanner(target_names, self.imports, self.functions, set())
+            sub.block(body_of(stmt))
+            self.fx.container_writes.update((child, attr) for attr in sub.fx.inits)
         # ``for p in [module.q, module.k]: init(p)`` / ``for w in module.weights: init(w)``
         elements = [e.value for e in it.elements] if isinstance(it, (cst.List, cst.Tuple)) else [it]
         if target_names and all(self._own_attr(e) for e in elements) and _writes_names(

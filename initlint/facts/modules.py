@@ -71,6 +71,8 @@ class ModuleClass:
     params: dict[str, ParamInfo] = field(default_factory=dict)
     #: ``self.child = SameFileClass(...)`` in a method: child attribute -> class name
     children: dict[str, str] = field(default_factory=dict)
+    #: names called in ``__init__`` (``levels.append(NestLevel(...))``): the classes it may hold in containers
+    constructed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -250,8 +252,14 @@ class ModuleFacts:
         return "value"
 
     def _collect_params(self, cls: ModuleClass) -> None:
-        from .walk import simple_statements
+        from .walk import iter_calls, simple_statements
 
+        init = cls.methods.get("__init__")
+        if init is not None:
+            cls.constructed = {
+                c.func.value for small in simple_statements(body_of(init)) for c in iter_calls(small)
+                if isinstance(c.func, cst.Name)
+            }
         for method_name, fn in cls.methods.items():
             self_name = _self_name(fn)
             if self_name is None:
@@ -509,6 +517,14 @@ class ModuleFacts:
                     covered = True
                     cov.add(entry.attrs, entry.all)
                     cov.sources.append(central.name)
+            for child, attr in central.effects.container_writes:
+                # ``for level in self.levels: init(level.pos_embed)`` in the init method of a class that
+                # builds this class in its constructor: every item's ``pos_embed`` is written
+                owner = self.classes.get(central.owner) if central.owner else None
+                if attr in params and owner is not None and cls.name in owner.constructed:
+                    covered = True
+                    cov.add({attr}, False)
+                    cov.sources.append(f"{central.owner}.{central.name}")
             if central.owner in own_names and self.classes.get(central.owner) is not None:
                 owner = self.classes[central.owner]
                 fx = central.effects
