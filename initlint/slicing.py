@@ -199,10 +199,11 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
 
 _CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 #: A ``'meta'`` literal passed as ``device_type=`` (test decorators) is never an empty-init origin.
+#: ``'meta'`` where a call argument or keyword can hold it (``device("meta")``, ``f(x, 'meta')``, ``device='meta'``);
+#: a dict value (``'name': 'meta'``) or list item is never an origin.
+_META_ARG = re.compile(r"""[(,=]\s*(['"])meta\1""")
 _DEVICE_TYPE_META = re.compile(r"""device_type\s*=\s*(['"])meta\1""")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_ORIGIN_WORDS = ("empty_init", "init_empty_weights", "skip_init", "deferred_init", "to_empty", "init_module",
-                 "set_default_device", "init_on_device")
 
 
 def slice_statements(text: str, config, tree: ast.Module | None = None) -> str | None:
@@ -309,8 +310,8 @@ def statement_plan(text: str, config, tree: ast.Module | None = None):
 
     def interesting(i: int) -> bool:
         seg = _DEVICE_TYPE_META.sub("", segs[i])
-        if "'meta'" in seg or '"meta"' in seg or any(w in seg for w in _ORIGIN_WORDS):
-            return True
+        if "empty_init" in seg or (("'meta'" in seg or '"meta"' in seg) and _META_ARG.search(seg)):
+            return True  # (the other origins are calls: ``to_empty(``, ``skip_init(``..., kind 3 below)
         found = {kind(c) for c in calls[i]}
         return 3 in found or (1 in found and 2 in found)
 
@@ -371,20 +372,29 @@ def _defined_names(node) -> set[str]:
     return out
 
 
+def _col(body0, start: int) -> int:
+    """Column where the body's first statement (or its first decorator) starts on line ``start``."""
+    if body0.lineno == start:
+        return body0.col_offset
+    return min(d.col_offset for d in getattr(body0, "decorator_list", ()) if d.lineno == start)
+
+
 def _stub(node, lines: list[str], out: list[str]) -> None:
     """Blank ``node`` (a class or function) line for line, keeping its header and a ``pass`` body."""
     first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     body0 = node.body[0] if node.body else None
     start = min([body0.lineno] + [d.lineno for d in getattr(body0, "decorator_list", ())]) if body0 else 0
-    if body0 is not None and start > node.lineno:
+    # the body's first line holds nothing of the header (a decorator's column is after its ``@``)
+    own_line = body0 is not None and lines[start - 1][: _col(body0, start)].strip() in ("", "@")
+    if body0 is not None and start > node.lineno and own_line:
         # header lines (node.lineno .. start - 1) stay; the body becomes ``pass``
         for k in range(first, node.lineno):
             out[k - 1] = _blank(lines[k - 1])
-        indent = " " * body0.col_offset if body0.col_offset else "    "
-        out[start - 1] = indent + "pass" + _eol(lines[start - 1])
+        line = lines[start - 1]
+        out[start - 1] = line[: len(line) - len(line.lstrip())] + "pass" + _eol(line)
         for k in range(start + 1, node.end_lineno + 1):
             out[k - 1] = _blank(lines[k - 1])
-    # else: a one-line definition, kept as it is
+    # else: a one-line definition, or a body that starts on the header's last line (``) -> T: ...``): kept
 
 
 def _eol(line: str) -> str:

@@ -288,3 +288,40 @@ def test_both_kinds_of_rules_get_the_union_of_both_slices(monkeypatch):
     found = lint_source(src, "t.py")
     assert {f.code for f in found} == {"INIT001", "INIT101"}
     assert found == _unsliced(monkeypatch, src, "t.py")
+
+
+def test_meta_as_data_is_no_origin_but_as_an_argument_it_is():
+    table = "ARGS = {\n" + "".join(f"    'f{i}': [{{'name': 'meta', 'type': 'Tensor'}}],\n" for i in range(30)) + "}\n"
+    head = "import torch\n\n\ndef run(model):\n    model.train()\n    return model\n\n\n"
+    out = slice_statements(head + table, Config())
+    assert out is not None and "'name': 'meta'" not in out  # a dict value: the table is blanked
+    for origin in ('torch.device("meta")', "Net(device='meta')", "set_default_device(\n    'meta')"):
+        out = slice_statements(head + table + f"x = {origin}\n", Config())
+        assert out is not None and "'name': 'meta'" in out, origin  # an origin: every module statement stays
+
+
+def test_a_body_on_the_signatures_last_line_is_left_alone():
+    """torch/nn/modules/conv.py: ``def f(\\n    self, x\\n) -> T: ...`` must not be cut inside its signature."""
+    src = textwrap.dedent(
+        '''\
+        import torch
+        from torch import nn
+
+
+        class Conv(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.ones(1))
+
+            def _conv_forward(  # type: ignore[empty-body]
+                self, x
+            ) -> torch.Tensor: ...
+
+            def forward(self, x):
+                return x
+        '''
+    )
+    out = slice_classes(src, ["Parameter"])
+    assert out is not None
+    ast.parse(out)
+    assert ") -> torch.Tensor: ..." in out and "return x" not in out
