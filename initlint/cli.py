@@ -368,7 +368,11 @@ def _pool_context():
     """
     import multiprocessing
 
+    import threading
+
     if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    if threading.active_count() > 1:  # forking a threaded program (an embedding app) can deadlock the child
         return None
     try:
         import libcst  # noqa: F401
