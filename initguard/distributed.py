@@ -459,8 +459,7 @@ def distributed_check(
 
     # Slow path (something is wrong; decided identically on every rank from the reduced fields):
     # exchange the header and the per-tensor records to name the tensors and the ranks.
-    header = torch.tensor([_MAGIC, _name_hash(names, tensors), len(names), _WIDTH], dtype=torch.int64)
-    headers = _all_gather(header.to(device), world, group).cpu()
+    headers = _all_gather(summary[:4], world, group).cpu()  # magic, name hash, count, width
     if not bool((headers == headers[0]).all()):
         return _set_mismatch(model, report, names, headers, world, group)
     tail = torch.tensor([0, 0, 0, extra, 1], dtype=torch.int64).to(device)

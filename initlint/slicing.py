@@ -75,8 +75,7 @@ def slice_classes(
         """The node's code without comments and string contents ("Parameters:" in docstrings keeps nothing)."""
         return "".join(bare[node.lineno - 1:node.end_lineno])
 
-    # only classes are cut: module-level functions may be called with a module as argument (their
-    # summaries feed coverage), and they are small next to the classes of a model file
+    # whole classes are cut here; functions (methods of kept classes, module-level ones) by reachability below
     defs = [n for n in tree.body if isinstance(n, ast.ClassDef)]
     keep: set[int] = set()
     by_name: dict[str, list[int]] = {}
@@ -91,7 +90,7 @@ def slice_classes(
     for i in list(keep):
         seg = segment(defs[i])
         if dispatch_words and any(w in seg for w in dispatch_words):
-            named.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", seg))
+            named.update(_IDENT.findall(seg))
     keep.update(j for name in named for j in by_name.get(name, ()))
     # same-file bases of kept classes are kept whole too (their reset/init methods are inherited)
     todo = list(keep)
@@ -119,12 +118,7 @@ def slice_classes(
     for fn in blank_methods:
         _stub(fn, lines, out)
     for node in data:
-        # the statement becomes the expression ``None`` on its first line (rules never read data names)
-        first = lines[node.lineno - 1]
-        indent = first[: len(first) - len(first.lstrip())]
-        out[node.lineno - 1] = indent + "None" + _eol(first)
-        for k in range(node.lineno + 1, node.end_lineno + 1):
-            out[k - 1] = _blank(lines[k - 1])
+        _replace(node.lineno, node.end_lineno, "None", lines, out)  # rules never read data names
     for i, node in enumerate(defs):
         if i not in keep:
             _stub(node, lines, out)
@@ -167,15 +161,12 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
     if len(code_lines) != len(lines):  # pragma: no cover - defensive: never guess line ranges
         return []
 
-    def first_line(node) -> int:
-        return node.decorator_list[0].lineno if node.decorator_list else node.lineno
-
     def names(node) -> set[str]:
-        return set(_IDENT.findall("".join(code_lines[first_line(node) - 1:node.end_lineno])))
+        return set(_IDENT.findall("".join(code_lines[_first_line(node) - 1:node.end_lineno])))
 
     inside = bytearray(len(lines) + 2)
     for node in methods + dropped:
-        inside[first_line(node):node.end_lineno + 1] = b"\x01" * (node.end_lineno + 1 - first_line(node))
+        inside[_first_line(node):node.end_lineno + 1] = b"\x01" * (node.end_lineno + 1 - _first_line(node))
     known = set(_IDENT.findall("".join(line for k, line in enumerate(code_lines, 1) if not inside[k])))
     pending = []
     for fn in methods:
@@ -222,10 +213,7 @@ def slice_statements(text: str, config, tree: ast.Module | None = None) -> str |
         if isinstance(node, _DEFS):
             _stub(node, lines, out)
         else:
-            a, b = _first_line(node), node.end_lineno
-            out[a - 1] = "pass" + _eol(lines[a - 1])
-            for k in range(a + 1, b + 1):
-                out[k - 1] = _blank(lines[k - 1])
+            _replace(node.lineno, node.end_lineno, "pass", lines, out)
     return "".join(out)
 
 
@@ -289,11 +277,7 @@ def statement_plan(text: str, config, tree: ast.Module | None = None):
     if len(code_lines) != len(lines):  # pragma: no cover - defensive
         return None
 
-    def first_line(node) -> int:
-        decos = getattr(node, "decorator_list", None)
-        return decos[0].lineno if decos else node.lineno
-
-    spans = [(first_line(n), n.end_lineno) for n in body]
+    spans = [(_first_line(n), n.end_lineno) for n in body]
     if any(spans[i][1] >= spans[i + 1][0] for i in range(len(spans) - 1)):
         return None  # ``a = 1; b = 2`` on one line: statements cannot be blanked separately
     segs = ["".join(code_lines[a - 1:b]) for a, b in spans]
@@ -381,7 +365,7 @@ def _col(body0, start: int) -> int:
 
 def _stub(node, lines: list[str], out: list[str]) -> None:
     """Blank ``node`` (a class or function) line for line, keeping its header and a ``pass`` body."""
-    first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    first = _first_line(node)
     body0 = node.body[0] if node.body else None
     start = min([body0.lineno] + [d.lineno for d in getattr(body0, "decorator_list", ())]) if body0 else 0
     # the body's first line holds nothing of the header (a decorator's column is after its ``@``)
@@ -389,17 +373,19 @@ def _stub(node, lines: list[str], out: list[str]) -> None:
     if body0 is not None and start > node.lineno and own_line:
         # header lines (node.lineno .. start - 1) stay; the body becomes ``pass``
         for k in range(first, node.lineno):
-            out[k - 1] = _blank(lines[k - 1])
-        line = lines[start - 1]
-        out[start - 1] = line[: len(line) - len(line.lstrip())] + "pass" + _eol(line)
-        for k in range(start + 1, node.end_lineno + 1):
-            out[k - 1] = _blank(lines[k - 1])
+            out[k - 1] = _eol(lines[k - 1])
+        _replace(start, node.end_lineno, "pass", lines, out)
     # else: a one-line definition, or a body that starts on the header's last line (``) -> T: ...``): kept
 
 
 def _eol(line: str) -> str:
+    """The line break ending ``line`` ("" on the last line): what a blanked line keeps."""
     return line[len(line.rstrip("\r\n")):]
 
 
-def _blank(line: str) -> str:
-    return line[len(line.rstrip("\r\n")):]
+def _replace(first: int, last: int, placeholder: str, lines: list[str], out: list[str]) -> None:
+    """Lines ``first..last`` become ``placeholder`` (at the first line's indent) and blank lines."""
+    line = lines[first - 1]
+    out[first - 1] = line[: len(line) - len(line.lstrip())] + placeholder + _eol(line)
+    for k in range(first + 1, last + 1):
+        out[k - 1] = _eol(lines[k - 1])

@@ -71,8 +71,6 @@ class ModuleClass:
     params: dict[str, ParamInfo] = field(default_factory=dict)
     #: ``self.child = SameFileClass(...)`` in a method: child attribute -> class name
     children: dict[str, str] = field(default_factory=dict)
-    #: names called in ``__init__`` (``levels.append(NestLevel(...))``): the classes it may hold in containers
-    constructed: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -133,6 +131,7 @@ class ModuleFacts:
             self._collect_params(cls)
         self._method_cache: dict[tuple, Coverage] = {}
         self._function_cache: dict[tuple, Coverage] = {}
+        self._constructed_cache: dict[str, set[str]] = {}
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
         #: the file builds on transformers' PreTrainedModel, whose inherited _init_weights we model
@@ -252,14 +251,8 @@ class ModuleFacts:
         return "value"
 
     def _collect_params(self, cls: ModuleClass) -> None:
-        from .walk import iter_calls, simple_statements
+        from .walk import simple_statements
 
-        init = cls.methods.get("__init__")
-        if init is not None:
-            cls.constructed = {
-                c.func.value for small in simple_statements(body_of(init)) for c in iter_calls(small)
-                if isinstance(c.func, cst.Name)
-            }
         for method_name, fn in cls.methods.items():
             self_name = _self_name(fn)
             if self_name is None:
@@ -521,7 +514,7 @@ class ModuleFacts:
                 # ``for level in self.levels: init(level.pos_embed)`` in the init method of a class that
                 # builds this class in its constructor: every item's ``pos_embed`` is written
                 owner = self.classes.get(central.owner) if central.owner else None
-                if attr in params and owner is not None and cls.name in owner.constructed:
+                if attr in params and owner is not None and cls.name in self.constructed(owner):
                     covered = True
                     cov.add({attr}, False)
                     cov.sources.append(f"{central.owner}.{central.name}")
@@ -538,6 +531,19 @@ class ModuleFacts:
                 cov.add(sub.attrs, sub.all)
                 cov.sources.append(f"{central.owner}.{central.name}")
         return covered, cov
+
+    def constructed(self, cls: ModuleClass) -> set[str]:
+        """Names called in ``cls.__init__`` (``levels.append(NestLevel(...))``): what its containers may hold."""
+        names = self._constructed_cache.get(cls.name)
+        if names is None:
+            from .walk import iter_calls, simple_statements
+
+            init = cls.methods.get("__init__")
+            names = self._constructed_cache[cls.name] = set() if init is None else {
+                c.func.value for small in simple_statements(body_of(init)) for c in iter_calls(small)
+                if isinstance(c.func, cst.Name)
+            }
+        return names
 
     def _unseen_base(self, owner: str | None) -> bool:
         """Does class ``owner`` inherit from a base outside this file other than torch.nn / transformers?"""
