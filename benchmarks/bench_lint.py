@@ -265,7 +265,9 @@ def profile_main(corpus_spec: str, top: int = 35) -> int:
                 continue
             matched += 1
             matched_lines += corpora._count_lines(data)
-            to_parse = engine._slice(data, rules, config, None) if hasattr(engine, "_slice") else data
+            piece = engine._slice(data, rules, config, None) if hasattr(engine, "_slice") else data
+            # a Slice since it drops cut lines; the sliced text (or the bytes themselves) before that
+            to_parse = data if piece is None else getattr(piece, "text", piece)
             t2 = clock()
             t["slice"] += t2 - t1
             try:

@@ -3,7 +3,8 @@
 Order of work for one file, cheapest first:
 1. selection: which rules are enabled for this path;
 2. prefilter: if the bytes contain none of those rules' trigger strings, stop (libcst is not even imported);
-3. parse with libcst's native parser (the floor of our cost);
+3. cut what those rules cannot read (:mod:`initlint.slicing`, from an ``ast`` tree) and parse the rest with
+   libcst's native parser (the floor of our cost); findings keep the file's line numbers;
 4. each rule asks the shared, lazily computed facts; a rule that raises becomes one ``INIT900`` finding
    for this file and the other rules still run;
 5. positions are resolved only when there is something to report (they cost about as much as a parse).
@@ -73,16 +74,23 @@ def lint_source(
     rules = matching_rules(source, enabled_rules(config, path), config)
     if not rules:
         return []
-    to_parse = _slice(source, rules, config, tree)
-    try:
-        import libcst as cst
+    import libcst as cst
 
-        module = cst.parse_module(to_parse)
-    except Exception as exc:  # noqa: BLE001 - ParserSyntaxError, decode errors, recursion...
-        if not config.enabled(PARSE_ERROR, path):
-            return []
-        return [_parse_error(source, path, exc)]
-    return lint_module(module, path, config, rules)
+    piece = _slice(source, rules, config, tree)
+    module = None
+    if piece is not None:
+        try:
+            module = cst.parse_module(piece.text)
+        except Exception:  # noqa: BLE001 - never expected (ast parsed the file): parse the file itself
+            piece = None
+    if module is None:
+        try:
+            module = cst.parse_module(source)
+        except Exception as exc:  # noqa: BLE001 - ParserSyntaxError, decode errors, recursion...
+            if not config.enabled(PARSE_ERROR, path):
+                return []
+            return [_parse_error(source, path, exc)]
+    return lint_module(module, path, config, rules, piece)
 
 
 def _parse_error(source: bytes | str, path: str, exc: Exception) -> Finding:
@@ -108,42 +116,42 @@ def _parse_error(source: bytes | str, path: str, exc: Exception) -> Finding:
 
 
 def _slice(source: bytes | str, rules, config: Config, tree):
-    """The source to parse: a slice of what the matching rules can read, else all of it.
+    """The :class:`~initlint.slicing.Slice` of what the matching rules can read, or None to parse it all.
 
     Class-scoped rules only (INIT0xx): a class-level slice. File-scoped rules only (INIT1xx): a
-    statement-level slice. Both kinds at once: their union (see :func:`initlint.slicing.merge_slices`).
+    statement-level slice. Both kinds at once: their union (see :func:`initlint.slicing.slice_both`).
     """
     import ast
 
-    from .slicing import decode, merge_slices, slice_classes, slice_statements
+    from .slicing import decode, slice_both, slice_classes, slice_statements
 
     scopes = {r.scope for r in rules}
     text = decode(source) if isinstance(source, bytes) else source
     if text is None:
-        return source
+        return None
     if tree is None:
         try:
             tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return source
+            return None
     if scopes == {"file"}:
-        sliced = slice_statements(text, config, tree)
-        return source if sliced is None else sliced
+        return slice_statements(text, config, tree)
     words = [t.decode("ascii") for r in rules for t in r.triggers] + list(config.init_functions)
-    sliced = slice_classes(text, words, tree, dispatch_words=config.init_functions)
-    if sliced is None:
-        return source
     if "file" in scopes:
-        sliced = merge_slices(text, sliced, config, tree)
-    return source if sliced is None else sliced
+        return slice_both(text, words, config, tree, dispatch_words=config.init_functions)
+    return slice_classes(text, words, tree, dispatch_words=config.init_functions)
 
 
-def lint_module(module, path: str, config: Config, rules=None) -> list[Finding]:
-    """Run ``rules`` (default: the enabled ones) on an already parsed libcst module."""
+def lint_module(module, path: str, config: Config, rules=None, piece=None) -> list[Finding]:
+    """Run ``rules`` (default: the enabled ones) on an already parsed libcst module.
+
+    ``piece``: the :class:`~initlint.slicing.Slice` that ``module`` was parsed from, if it was sliced, so
+    that findings carry the file's line numbers.
+    """
     from .facts import FileFacts
 
     rules = enabled_rules(config, path) if rules is None else rules
-    facts = FileFacts(module, path, config)
+    facts = FileFacts(module, path, config, None if piece is None else piece.line)
     hits: list[tuple[object, str, str]] = []
     errors: list[Finding] = []
     for rule_cls in rules:

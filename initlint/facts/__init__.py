@@ -21,10 +21,12 @@ if TYPE_CHECKING:  # libcst is imported only once a file passed the prefilter
 class FileFacts:
     """Everything rules may ask about one parsed file."""
 
-    def __init__(self, module: "cst.Module", path: str, config: Config) -> None:
+    def __init__(self, module: "cst.Module", path: str, config: Config, file_line=None) -> None:
         self.module = module
         self.path = path
         self.config = config
+        #: maps a line of ``module`` to the file's line when ``module`` was parsed from a slice
+        self.file_line = file_line
 
     @cached_property
     def imports(self) -> "Imports":
@@ -50,6 +52,8 @@ class FileFacts:
     def positions(self):
         """node -> libcst CodeRange for the whole file. About one parse's cost: ask only when reporting.
 
+        Lines are the file's (see :class:`initlint.slicing.Slice`), whether or not the module was sliced.
+
         The provider's code-generation pass is run directly: ``MetadataWrapper.resolve`` first runs a visit
         that rebuilds every node, which gives the same positions for 40-50% more CPU (measured on
         torch's ``distributed_test.py``: 1.6-2.2 s instead of 3.3-3.7 s). If libcst's internals change,
@@ -64,8 +68,39 @@ class FileFacts:
                 computed = provider._computed
                 if not isinstance(computed, dict):  # pragma: no cover - libcst internals moved
                     raise AttributeError("_computed")
-                return computed
             except AttributeError:  # pragma: no cover - libcst internals moved
-                return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+                computed = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         except RecursionError:
             return {}
+        return computed if self.file_line is None else _FileLines(computed, self.file_line)
+
+
+class _FileLines:
+    """Read-only view of a sliced module's positions with the file's line numbers (mapped when asked)."""
+
+    __slots__ = ("_positions", "_line")
+
+    def __init__(self, positions, file_line) -> None:
+        self._positions = positions
+        self._line = file_line
+
+    def get(self, node, default=None):
+        r = self._positions.get(node)
+        if r is None:
+            return default
+        from libcst.metadata import CodePosition, CodeRange
+
+        line = self._line
+        return CodeRange(CodePosition(line(r.start.line), r.start.column), CodePosition(line(r.end.line), r.end.column))
+
+    def __getitem__(self, node):
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+    def __contains__(self, node) -> bool:
+        return node in self._positions
+
+    def __len__(self) -> int:
+        return len(self._positions)

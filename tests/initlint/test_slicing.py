@@ -1,8 +1,9 @@
-"""Slicing may change speed, never findings: every line keeps its number and the slice still parses."""
+"""Slicing may change speed, never findings: every kept line maps back to its number and the slice still parses."""
 
 from __future__ import annotations
 
 import ast
+import re
 import textwrap
 from pathlib import Path
 
@@ -31,8 +32,24 @@ def _hf_files(n=6):
 
 
 def _unsliced(monkeypatch, src, path):
-    monkeypatch.setattr(engine, "_slice", lambda source, rules, config, tree: source)
+    monkeypatch.setattr(engine, "_slice", lambda source, rules, config, tree: None)
     return lint_source(src, path, Config())
+
+
+def _padded(piece, src: str) -> str:
+    """The slice with its dropped lines back as empty lines, after checking what a Slice promises."""
+    assert piece is not None
+    ast.parse(piece.text)
+    file_lines = src.splitlines(keepends=True) if "\x0c" not in src else src.split("\n")
+    kept = piece.text.splitlines(keepends=True) if "\x0c" not in src else piece.text.split("\n")
+    assert len(kept) == len(piece.origin) <= len(file_lines)
+    assert list(piece.origin) == sorted(set(piece.origin))
+    for number, line in zip(piece.origin, kept):
+        original = file_lines[number - 1]
+        assert line == original or line.strip() in ("pass", "None"), (number, line, original)  # whole, or a placeholder
+    out = piece.padded()
+    assert len(out.splitlines()) == piece.origin[-1]  # every kept line at its number (cut lines at the end stay off)
+    return out
 
 
 @pytest.mark.parametrize("path", FILES + _hf_files(), ids=lambda p: p.name)
@@ -69,23 +86,21 @@ def test_slice_keeps_line_numbers_stubs_decorated_bodies_and_bases():
                 return x
         '''
     )
-    out = slice_classes(src, ["Parameter"])
-    assert out is not None
-    assert out.count("\n") == src.count("\n")
-    ast.parse(out)
+    out = _padded(slice_classes(src, ["Parameter"]), src)
     lines = out.splitlines()
     assert "self.w = nn.Parameter" in lines[16]  # kept whole
     assert lines[9] == "class Base2(nn.Module):" and "def helper" in lines[10]  # a base of a kept class
     assert lines[4] == "class Output(Base):" and lines[5].strip() == "pass" and lines[3] == ""
-    assert lines[18].startswith("class Unrelated") and lines[19].strip() == "pass" and lines[20] == ""
+    assert lines[18].startswith("class Unrelated") and lines[19].strip() == "pass" and len(lines) == 20
 
 
 def test_form_feeds_and_crlf_do_not_shift_lines():
     src = "import torch\r\n\x0c\r\nclass A(B):\r\n    x = '\x0c'\r\n    y = 2\r\nclass C(torch.nn.Module):\r\n    p = torch.nn.Parameter\r\n"
-    out = slice_classes(src, ["Parameter"])
-    assert out.count("\n") == src.count("\n")
-    ast.parse(out)
-    assert out.split("\r\n")[5] == "class C(torch.nn.Module):"  # str.splitlines would split at \x0c
+    piece = slice_classes(src, ["Parameter"])
+    ast.parse(piece.text)
+    assert "y = 2" not in piece.text and "\x0c" in piece.text  # the form feed line is kept, A's body cut
+    row = piece.text.split("\r\n").index("class C(torch.nn.Module):")
+    assert piece.line(row + 1) == 6  # str.splitlines would split at \x0c and miscount
 
 
 def test_unparseable_text_is_left_alone():
@@ -95,9 +110,7 @@ def test_unparseable_text_is_left_alone():
 def test_big_data_literals_are_blanked_but_lines_stay():
     table = "TABLE = {\n" + "".join(f"    {i}: {i * 2},\n" for i in range(50)) + "}\n"
     src = "import torch\n" + table + "class A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.ones(1))\n"
-    out = slice_classes(src, ["Parameter"])
-    assert out.count("\n") == src.count("\n")
-    ast.parse(out)
+    out = _padded(slice_classes(src, ["Parameter"]), src)
     assert out.splitlines()[1] == "None" and "self.w = torch.nn.Parameter" in out.splitlines()[-1]
     assert [(f.line, f.code) for f in lint_source(src, "t.py")] == [(54, "INIT001")]
 
@@ -152,9 +165,7 @@ def test_unreachable_methods_and_functions_are_stubbed_reachable_ones_kept(monke
         INIT_ORDER = ["_late"]  # a string in module-level code keeps the method of that name
         '''
     )
-    out = slice_classes(src, ["Parameter"])
-    assert out is not None and out.count("\n") == src.count("\n")
-    ast.parse(out)
+    out = _padded(slice_classes(src, ["Parameter"]), src)
     lines = out.splitlines()
     code = [line.strip() for line in lines]
     names = ("rotate", "fill", "_setup", "_fill_w", "forward", "extra", "_dyn", "_late", "_reset_by_name")
@@ -204,9 +215,7 @@ def test_statement_slice_keeps_origins_their_callers_and_what_they_use(monkeypat
 
         '''
     ) + table
-    out = slice_statements(src, Config())
-    assert out is not None and out.count("\n") == src.count("\n")
-    ast.parse(out)
+    out = _padded(slice_statements(src, Config()), src)
     lines = out.splitlines()
     for kept in ("LR = 1e-3", 'with torch.device("meta"):', "opt.step()", "train(model)"):
         assert any(line.strip() == kept for line in lines), kept
@@ -218,8 +227,7 @@ def test_statement_slice_keeps_origins_their_callers_and_what_they_use(monkeypat
 
 def test_statement_slice_keeps_every_module_statement_when_the_module_body_is_interesting():
     src = "import torch\nx = 1\nwith torch.device('meta'):\n    m = Net()\ndef f():\n    return 2\nm.fit()\n"
-    out = slice_statements(src, Config())
-    assert out is not None
+    out = _padded(slice_statements(src, Config()), src)
     assert "x = 1" in out and "m.fit()" in out and "return 2" not in out
 
 
@@ -246,8 +254,8 @@ def test_docstring_mentions_keep_nothing_but_code_does():
                 self.w = nn.Parameter(torch.ones(d))
         '''
     )
-    out = slice_classes(src, ["Parameter"])
-    assert out is not None and "return x" not in out and "nn.Parameter(torch.ones(d))" in out
+    out = _padded(slice_classes(src, ["Parameter"]), src)
+    assert "return x" not in out and "nn.Parameter(torch.ones(d))" in out
 
 
 def test_both_kinds_of_rules_get_the_union_of_both_slices(monkeypatch):
@@ -281,8 +289,8 @@ def test_both_kinds_of_rules_get_the_union_of_both_slices(monkeypatch):
     )
     rules = engine.matching_rules(src, engine.enabled_rules(Config(), "t.py"), Config())
     assert {r.scope for r in rules} == {"classes", "file"}
-    out = engine._slice(src, rules, Config(), None)
-    assert out != src and "return x + 1" not in out  # neither slice needs the helper
+    out = _padded(engine._slice(src, rules, Config(), None), src)
+    assert "return x + 1" not in out  # neither slice needs the helper
     assert "opt.step()" in out and "self.w = nn.Parameter" in out  # each slice's own code stays
     assert "return x * self.w" in out  # forward: the INIT1xx slice keeps Norm whole (main builds it)
     found = lint_source(src, "t.py")
@@ -293,11 +301,11 @@ def test_both_kinds_of_rules_get_the_union_of_both_slices(monkeypatch):
 def test_meta_as_data_is_no_origin_but_as_an_argument_it_is():
     table = "ARGS = {\n" + "".join(f"    'f{i}': [{{'name': 'meta', 'type': 'Tensor'}}],\n" for i in range(30)) + "}\n"
     head = "import torch\n\n\ndef run(model):\n    model.train()\n    return model\n\n\n"
-    out = slice_statements(head + table, Config())
-    assert out is not None and "'name': 'meta'" not in out  # a dict value: the table is blanked
+    out = _padded(slice_statements(head + table, Config()), head + table)
+    assert "'name': 'meta'" not in out  # a dict value: the table is blanked
     for origin in ('torch.device("meta")', "Net(device='meta')", "set_default_device(\n    'meta')"):
-        out = slice_statements(head + table + f"x = {origin}\n", Config())
-        assert out is not None and "'name': 'meta'" in out, origin  # an origin: every module statement stays
+        out = _padded(slice_statements(head + table + f"x = {origin}\n", Config()), head + table + f"x = {origin}\n")
+        assert "'name': 'meta'" in out, origin  # an origin: every module statement stays
 
 
 def test_a_body_on_the_signatures_last_line_is_left_alone():
@@ -321,7 +329,64 @@ def test_a_body_on_the_signatures_last_line_is_left_alone():
                 return x
         '''
     )
-    out = slice_classes(src, ["Parameter"])
-    assert out is not None
-    ast.parse(out)
+    out = _padded(slice_classes(src, ["Parameter"]), src)
     assert ") -> torch.Tensor: ..." in out and "return x" not in out
+
+
+def test_findings_and_the_lines_their_messages_name_are_the_files_after_dropped_lines(monkeypatch):
+    """Cut lines are dropped from what libcst parses; every reported line is still the file's own."""
+    helpers = "".join(f"\n\ndef helper_{i}(x):\n    x = x + 1\n    # a comment\n    return x.flip({i})\n" for i in range(20))
+    forward = "".join(f"        x = x + {i}\n" for i in range(30))
+    src = (
+        "import torch\nfrom torch import nn\n" + helpers + textwrap.dedent(
+            '''
+
+            class Unrelated(nn.Module):
+                def forward(self, x):
+            '''
+        ) + forward + textwrap.dedent(
+            '''\
+                    return x
+
+
+            class Block(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.w = nn.Parameter(torch.empty(4))
+
+
+            def main():
+                with torch.device("meta"):
+                    model = Block()
+                model.to_empty(device="cpu")
+                opt = torch.optim.SGD(model.parameters())
+                model(torch.ones(4)).sum().backward()
+                opt.step()
+            '''
+        )
+    )
+    rules = engine.matching_rules(src, engine.enabled_rules(Config(), "t.py"), Config())
+    piece = engine._slice(src, rules, Config(), None)
+    assert len(piece.origin) < src.count("\n") - 60  # the helpers' bodies and forward's are not parsed
+    found = lint_source(src, "t.py")
+    file_lines = src.splitlines()
+    where = {f.code: f for f in found}
+    assert file_lines[where["INIT003"].line - 1].strip() == "self.w = nn.Parameter(torch.empty(4))"
+    assert file_lines[where["INIT101"].line - 1].strip() == 'model.to_empty(device="cpu")'
+    named = [int(n) for n in re.findall(r"line (\d+)", where["INIT101"].message)]
+    assert named and {file_lines[n - 1].strip() for n in named} <= {
+        "model = Block()", "opt.step()", 'model.to_empty(device="cpu")', "model(torch.ones(4)).sum().backward()"}
+    assert found == _unsliced(monkeypatch, src, "t.py")
+
+
+def test_a_slice_libcst_rejects_falls_back_to_the_whole_file(monkeypatch):
+    """Should a slice ever not parse (a slicing bug), the file is parsed whole: no INIT901, same findings."""
+    from array import array
+
+    from initlint.slicing import Slice
+
+    src = "import torch\nclass A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.empty(2))\n"
+    expected = lint_source(src, "t.py")
+    assert [f.code for f in expected] == ["INIT003"]
+    monkeypatch.setattr(engine, "_slice", lambda source, rules, config, tree: Slice("class (:\n", array("i", [1])))
+    assert lint_source(src, "t.py") == expected
