@@ -10,10 +10,12 @@ typically ``forward`` and its helpers) is stubbed the same way, header kept and 
 scope is ``"file"`` (INIT1xx) get a statement-level cut (:func:`statement_plan`); both kinds, the union.
 
 Cut lines are *dropped*, not left blank: libcst builds one ``EmptyLine`` node per blank line, and on
-transformers' ``models/`` two thirds of a slice's lines were such blanks (its parse took 30-35% longer
-than the same slice without them). Kept lines stay whole, so columns do not change, and a :class:`Slice`
-carries, for each line it keeps, the line number that line has in the file: positions are mapped back
-through it (:class:`initlint.facts.FileFacts`).
+transformers' ``models/`` two thirds of a slice's lines were such blanks (its parse took 13-30% longer
+than the same slice without them). Blank and comment-only lines of kept code go too (no rule reads
+comments; lines inside string literals stay). Kept lines stay whole, so columns do not change, and a
+:class:`Slice` carries, for each line it keeps, the line number that line has in the file: positions are
+mapped back through it (:class:`initlint.facts.FileFacts`). Each file is split into lines and scanned for
+strings and comments once (:class:`_Source`), whichever cuts run.
 
 The cut is computed from Python's ``ast`` (about 10× faster than libcst's parser), or from the ``ast``
 tree flake8 already built. Any surprise (a file ``ast`` cannot parse, odd encodings) falls back to
@@ -93,28 +95,78 @@ def _base_names(node: ast.ClassDef) -> set[str]:
 
 #: Physical lines as Python counts them (``str.splitlines`` also splits on form feeds and friends).
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+#: Characters where ``str.splitlines`` (fast) splits and Python does not.
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _split(text: str) -> list[str]:
+    """Physical lines with their line breaks."""
+    return _LINES.findall(text) if _ODD_BREAKS.search(text) else text.splitlines(keepends=True)
+
+
+#: A string literal (group 1) or a comment. One scan of a file with it serves every cut below: comments
+#: must not keep a method alive ("# Feed-forward"), and "Parameters:" in a docstring must keep nothing.
+_STRING_OR_COMMENT = re.compile(
+    r'''("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|#[^\r\n]*'''
+)
+
+
+class _Source:
+    """One file's text, split into lines and scanned for strings and comments once, for every cut."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        self.text = text
+        self.tree = tree
+        self.lines = _split(text)
+        # code, literal (or None for a comment), code, literal, ..., code
+        parts = _STRING_OR_COMMENT.split(text)
+        literals = parts[1::2]
+        # a comment becomes one space (so a last line holding only a comment stays a line)
+        parts[1::2] = [" " if lit is None else lit for lit in literals]
+        #: the text without comments (string literals kept)
+        self.code = "".join(parts)
+        self.code_lines: list[str] | None = _split(self.code)
+        if len(self.code_lines) != len(self.lines):  # pragma: no cover - defensive: never guess line ranges
+            self.code_lines = None
+        # string literals become ``""`` and each line they continue on starts with a NUL: no word in a string
+        # counts, and a line left blank here is blank or a comment outside every string
+        parts[1::2] = [" " if lit is None else '""' + "\n\0" * lit.count("\n") for lit in literals]
+        self.bare_lines: list[str] | None = _split("".join(parts))
+        if len(self.bare_lines) != len(self.lines):  # pragma: no cover - a lone CR inside a string
+            self.bare_lines = None
+
+    def finish(self, out: list[str]) -> Slice | None:
+        """The slice of per-line list ``out``, also without blank and comment-only lines; None if all stays.
+
+        Such lines become ``EmptyLine`` nodes in libcst (5% of the parse on transformers' kept code), and no
+        rule reads comments. Lines inside string literals stay (they are part of the string).
+        """
+        bare = self.bare_lines
+        if bare is not None:  # (a placeholder is never put on such a line: statements start with code)
+            out = [_DROPPED if b.isspace() else o for o, b in zip(out, bare)]
+        return None if out == self.lines else _join(out)
+
+
+def _source(text: str, tree: ast.Module | None) -> _Source | None:
+    try:
+        return _Source(text, ast.parse(text) if tree is None else tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def slice_classes(
     text: str, words: Iterable[str], tree: ast.Module | None = None, dispatch_words: Iterable[str] = ()
 ) -> Slice | None:
-    """``text`` without irrelevant top-level defs and unreachable methods, or None when nothing would be saved."""
-    out = _class_cut(text, words, tree, dispatch_words)
-    return None if out is None else _join(out)
+    """``text`` without irrelevant top-level defs, unreachable methods and comments, or None if all stays."""
+    src = _source(text, tree)
+    return None if src is None else src.finish(_class_cut(src, words, dispatch_words))
 
 
-def _class_cut(text: str, words: Iterable[str], tree: ast.Module | None, dispatch_words: Iterable[str]):
-    """The lines of ``text``, with :data:`_DROPPED` for every line :func:`slice_classes` cuts (or None)."""
-    try:
-        if tree is None:
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    lines = _LINES.findall(text)
+def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]) -> list[str]:
+    """The lines of the file, with :data:`_DROPPED` for every line :func:`slice_classes` cuts."""
+    tree, lines = src.tree, src.lines
     keep_words = tuple(words) + _KEEP_WORDS
-    bare = _LINES.findall(_STRING_OR_COMMENT.sub(_bare, text))
-    if len(bare) != len(lines):  # pragma: no cover - a lone CR inside a string: test the raw text
-        bare = lines
+    bare = src.bare_lines or lines
 
     def segment(node) -> str:
         return "".join(lines[node.lineno - 1:node.end_lineno])
@@ -157,11 +209,8 @@ def _class_cut(text: str, words: Iterable[str], tree: ast.Module | None, dispatc
         and not any(w in code(n) for w in keep_words)
     ]
     blank_methods = _unreachable_methods(
-        tree, [defs[i] for i in sorted(keep)], [d for i, d in enumerate(defs) if i not in keep], lines,
-        keep_words, code,
+        src, [defs[i] for i in sorted(keep)], [d for i, d in enumerate(defs) if i not in keep], keep_words, code
     )
-    if len(keep) == len(defs) and not data and not blank_methods:
-        return None
     out = list(lines)
     for fn in blank_methods:
         _stub(fn, lines, out)
@@ -176,19 +225,7 @@ def _class_cut(text: str, words: Iterable[str], tree: ast.Module | None, dispatc
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _bare(match: re.Match) -> str:
-    """A string literal becomes ``""`` (its line breaks kept), a comment nothing."""
-    literal = match.group(1)
-    return '""' + "\n" * literal.count("\n") if literal else ""
-
-
-#: A string literal (kept) or a comment (dropped): comments must not keep a method alive ("# Feed-forward").
-_STRING_OR_COMMENT = re.compile(
-    r'''("""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')|#[^\r\n]*'''
-)
-
-
-def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: list[str], keep_words, bare) -> list:
+def _unreachable_methods(src: _Source, kept: list, dropped: list, keep_words, bare) -> list:
     """Methods of kept classes, and module-level functions, that no rule can reach: stubbed like classes.
 
     A method or function stays whole when it is ``__init__``, mentions a keep word, or its name occurs in
@@ -201,13 +238,11 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
     """
     words = tuple(keep_words) + _METHOD_KEEP_WORDS
     methods = [stmt for cls in kept for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    methods += [stmt for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    if not methods:
+    methods += [stmt for stmt in src.tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    code_lines = src.code_lines
+    if not methods or code_lines is None:
         return []
-    code = _STRING_OR_COMMENT.sub(r"\1", "".join(lines))
-    code_lines = _LINES.findall(code)
-    if len(code_lines) != len(lines):  # pragma: no cover - defensive: never guess line ranges
-        return []
+    lines = src.lines
 
     def names(node) -> set[str]:
         return set(_IDENT.findall("".join(code_lines[_first_line(node) - 1:node.end_lineno])))
@@ -236,7 +271,8 @@ def _unreachable_methods(tree: ast.Module, kept: list, dropped: list, lines: lis
     return pending
 
 
-_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+#: ``name(``; the look-behind starts a match only at a word's start (no retry at every letter of a word).
+_CALL = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 #: A ``'meta'`` literal passed as ``device_type=`` (test decorators) is never an empty-init origin.
 #: ``'meta'`` where a call argument or keyword can hold it (``device("meta")``, ``f(x, 'meta')``, ``device='meta'``);
 #: a dict value (``'name': 'meta'``) or list item is never an origin.
@@ -250,19 +286,20 @@ def slice_statements(text: str, config, tree: ast.Module | None = None) -> Slice
 
     See :func:`statement_plan` for what stays.
     """
-    plan = statement_plan(text, config, tree)
-    if plan is None:
+    src = _source(text, tree)
+    if src is None:
         return None
-    tree, lines, keep = plan
-    out = list(lines)
-    for i, node in enumerate(tree.body):
-        if i in keep:
-            continue
-        if isinstance(node, _DEFS):
-            _stub(node, lines, out)
-        else:
-            _replace(node.lineno, node.end_lineno, "pass", lines, out)
-    return _join(out)
+    lines, out = src.lines, list(src.lines)
+    keep = _statement_keep(src, config)
+    if keep is not None:
+        for i, node in enumerate(src.tree.body):
+            if i in keep:
+                continue
+            if isinstance(node, _DEFS):
+                _stub(node, lines, out)
+            else:
+                _replace(node.lineno, node.end_lineno, "pass", lines, out)
+    return src.finish(out)
 
 
 def slice_both(
@@ -273,19 +310,19 @@ def slice_both(
     Each slice keeps a superset of what its rules read, so their union (taken per top-level statement,
     which either slice keeps whole or not) is safe for both; None when nothing would be cut.
     """
-    out = _class_cut(text, words, tree, dispatch_words)
-    if out is None:
+    src = _source(text, tree)
+    if src is None:
         return None
-    plan = statement_plan(text, config, tree)
-    if plan is None:
-        return None
-    tree, lines, keep = plan
-    if len(out) != len(lines):  # pragma: no cover - defensive
-        return None
-    for i in keep:
-        node = tree.body[i]
-        out[_first_line(node) - 1:node.end_lineno] = lines[_first_line(node) - 1:node.end_lineno]
-    return None if out == lines else _join(out)
+    lines = src.lines
+    keep = _statement_keep(src, config)
+    if keep is None:
+        out = list(lines)
+    else:
+        out = _class_cut(src, words, dispatch_words)
+        for i in keep:
+            node = src.tree.body[i]
+            out[_first_line(node) - 1:node.end_lineno] = lines[_first_line(node) - 1:node.end_lineno]
+    return src.finish(out)
 
 
 def _first_line(node) -> int:
@@ -293,8 +330,8 @@ def _first_line(node) -> int:
     return decos[0].lineno if decos else node.lineno
 
 
-def statement_plan(text: str, config, tree: ast.Module | None = None):
-    """``(tree, lines, indices of the top-level statements to keep)``, or None when all must stay.
+def statement_plan(text: str, config, tree: ast.Module | None = None) -> set[int] | None:
+    """Indices of the top-level statements an INIT1xx slice keeps, or None when all must stay.
 
     The INIT1xx analysis runs only on scopes (the module body, each function) that contain an empty-init
     origin (a ``'meta'`` literal, ``empty_init``, ``to_empty``...) or both a load and an initialization;
@@ -313,19 +350,17 @@ def statement_plan(text: str, config, tree: ast.Module | None = None):
     slicing can change speed and memory, never findings. A generated 1.4 MB table of test cases with one
     ``.to('meta')`` in a helper is reduced to that helper and what it uses.
     """
+    src = _source(text, tree)
+    return None if src is None else _statement_keep(src, config)
+
+
+def _statement_keep(src: _Source, config) -> set[int] | None:
+    """:func:`statement_plan` on a scanned file."""
     from .facts.flow import name_kind
 
-    try:
-        if tree is None:
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    body = tree.body
-    if not body:
-        return None
-    lines = _LINES.findall(text)
-    code_lines = _LINES.findall(_STRING_OR_COMMENT.sub(r"\1", text))
-    if len(code_lines) != len(lines):  # pragma: no cover - defensive
+    body = src.tree.body
+    code_lines = src.code_lines
+    if not body or code_lines is None:
         return None
 
     spans = [(_first_line(n), n.end_lineno) for n in body]
@@ -379,9 +414,7 @@ def statement_plan(text: str, config, tree: ast.Module | None = None):
             if i not in keep and defined[i] & used:
                 keep.add(i)
                 todo.append(i)
-    if len(keep) == len(body):
-        return None
-    return tree, lines, keep
+    return None if len(keep) == len(body) else keep
 
 
 def _defined_names(node) -> set[str]:

@@ -98,7 +98,7 @@ def test_form_feeds_and_crlf_do_not_shift_lines():
     src = "import torch\r\n\x0c\r\nclass A(B):\r\n    x = '\x0c'\r\n    y = 2\r\nclass C(torch.nn.Module):\r\n    p = torch.nn.Parameter\r\n"
     piece = slice_classes(src, ["Parameter"])
     ast.parse(piece.text)
-    assert "y = 2" not in piece.text and "\x0c" in piece.text  # the form feed line is kept, A's body cut
+    assert list(piece.origin) == [1, 3, 4, 6, 7]  # the form-feed line is blank: dropped, as is A's body
     row = piece.text.split("\r\n").index("class C(torch.nn.Module):")
     assert piece.line(row + 1) == 6  # str.splitlines would split at \x0c and miscount
 
@@ -390,3 +390,35 @@ def test_a_slice_libcst_rejects_falls_back_to_the_whole_file(monkeypatch):
     assert [f.code for f in expected] == ["INIT003"]
     monkeypatch.setattr(engine, "_slice", lambda source, rules, config, tree: Slice("class (:\n", array("i", [1])))
     assert lint_source(src, "t.py") == expected
+
+
+def test_blank_and_comment_lines_are_dropped_but_never_inside_a_string():
+    src = textwrap.dedent(
+        '''\
+        import torch
+        # a comment line
+
+        class A(torch.nn.Module):
+            """Docstring.
+
+            # not a comment: part of the string
+            """
+
+            def __init__(self):  # trailing comments stay with their code
+                super().__init__()
+                # another comment
+                self.w = torch.nn.Parameter(torch.empty(2, 2))
+                self.doc = \'\'\'
+
+        # inside a string too
+        \'\'\'
+        # a last comment, no line break after it'''
+    )
+    piece = slice_classes(src, ["Parameter"])
+    lines = src.splitlines()
+    kept = {lines[n - 1] for n in piece.origin}
+    assert "# a comment line" not in kept and "        # another comment" not in kept and "" in kept
+    assert "    # not a comment: part of the string" in kept and "# inside a string too" in kept
+    assert not any(line.endswith("no line break after it") for line in kept)
+    assert piece.origin[-1] == 17 and _padded(piece, src)
+    assert [(f.line, f.code) for f in lint_source(src, "t.py")] == [(13, "INIT003")]
