@@ -113,6 +113,8 @@ def read_sample(t: torch.Tensor, k: int = SAMPLE_SIZE) -> torch.Tensor | None:
             s = t.view(-1).index_select(0, pos)
         else:
             s = t[_unravel(pos, tuple(t.shape))]
+    if s.is_complex():  # both parts count (a cast to float64 would drop the imaginary one, with a warning)
+        s = torch.view_as_real(s.resolve_conj()).reshape(-1)
     return s.to(device="cpu", dtype=torch.float64)
 
 

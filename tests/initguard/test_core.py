@@ -360,3 +360,23 @@ def test_reentering_the_same_track_instance(h):
     assert h.mode_stack_depth() == depth and h.registration_hook_count() == hooks
     assert {p.verdict for p in initguard.check(a).problems} == {"default"}
     assert {p.name for p in initguard.check(b).uninitialized} == {"gate", "scale"}
+
+
+def test_complex_tensors_are_fingerprinted_on_both_parts_without_a_warning():
+    """A cast of a complex sample to float64 drops the imaginary part (and warns): both parts are read."""
+    import warnings
+
+    from initguard.stats import fingerprint
+
+    real = torch.randn(64, 64)
+    a = torch.complex(real, torch.zeros(64, 64))
+    b = torch.complex(real, torch.ones(64, 64))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fingerprint(a) != fingerprint(b)  # a write to the imaginary part only is a write
+        with initguard.track():
+            m = nn.Linear(4, 4)
+            m.c = nn.Parameter(torch.randn(8, 8, dtype=torch.complex64))
+        nn.init.normal_(m.weight)
+        nn.init.zeros_(m.bias)
+        assert [p.name for p in initguard.check(m).problems] == []
