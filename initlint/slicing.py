@@ -62,7 +62,7 @@ class Slice(NamedTuple):
         """:attr:`text` with every dropped line back as an empty line: each line at its number in the file."""
         out: list[str] = []
         at = 1
-        for number, line in zip(self.origin, _LINES.findall(self.text)):
+        for number, line in zip(self.origin, _split(self.text)):
             out.append("\n" * (number - at))
             out.append(line)
             at = number + 1
@@ -115,7 +115,6 @@ class _Source:
     """One file's text, split into lines and scanned for strings and comments once, for every cut."""
 
     def __init__(self, text: str, tree: ast.Module) -> None:
-        self.text = text
         self.tree = tree
         self.lines = _split(text)
         # code, literal (or None for a comment), code, literal, ..., code
@@ -123,9 +122,8 @@ class _Source:
         literals = parts[1::2]
         # a comment becomes one space (so a last line holding only a comment stays a line)
         parts[1::2] = [" " if lit is None else lit for lit in literals]
-        #: the text without comments (string literals kept)
-        self.code = "".join(parts)
-        self.code_lines: list[str] | None = _split(self.code)
+        #: the lines without comments (string literals kept)
+        self.code_lines: list[str] | None = _split("".join(parts))
         if len(self.code_lines) != len(self.lines):  # pragma: no cover - defensive: never guess line ranges
             self.code_lines = None
         # string literals become ``""`` and each line they continue on starts with a NUL: no word in a string

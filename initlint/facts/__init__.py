@@ -76,7 +76,7 @@ class FileFacts:
 
 
 class _FileLines:
-    """Read-only view of a sliced module's positions with the file's line numbers (mapped when asked)."""
+    """A sliced module's positions with the file's line numbers, mapped when asked (``get`` is all rules use)."""
 
     __slots__ = ("_positions", "_line")
 
@@ -92,15 +92,3 @@ class _FileLines:
 
         line = self._line
         return CodeRange(CodePosition(line(r.start.line), r.start.column), CodePosition(line(r.end.line), r.end.column))
-
-    def __getitem__(self, node):
-        found = self.get(node)
-        if found is None:
-            raise KeyError(node)
-        return found
-
-    def __contains__(self, node) -> bool:
-        return node in self._positions
-
-    def __len__(self) -> int:
-        return len(self._positions)
