@@ -72,30 +72,62 @@ def build_parser() -> argparse.ArgumentParser:
         "checked; in directories only *.py and *.pyi are, and virtualenvs, VCS and build directories are skipped",
     )
     sel = parser.add_argument_group("choosing rules")
-    sel.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to check (replaces the configured list; default: INIT)")
-    sel.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to check in addition to the selected ones")
+    sel.add_argument(
+        "--select", metavar="CODES",
+        help="comma-separated codes or prefixes to check (replaces the configured list; default: INIT)",
+    )
+    sel.add_argument(
+        "--extend-select", metavar="CODES",
+        help="codes or prefixes to check in addition to the selected ones",
+    )
     sel.add_argument("--ignore", metavar="CODES", help="codes or prefixes to skip (replaces the configured list)")
-    sel.add_argument("--extend-ignore", metavar="CODES", help="codes or prefixes to skip in addition to the ignored ones")
+    sel.add_argument(
+        "--extend-ignore", metavar="CODES",
+        help="codes or prefixes to skip in addition to the ignored ones",
+    )
     files = parser.add_argument_group("choosing files")
-    files.add_argument("--exclude", metavar="GLOBS", help="comma-separated globs of files or directories to skip, relative to the project root (replaces the configured list)")
+    files.add_argument(
+        "--exclude", metavar="GLOBS",
+        help="comma-separated globs of files or directories to skip, relative to the project root (replaces the "
+             "configured list)",
+    )
     files.add_argument("--extend-exclude", metavar="GLOBS", help="globs to skip in addition to the excluded ones")
     files.add_argument(
         "--force-exclude",
         action="store_true",
         help="apply the exclusions to files named on the command line too (use it in pre-commit hooks)",
     )
-    files.add_argument("--config", metavar="PYPROJECT", help="read [tool.initlint] from this pyproject.toml instead of searching for one")
+    files.add_argument(
+        "--config", metavar="PYPROJECT",
+        help="read [tool.initlint] from this pyproject.toml instead of searching for one",
+    )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text", help="text (path:line:col: CODE message, the default), json, sarif (SARIF 2.1.0 for GitHub code scanning) or github (annotations in GitHub Actions)")
+    out.add_argument(
+        "--format", choices=("text", "json", "sarif", "github"), default="text",
+        help="text (path:line:col: CODE message, the default), json, sarif (SARIF 2.1.0 for GitHub code scanning) or "
+             "github (annotations in GitHub Actions)",
+    )
     out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of standard output")
     out.add_argument("--show-source", action="store_true", help="show the source line of each finding (text format)")
-    out.add_argument("--statistics", action="store_true", help="after the findings, print how many there are of each code")
+    out.add_argument(
+        "--statistics", action="store_true",
+        help="after the findings, print how many there are of each code",
+    )
     out.add_argument("--exit-zero", action="store_true", help="exit with status 0 even when there are findings")
-    out.add_argument("-v", "--verbose", action="store_true", help="report configuration, file counts, cache use and time on standard error")
+    out.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="report configuration, file counts, cache use and time on standard error",
+    )
     run = parser.add_argument_group("running")
-    run.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N", help="number of processes (default: 1; 0 or 'auto': one per CPU)")
+    run.add_argument(
+        "-j", "--jobs", type=_jobs, default=1, metavar="N",
+        help="number of processes (default: 1; 0 or 'auto': one per CPU)",
+    )
     run.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
-    run.add_argument("--cache-dir", metavar="DIR", help=f"where to keep the result cache (default: {DEFAULT_CACHE_DIR} in the project root, or ${CACHE_DIR_ENV})")
+    run.add_argument(
+        "--cache-dir", metavar="DIR",
+        help=f"where to keep the result cache (default: {DEFAULT_CACHE_DIR} in the project root, or ${CACHE_DIR_ENV})",
+    )
     info = parser.add_argument_group("information")
     info.add_argument("--list-rules", action="store_true", help="list every code with a one-line summary and exit")
     info.add_argument("--explain", metavar="CODE", help="explain one code (what, why, how to fix, examples) and exit")

@@ -364,7 +364,7 @@ def test_sarif_format(project, capsys):
 def test_github_format(project, capsys):
     write(project, "model.py", BAD)
     out = run(capsys, "--no-cache", "--format", "github")[1]
-    line = next(l for l in out.splitlines() if "title=INIT003" in l)
+    line = next(line for line in out.splitlines() if "title=INIT003" in line)
     assert line.startswith("::error file=model.py,line=8,col=9,title=INIT003::parameter")
 
 
@@ -376,8 +376,8 @@ def test_statistics_and_show_source(project, capsys):
     lines = out.splitlines()
     assert "            self.w = nn.Parameter(torch.empty(3, 4))" in lines
     assert "            ^" in lines  # caret under column 9
-    assert any(l.split()[:2] == ["2", "INIT003"] for l in lines)
-    assert any(l.split()[:2] == ["1", "INIT901"] for l in lines)
+    assert any(line.split()[:2] == ["2", "INIT003"] for line in lines)
+    assert any(line.split()[:2] == ["1", "INIT901"] for line in lines)
     assert lines[-1] == "3 findings in 3 files (3 files checked)"
 
 
@@ -406,7 +406,7 @@ def test_jobs_give_identical_sorted_output(project, capsys):
     _many_files(project)
     serial = run(capsys, "--no-cache", "-j", "1")
     assert serial[0] == 1 and len(serial[1].splitlines()) >= 8
-    assert serial[1].splitlines() == sorted(serial[1].splitlines(), key=lambda l: l.split(":")[0])
+    assert serial[1].splitlines() == sorted(serial[1].splitlines(), key=lambda text: text.split(":")[0])
     assert run(capsys, "--no-cache", "-j", "3") == serial
     assert run(capsys, "--no-cache", "-j", "auto") == serial
     assert run(capsys, "-j", "2") == serial  # fills the cache from worker results
@@ -415,7 +415,7 @@ def test_jobs_give_identical_sorted_output(project, capsys):
 
 # ---------------------------------------------------------------------- cache
 def _cache_line(err: str) -> str:
-    return next(l for l in err.splitlines() if l.startswith("initlint: cache: ") and "hits" in l)
+    return next(line for line in err.splitlines() if line.startswith("initlint: cache: ") and "hits" in line)
 
 
 def _age(root: Path) -> None:
