@@ -1,4 +1,8 @@
-"""flake8 adapter: ``flake8 --select INIT``. Thin: options in, :func:`initlint.lint_source` out.
+"""flake8 adapter: ``flake8 --select INIT``. Thin: options in, :func:`initlint.engine.lint_source` out.
+
+Options are checked by :meth:`initlint.config.Config.from_mapping`, like ``[tool.initlint]``; a bad value stops
+flake8 with ``flake8: error: ...`` (exit 2). flake8 applies ``# noqa`` itself, so the engine's findings are
+returned before ``# noqa`` (the public :func:`initlint.lint_source` would apply it a second time).
 
 Registered under the entry-point name ``INI`` (flake8 requires names matching ``^[A-Z]{1,3}[0-9]{0,3}$``)
 while emitting ``INIT###`` codes. flake8 runs every installed plugin on every file whatever ``--select``
@@ -15,6 +19,7 @@ import argparse
 from typing import Any, Iterator
 
 from . import __version__
+from .codes import INTERNAL_ERROR
 from .config import Config, ConfigError
 
 #: The plugin's options: ``initlint-<option>`` for each of these Config options, checked by
@@ -96,7 +101,7 @@ class Plugin:
         except BaseException as exc:  # noqa: BLE001 - never abort the user's flake8 run
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            yield 1, 0, f"INIT900 internal error in initlint (please report it): {exc!r}", type(self)
+            yield 1, 0, f"{INTERNAL_ERROR} internal error in initlint (please report it): {exc!r}", type(self)
             return
         for f in findings:
             yield f.line, f.col, f"{f.code} {f.message}", type(self)
