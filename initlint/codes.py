@@ -83,9 +83,9 @@ _CODE_SPAN = re.compile(r"``(.+?)``|`([^`\n]+)`", re.DOTALL)
 
 
 def plain_text(markdown: str) -> str:
-    """``markdown`` without its inline markup: ``**What**:`` / ``**What.**`` become ``What:`` / ``What.``,
-    code spans lose their backticks. Used on prose only, never on code examples."""
-    text = _BOLD_HEADING.sub(lambda m: m.group(1) + (m.group(2) or m.group(3)), markdown)
+    """``markdown`` without its inline markup: ``**What**:`` and ``**What.**`` both become ``What:``, other
+    bold text loses its asterisks, code spans their backticks. Used on prose only, never on code examples."""
+    text = _BOLD_HEADING.sub(lambda m: m.group(1) + (":" if m.group(2) or m.group(3) else ""), markdown)
     return _CODE_SPAN.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
 
 

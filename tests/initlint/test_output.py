@@ -115,7 +115,7 @@ def test_catalogue_covers_every_rule_and_builtins():
 
 def test_plain_text_drops_markdown_but_keeps_the_words():
     assert plain_text("**What**: an ``nn.Module``.\n\n**Why.** `x` and **bold**") == (
-        "What: an nn.Module.\n\nWhy. x and bold"
+        "What: an nn.Module.\n\nWhy: x and bold"
     )
 
 
