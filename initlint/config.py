@@ -151,18 +151,25 @@ class Config:
 
     @classmethod
     def from_mapping(
-        cls, data: Mapping[str, Any], base: "Config | None" = None, where: str = "", prefix: str = ""
+        cls,
+        data: Mapping[str, Any],
+        base: "Config | None" = None,
+        where: str = "",
+        prefix: str = "",
+        names: Optional[Iterable[str]] = None,
     ) -> "Config":
         """Build from user input, checking every key and value; the only way user input becomes a Config.
 
         ``data`` maps option names (``per-file-ignores``; underscores are accepted too) to values, each name
         starting with ``prefix`` (``"--"`` for command-line flags, ``"initlint-"`` for flake8 options, which
         the messages then show as the user wrote them). ``where`` (``"pyproject.toml [tool.initlint]: "``)
-        starts every error message. Unset fields keep ``base``'s values; ``extend-select``,
-        ``extend-ignore`` and ``extend-exclude`` add to them.
+        starts every error message. ``names`` limits the accepted options (dashed, without the prefix) to
+        what an adapter offers. Unset fields keep ``base``'s values; ``extend-select``, ``extend-ignore`` and
+        ``extend-exclude`` add to them.
         """
         base = base or cls()
-        known = {f.name for f in fields(cls)} | set(_ADDS_TO)
+        offered = sorted(names) if names is not None else cls.option_names()
+        known = {n.replace("-", "_") for n in offered}
         updates: dict[str, Any] = {}
         additions: list[tuple[str, tuple]] = []
         for raw_key, value in data.items():
@@ -170,7 +177,7 @@ class Config:
             key = key.replace("-", "_")
             name = f"{where}{raw_key}"
             if key not in known:
-                raise ConfigError(_unknown_key(raw_key, prefix, where, cls.option_names()))
+                raise ConfigError(_unknown_key(raw_key, prefix, where, offered))
             if key in ("select", "ignore", "extend_select", "extend_ignore"):
                 parsed: Any = _codes(name, value)
             elif key in ("conditional_empty_init", "cache"):

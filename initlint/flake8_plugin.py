@@ -33,6 +33,8 @@ _LIST_OPTIONS = {
     "train-calls": "Names of calls that start training (fit, train, backward, step, ...).",
 }
 _PREFIX = "initlint-"
+#: Every option the plugin offers (without the prefix).
+_OPTIONS = tuple(_LIST_OPTIONS) + ("conditional-empty-init", "per-file-ignores")
 
 
 class Plugin:
@@ -77,13 +79,13 @@ class Plugin:
     def parse_options(cls, option_manager: Any, options: Any, args: Any = None) -> None:
         """Check the options (unknown codes, wrong types) and keep them; a bad value stops flake8 with
         ``flake8: error: initlint-...: ...`` and exit status 2, as flake8's own option errors do."""
-        values: dict[str, Any] = {}
-        for option in list(_LIST_OPTIONS) + ["conditional-empty-init", "per-file-ignores"]:
+        values: dict[str, Any] = {name: None for name in _misspelt_keys(options)}
+        for option in _OPTIONS:
             given = getattr(options, (_PREFIX + option).replace("-", "_"), None)
             if given not in (None, "", []):
                 values[_PREFIX + option] = given
         try:
-            cls._config = Config.from_mapping(values, prefix=_PREFIX)
+            cls._config = Config.from_mapping(values, prefix=_PREFIX, names=_OPTIONS)
         except ConfigError as exc:
             parser = getattr(option_manager, "parser", None)
             if parser is None:
@@ -105,6 +107,27 @@ class Plugin:
             return
         for f in findings:
             yield f.line, f.col, f"{f.code} {f.message}", type(self)
+
+
+def _misspelt_keys(options: Any) -> list[str]:
+    """``initlint-*`` keys in the ``[flake8]`` section that the plugin does not define (flake8 itself skips
+    unknown keys silently, so ``initlint-ignroe = INIT003`` would turn nothing off without a word).
+
+    Reads the configuration flake8 used (its ``load_config``); if that is not possible, reports nothing.
+    """
+    known = {_PREFIX + name for name in _OPTIONS}
+    try:
+        from flake8.options.config import load_config
+
+        cfg, _ = load_config(
+            getattr(options, "config", None),
+            list(getattr(options, "append_config", None) or []),
+            isolated=bool(getattr(options, "isolated", False)),
+        )
+        keys = list(cfg["flake8"]) if cfg.has_section("flake8") else []
+    except Exception:  # noqa: BLE001 - a flake8 internals change must never break the user's run
+        return []
+    return [k for k in keys if k.replace("_", "-").startswith(_PREFIX) and k.replace("_", "-") not in known]
 
 
 class _Flag(argparse.Action):

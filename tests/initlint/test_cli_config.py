@@ -147,6 +147,17 @@ def test_flake8_rejects_bad_plugin_options_without_a_traceback(tmp_path, setting
     assert_config_error(result, "flake8: error: ", fragment)
 
 
+def test_flake8_misspelt_plugin_key_is_an_error_not_silence(tmp_path):
+    """flake8 skips config keys it does not know; the plugin names its own misspelt ``initlint-*`` keys."""
+    (tmp_path / "m.py").write_text(BAD)
+    (tmp_path / "setup.cfg").write_text("[flake8]\nselect = INIT\ninitlint-ignroe = INIT003\n")
+    result = flake8(tmp_path, "m.py")
+    assert_config_error(result, "flake8: error: unknown option 'initlint-ignroe' (did you mean 'initlint-ignore'?)")
+    assert "initlint-select" not in result.stderr  # only the options the plugin really has are listed
+    (tmp_path / "setup.cfg").write_text("[flake8]\nselect = INIT\ninitlint_ignore = INIT003\n")
+    assert flake8(tmp_path, "m.py").returncode == 0  # flake8 accepts underscores; so do we
+
+
 def test_flake8_boolean_option_from_config_and_command_line(tmp_path):
     script = (
         "from lightning import Fabric\n"
