@@ -5,13 +5,14 @@ Public API (every adapter — flake8, the CLI, pre-commit — is a thin layer ov
     from initlint import lint_source, lint_file, Config, Finding, ALL_RULES
 
 ``lint_source(text_or_bytes, path, config)`` never raises: unparseable input and internal rule errors are
-reported as findings (INIT901, INIT900).
+reported as findings (INIT901, INIT900), and ``# noqa`` comments are honoured as by the ``initlint`` command.
+Invalid option values are rejected by ``Config.from_mapping`` (a :class:`ConfigError`).
 """
 
 from __future__ import annotations
 
 from .config import Config, ConfigError
-from .engine import lint_file, lint_source
+from .runner import lint_file, lint_source
 from .finding import Finding
 
 __version__ = "0.1.0"

@@ -1,22 +1,26 @@
-"""One options object for every adapter.
+"""One options object for every adapter, and the one place that checks option values.
 
-The flake8 plugin fills it from ``[flake8]`` options (``setup.cfg``/``tox.ini``/``.flake8``); the CLI fills it
-from ``[tool.initlint]`` in ``pyproject.toml`` and its own flags. Rules read it; nothing else does.
+:class:`Config` is filled by :meth:`Config.from_mapping` from ``[tool.initlint]`` in ``pyproject.toml``
+(found by :func:`find_project_config`), from the ``initlint`` command's flags and from the flake8 plugin's
+``initlint-*`` options (``setup.cfg``/``tox.ini``/``.flake8``). Every value goes through the same checks: an
+unknown key, a code or prefix that names no initlint code, or a value of the wrong type is a
+:class:`ConfigError` with a did-you-mean, never a silently ignored setting.
 """
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # pragma: no cover - Python 3.10
-    tomllib = None
-
+else:  # pragma: no cover - Python 3.10: the ``tomli`` dependency (same API)
+    import tomli as tomllib
 #: Names of "central" init functions (Hugging Face / nanoGPT / torchtitan convention).
 DEFAULT_INIT_FUNCTIONS = (
     "_init_weights",
@@ -59,33 +63,52 @@ class ConfigError(ValueError):
     """A configuration value that makes no sense; adapters turn it into a usage error (exit 2)."""
 
 
-def _split(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
+_TRUE = ("true", "yes", "on", "1")
+_FALSE = ("false", "no", "off", "0")
+
+
+def _split(name: str, value: Any) -> tuple[str, ...]:
+    """A list option: a list of strings, or one string of comma- or newline-separated items."""
     if isinstance(value, str):
         parts = value.replace("\n", ",").split(",")
     elif isinstance(value, (list, tuple)):
         parts = []
         for item in value:
             if not isinstance(item, str):
-                raise ConfigError(f"expected strings, got {item!r}")
+                raise ConfigError(f"{name}: expected a list of strings, got the item {item!r}")
             parts.extend(item.replace("\n", ",").split(","))
     else:
-        raise ConfigError(f"expected a string or a list of strings, got {value!r}")
+        raise ConfigError(f"{name}: expected a list of strings, got {value!r}")
     return tuple(p.strip() for p in parts if p.strip())
 
 
-def _codes(value: Any) -> tuple[str, ...]:
-    codes = tuple(c.upper() for c in _split(value))
+def _codes(name: str, value: Any) -> tuple[str, ...]:
+    """A list of initlint codes or prefixes; anything that names no code is an error with a suggestion."""
+    from .codes import unknown_code_message
+
+    codes = tuple(c.upper() for c in _split(name, value))
     for code in codes:
-        if not code.isalnum():
-            raise ConfigError(f"{code!r} is not an error code or code prefix (like INIT or INIT001)")
+        problem = unknown_code_message(code)
+        if problem is not None:
+            raise ConfigError(f"{name}: {problem}")
     return codes
+
+
+def _bool(name: str, value: Any) -> bool:
+    """A TOML boolean, or (from an ini file) one of true/false, yes/no, on/off, 1/0; nothing else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")
 
 
 @dataclass(frozen=True)
 class Config:
-    """Options shared by every rule and adapter. All fields have sensible defaults."""
+    """Options shared by every rule and adapter. All fields have sensible defaults.
+
+    Build it with :meth:`from_mapping` (checked) from user input; the constructor does not check values.
+    """
 
     select: tuple[str, ...] = ("INIT",)
     ignore: tuple[str, ...] = ()
@@ -121,66 +144,160 @@ class Config:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_mapping(cls, data: dict, base: "Config | None" = None) -> "Config":
-        """Build from a ``[tool.initlint]``-style mapping (keys with ``-`` or ``_``)."""
+    def option_names(cls) -> list[str]:
+        """The documented names of the options (``per-file-ignores``: dashes, as in ``[tool.initlint]``)."""
+        names = [f.name for f in fields(cls)] + list(_ADDS_TO)
+        return sorted({n.replace("_", "-") for n in names})
+
+    @classmethod
+    def from_mapping(
+        cls,
+        data: Mapping[str, Any],
+        base: "Config | None" = None,
+        where: str = "",
+        prefix: str = "",
+        names: Optional[Iterable[str]] = None,
+    ) -> "Config":
+        """Build from user input, checking every key and value; the only way user input becomes a Config.
+
+        ``data`` maps option names (``per-file-ignores``; underscores are accepted too) to values, each name
+        starting with ``prefix`` (``"--"`` for command-line flags, ``"initlint-"`` for flake8 options, which
+        the messages then show as the user wrote them). ``where`` (``"pyproject.toml [tool.initlint]: "``)
+        starts every error message. ``names`` limits the accepted options (dashed, without the prefix) to
+        what an adapter offers. Unset fields keep ``base``'s values; ``extend-select``, ``extend-ignore`` and
+        ``extend-exclude`` add to them.
+        """
         base = base or cls()
-        known = {f.name: f for f in fields(cls)}
+        offered = sorted(names) if names is not None else cls.option_names()
+        known = {n.replace("-", "_") for n in offered}
         updates: dict[str, Any] = {}
+        additions: list[tuple[str, tuple]] = []
         for raw_key, value in data.items():
-            key = raw_key.replace("-", "_")
+            key = raw_key[len(prefix):] if raw_key.startswith(prefix) else raw_key
+            key = key.replace("-", "_")
+            name = f"{where}{raw_key}"
             if key not in known:
-                raise ConfigError(f"unknown initlint option {raw_key!r} (known: {', '.join(sorted(known))})")
-            if key in ("select", "ignore", "extend_select"):
-                updates[key] = _codes(value)
+                raise ConfigError(_unknown_key(raw_key, prefix, where, offered))
+            if key in ("select", "ignore", "extend_select", "extend_ignore"):
+                parsed: Any = _codes(name, value)
             elif key in ("conditional_empty_init", "cache"):
-                if isinstance(value, str):
-                    value = value.strip().lower() in ("1", "true", "yes", "on")
-                if not isinstance(value, bool):
-                    raise ConfigError(f"{raw_key} must be true or false, got {value!r}")
-                updates[key] = value
+                parsed = _bool(name, value)
             elif key == "per_file_ignores":
-                updates[key] = parse_per_file_ignores(value)
+                parsed = parse_per_file_ignores(value, name)
             else:
-                updates[key] = _split(value)
+                parsed = _split(name, value)
+            if key in _ADDS_TO:
+                additions.append((_ADDS_TO[key], parsed))
+            else:
+                updates[key] = parsed
+        for target, parsed in additions:
+            updates[target] = updates.get(target, getattr(base, target)) + parsed
         return replace(base, **updates)
 
     @classmethod
     def from_pyproject(cls, path: Path | str, base: "Config | None" = None) -> "Config":
-        """Read ``[tool.initlint]`` from a pyproject.toml (missing file or table: defaults)."""
-        path = Path(path)
-        if tomllib is None or not path.is_file():
+        """Read ``[tool.initlint]`` from a pyproject.toml (no such table: ``base`` or the defaults)."""
+        table = read_initlint_table(path)
+        if table is None:
             return base or cls()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from exc
-        table = data.get("tool", {}).get("initlint", {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: [tool.initlint] must be a table")
-        return cls.from_mapping(table, base)
+        return cls.from_mapping(table, base, where=f"{path} [tool.initlint]: ")
 
 
-def parse_per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+#: Options that add to another option instead of replacing it.
+_ADDS_TO = {"extend_select": "extend_select", "extend_ignore": "ignore", "extend_exclude": "extend_exclude"}
+
+
+def _unknown_key(raw_key: str, prefix: str, where: str, names: list[str]) -> str:
+    wanted = raw_key[len(prefix):] if raw_key.startswith(prefix) else raw_key
+    close = difflib.get_close_matches(wanted.replace("_", "-"), names, n=1, cutoff=0.6)
+    hint = f" (did you mean {prefix + close[0]!r}?)" if close else ""
+    listed = ", ".join(prefix + n for n in names)
+    return f"{where}unknown option {raw_key!r}{hint}; the options are: {listed}"
+
+
+def read_initlint_table(path: Path | str) -> Optional[dict]:
+    """The ``[tool.initlint]`` table of a pyproject.toml, or ``None`` when the file has none."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    table = data.get("tool", {}).get("initlint")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.initlint] must be a table")
+    return table
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """Where the configuration came from, and what it says."""
+
+    #: The pyproject.toml that was read (``None``: none found, defaults).
+    path: Optional[str]
+    #: The project root: the directory of ``path`` (or the current directory). Globs are relative to it.
+    root: str
+    #: True when ``path`` has a ``[tool.initlint]`` table (False: defaults, although the file exists).
+    has_table: bool
+    config: Config
+
+    def describe(self) -> str:
+        """One line for ``initlint -v``: which file was used, or why none was."""
+        if self.path is None:
+            return f"config: no pyproject.toml found: defaults; project root: {self.root}"
+        if not self.has_table:
+            return f"config: {self.path} has no [tool.initlint] table: defaults; project root: {self.root}"
+        return f"config: [tool.initlint] in {self.path}; project root: {self.root}"
+
+
+def find_pyproject(start: Optional[str] = None) -> Optional[str]:
+    """The nearest ``pyproject.toml`` in ``start`` (default: the current directory) or above it."""
+    directory = os.path.abspath(start or os.getcwd())
+    while True:
+        candidate = os.path.join(directory, "pyproject.toml")
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def find_project_config(explicit: Optional[str] = None, start: Optional[str] = None) -> ProjectConfig:
+    """Load ``[tool.initlint]`` from ``explicit`` or from the nearest pyproject.toml above ``start``."""
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise ConfigError(f"--config {explicit}: no such file")
+        path: Optional[str] = os.path.abspath(explicit)
+    else:
+        path = find_pyproject(start)
+    if path is None:
+        return ProjectConfig(None, os.path.abspath(start or os.getcwd()), False, Config())
+    table = read_initlint_table(path)
+    config = Config.from_mapping(table, where=f"{path} [tool.initlint]: ") if table is not None else Config()
+    return ProjectConfig(path, os.path.dirname(path), table is not None, config)
+
+
+def parse_per_file_ignores(value: Any, name: str = "per-file-ignores") -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Accept flake8's ``"glob: CODE,CODE"`` lines or a TOML table ``{glob = [codes]}``."""
     pairs: list[tuple[str, tuple[str, ...]]] = []
     if isinstance(value, dict):
         for pattern, codes in value.items():
-            pairs.append((str(pattern), _codes(codes)))
+            pairs.append((str(pattern), _codes(f"{name} {pattern!r}", codes)))
         return tuple(pairs)
-    for entry in _split_lines(value):
+    for entry in _split_lines(value, name):
         if ":" not in entry:
-            raise ConfigError(f"per-file-ignores entry {entry!r} must look like 'glob: CODE,CODE'")
+            raise ConfigError(f"{name}: entry {entry!r} must look like 'glob: CODE,CODE'")
         pattern, codes = entry.split(":", 1)
-        pairs.append((pattern.strip(), _codes(codes.replace(" ", ","))))
+        pairs.append((pattern.strip(), _codes(f"{name} {pattern.strip()!r}", codes.replace(" ", ","))))
     return tuple(pairs)
 
 
-def _split_lines(value: Any) -> Iterable[str]:
+def _split_lines(value: Any, name: str) -> Iterable[str]:
     if isinstance(value, str):
         value = value.splitlines()
-    if not isinstance(value, (list, tuple)):
-        raise ConfigError(f"per-file-ignores must be text or a table, got {value!r}")
-    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{name}: expected 'glob: CODE,CODE' lines or a table {{glob = [codes]}}, got {value!r}")
+    return [v.strip() for v in value if v.strip()]
 
 
 def _path_matches(path: str, pattern: str) -> bool:

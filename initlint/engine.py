@@ -1,4 +1,7 @@
-"""The core API every adapter calls: source text in, findings out.
+"""The core every adapter calls: source text in, findings out (before ``# noqa``).
+
+The public :func:`initlint.lint_source` / :func:`initlint.lint_file` (:mod:`initlint.runner`) add ``# noqa``
+and file reading; the flake8 plugin calls this module directly because flake8 applies ``# noqa`` itself.
 
 Order of work for one file, cheapest first:
 1. selection: which rules are enabled for this path;
@@ -14,13 +17,9 @@ from __future__ import annotations
 
 import traceback
 
+from .codes import INTERNAL_ERROR, PARSE_ERROR
 from .config import Config
 from .finding import Finding
-
-#: Internal error in a rule (the run goes on).
-INTERNAL_ERROR = "INIT900"
-#: The file could not be read, decoded or parsed.
-PARSE_ERROR = "INIT901"
 
 _rules_cache: dict[tuple, list] = {}
 
@@ -198,14 +197,3 @@ def _position_of(positions, node) -> tuple[int, int]:
     if pos is None:
         return 1, 0
     return pos.start.line, pos.start.column
-
-
-def lint_file(path: str, config: Config | None = None) -> list[Finding]:
-    """Read and lint one file; unreadable files give one INIT901 finding."""
-    config = config or Config()
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {exc.strerror or exc}")]
-    return lint_source(data, path, config)

@@ -1,4 +1,8 @@
-"""flake8 adapter: ``flake8 --select INIT``. Thin: options in, :func:`initlint.lint_source` out.
+"""flake8 adapter: ``flake8 --select INIT``. Thin: options in, :func:`initlint.engine.lint_source` out.
+
+Options are checked by :meth:`initlint.config.Config.from_mapping`, like ``[tool.initlint]``; a bad value stops
+flake8 with ``flake8: error: ...`` (exit 2). flake8 applies ``# noqa`` itself, so the engine's findings are
+returned before ``# noqa`` (the public :func:`initlint.lint_source` would apply it a second time).
 
 Registered under the entry-point name ``INI`` (flake8 requires names matching ``^[A-Z]{1,3}[0-9]{0,3}$``)
 while emitting ``INIT###`` codes. flake8 runs every installed plugin on every file whatever ``--select``
@@ -11,20 +15,26 @@ flake8 rejects 4-letter codes in config ``ignore``/``extend-ignore``; use ``init
 
 from __future__ import annotations
 
+import argparse
 from typing import Any, Iterator
 
 from . import __version__
-from .config import Config, parse_per_file_ignores
+from .codes import INTERNAL_ERROR
+from .config import Config, ConfigError
 
+#: The plugin's options: ``initlint-<option>`` for each of these Config options, checked by
+#: :meth:`Config.from_mapping` like ``[tool.initlint]`` and the command line.
 _LIST_OPTIONS = {
-    # option name            Config field       help
-    "initlint-ignore": ("ignore", "INIT codes or prefixes to skip (flake8's own ignore rejects 4-letter codes)."),
-    "initlint-module-bases": ("module_bases", "Extra base classes (simple or dotted names) that make a class an nn.Module."),
-    "initlint-init-functions": ("init_functions", "Names of central init functions (default: _init_weights, init_weights, ...)."),
-    "initlint-init-helpers": ("init_helpers", "Glob patterns of imported helper names that initialize their argument."),
-    "initlint-load-helpers": ("load_helpers", "Glob patterns of imported helper names that load weights into their argument."),
-    "initlint-train-calls": ("train_calls", "Names of calls that start training (fit, train, backward, step, ...)."),
+    "ignore": "INIT codes or prefixes to skip (flake8's own ignore rejects 4-letter codes).",
+    "module-bases": "Extra base classes (simple or dotted names) that make a class an nn.Module.",
+    "init-functions": "Names of central init functions (default: _init_weights, init_weights, ...).",
+    "init-helpers": "Glob patterns of imported helper names that initialize their argument.",
+    "load-helpers": "Glob patterns of imported helper names that load weights into their argument.",
+    "train-calls": "Names of calls that start training (fit, train, backward, step, ...).",
 }
+_PREFIX = "initlint-"
+#: Every option the plugin offers (without the prefix).
+_OPTIONS = tuple(_LIST_OPTIONS) + ("conditional-empty-init", "per-file-ignores")
 
 
 class Plugin:
@@ -43,37 +53,44 @@ class Plugin:
 
     @classmethod
     def add_options(cls, parser: Any) -> None:
-        for option, (_field, help_text) in _LIST_OPTIONS.items():
+        """Register the ``--initlint-*`` options (also read from ``[flake8]`` in setup.cfg/tox.ini/.flake8)."""
+        for option, help_text in _LIST_OPTIONS.items():
             parser.add_option(
-                f"--{option}", parse_from_config=True, comma_separated_list=True, default=[], help=help_text
+                f"--{_PREFIX}{option}", parse_from_config=True, comma_separated_list=True, default=[],
+                help=help_text,
             )
         parser.add_option(
-            "--initlint-conditional-empty-init",
+            f"--{_PREFIX}conditional-empty-init",
             parse_from_config=True,
-            action="store_true",
-            default=False,
-            help="INIT101: also treat init_module(empty_init=<non-literal>) (the FSDP convention) as empty init.",
+            action=_Flag,
+            default=None,
+            metavar="BOOL",
+            help="INIT101: also treat init_module(empty_init=<non-literal>) (the FSDP convention) as empty init "
+            "(true/false).",
         )
         parser.add_option(
-            "--initlint-per-file-ignores",
+            f"--{_PREFIX}per-file-ignores",
             parse_from_config=True,
             default="",
             help="Lines of 'glob: INIT001,INIT002' (flake8's per-file-ignores works too).",
         )
 
     @classmethod
-    def parse_options(cls, options: Any) -> None:
-        values: dict[str, Any] = {}
-        for option, (field, _help) in _LIST_OPTIONS.items():
-            given = getattr(options, option.replace("-", "_"), None)
-            if given:
-                values[field] = tuple(v.strip().upper() if field == "ignore" else v.strip() for v in given if v.strip())
-        if getattr(options, "initlint_conditional_empty_init", False):
-            values["conditional_empty_init"] = True
-        pfi = getattr(options, "initlint_per_file_ignores", "")
-        if pfi:
-            values["per_file_ignores"] = parse_per_file_ignores(pfi)
-        cls._config = Config(**values)
+    def parse_options(cls, option_manager: Any, options: Any, args: Any = None) -> None:
+        """Check the options (unknown codes, wrong types) and keep them; a bad value stops flake8 with
+        ``flake8: error: initlint-...: ...`` and exit status 2, as flake8's own option errors do."""
+        values: dict[str, Any] = {name: None for name in _misspelt_keys(options)}
+        for option in _OPTIONS:
+            given = getattr(options, (_PREFIX + option).replace("-", "_"), None)
+            if given not in (None, "", []):
+                values[_PREFIX + option] = given
+        try:
+            cls._config = Config.from_mapping(values, prefix=_PREFIX, names=_OPTIONS)
+        except ConfigError as exc:
+            parser = getattr(option_manager, "parser", None)
+            if parser is None:
+                raise
+            parser.error(str(exc))
         cls._active = _init_selectable(options)
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
@@ -86,10 +103,45 @@ class Plugin:
         except BaseException as exc:  # noqa: BLE001 - never abort the user's flake8 run
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
-            yield 1, 0, f"INIT900 internal error in initlint (please report it): {exc!r}", type(self)
+            yield 1, 0, f"{INTERNAL_ERROR} internal error in initlint (please report it): {exc!r}", type(self)
             return
         for f in findings:
             yield f.line, f.col, f"{f.code} {f.message}", type(self)
+
+
+def _misspelt_keys(options: Any) -> list[str]:
+    """``initlint-*`` keys in the ``[flake8]`` section that the plugin does not define (flake8 itself skips
+    unknown keys silently, so ``initlint-ignroe = INIT003`` would turn nothing off without a word).
+
+    Reads the configuration flake8 used (its ``load_config``); if that is not possible, reports nothing.
+    """
+    known = {_PREFIX + name for name in _OPTIONS}
+    try:
+        from flake8.options.config import load_config
+
+        cfg, _ = load_config(
+            getattr(options, "config", None),
+            list(getattr(options, "append_config", None) or []),
+            isolated=bool(getattr(options, "isolated", False)),
+        )
+        keys = list(cfg["flake8"]) if cfg.has_section("flake8") else []
+    except Exception:  # noqa: BLE001 - a flake8 internals change must never break the user's run
+        return []
+    return [k for k in keys if k.replace("_", "-").startswith(_PREFIX) and k.replace("_", "-") not in known]
+
+
+class _Flag(argparse.Action):
+    """``store_true`` on the command line whose ``[flake8]`` value reaches :meth:`Plugin.parse_options` as text.
+
+    With ``action="store_true"`` flake8 itself parses the config value and ``= ture`` ends in a ValueError
+    traceback; with this action the text goes through the same checks as every other initlint option.
+    """
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        setattr(namespace, self.dest, True)
 
 
 def _init_selectable(options: Any) -> bool:

@@ -11,66 +11,16 @@ import json
 import os
 import textwrap
 from collections import Counter
-from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, TextIO
 from urllib.parse import quote
 
 from . import __version__
+from .codes import CodeInfo
 from .finding import Finding
 
 FORMATS = ("text", "json", "sarif", "github")
 
-INFORMATION_URI = "https://pypi.org/project/initcheck/"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """What the outputs need to know about a code."""
-
-    code: str
-    name: str
-    summary: str
-    explanation: str
-    level: str = "error"
-
-
-_BUILTIN = (
-    RuleInfo(
-        "INIT900",
-        "internal-error",
-        "internal error in a rule (the other rules still ran)",
-        "INIT900 (internal-error): a rule raised an exception on this file.\n\n"
-        "This is a bug in initlint, not in your code: please report it with the file (or a reduced\n"
-        "version of it). The other rules still checked the file. Silence it with --ignore INIT900.\n",
-        "warning",
-    ),
-    RuleInfo(
-        "INIT901",
-        "unparseable-file",
-        "file could not be read, decoded or parsed",
-        "INIT901 (unparseable-file): the file could not be read, decoded or parsed as Python.\n\n"
-        "initlint cannot check a file it cannot parse, so it says so instead of passing it silently.\n"
-        "Fix the syntax error or the encoding (Python source is UTF-8 unless a coding declaration says\n"
-        "otherwise), or exclude the file (--extend-exclude, or exclude in [tool.initlint]).\n",
-    ),
-)
-
-
-def catalogue() -> list[RuleInfo]:
-    """Every code initlint can report, ordered by code (imports the rule catalogue, not libcst)."""
-    from .rules import ALL_RULES
-
-    infos = {info.code: info for info in _BUILTIN}
-    for rule in ALL_RULES:
-        try:
-            explanation = rule.explain()
-        except Exception:  # noqa: BLE001 - a broken docstring must not break --list-rules
-            explanation = f"{rule.code}: {rule.summary}\n"
-        infos[rule.code] = RuleInfo(
-            rule.code, rule.name, rule.summary, explanation, getattr(rule, "level", "error") or "error"
-        )
-    return [infos[code] for code in sorted(infos)]
 
 
 # ---------------------------------------------------------------------- text
@@ -92,14 +42,23 @@ def write_text(
                 stream.write(f"    {indent}^\n")
 
 
-def write_statistics(findings: Sequence[Finding], stream: TextIO, rules: dict[str, RuleInfo]) -> None:
-    """One line per code: count, code, summary; then the total."""
+def write_statistics(
+    findings: Sequence[Finding], stream: TextIO, rules: dict[str, CodeInfo], checked: Optional[int] = None
+) -> None:
+    """One line per code: count, code, summary; then the total and, when known, how many files were checked."""
     counts = Counter(f.code for f in findings)
     for code in sorted(counts):
         info = rules.get(code)
         stream.write(f"{counts[code]:<6} {code}  {info.summary if info else ''}".rstrip() + "\n")
     files = len({f.path for f in findings})
-    stream.write(f"{len(findings)} finding{'s' * (len(findings) != 1)} in {files} file{'s' * (files != 1)}\n")
+    total = f"{len(findings)} finding{_s(len(findings))} in {files} file{_s(files)}"
+    if checked is not None:
+        total += f" ({checked} file{_s(checked)} checked)"
+    stream.write(total + "\n")
+
+
+def _s(count: int) -> str:
+    return "s" * (count != 1)
 
 
 # ---------------------------------------------------------------------- json
@@ -129,8 +88,12 @@ def artifact_uri(path: str, cwd: Optional[str] = None) -> str:
     return quote(rel.replace(os.sep, "/"), safe="/", errors="surrogateescape")
 
 
-def sarif_document(findings: Sequence[Finding], rules: Iterable[RuleInfo], cwd: Optional[str] = None) -> dict:
-    """The SARIF 2.1.0 log of one run (as a dict)."""
+def sarif_document(findings: Sequence[Finding], rules: Iterable[CodeInfo], cwd: Optional[str] = None) -> dict:
+    """The SARIF 2.1.0 log of one run (as a dict).
+
+    Each rule's ``help`` has ``text`` (plain, no Markdown) and ``markdown``. The driver has no
+    ``informationUri``: the package is not published anywhere a URL could point at yet.
+    """
     rules = list(rules)
     index = {r.code: i for i, r in enumerate(rules)}
     descriptors = [
@@ -138,8 +101,8 @@ def sarif_document(findings: Sequence[Finding], rules: Iterable[RuleInfo], cwd: 
             "id": r.code,
             "name": r.name,
             "shortDescription": {"text": r.summary},
-            "fullDescription": {"text": _first_paragraph(r.explanation) or r.summary},
-            "help": {"text": r.explanation},
+            "fullDescription": {"text": _first_paragraph(r.text()) or r.summary},
+            "help": {"text": r.text(), "markdown": r.markdown()},
             "defaultConfiguration": {"level": r.level},
             "properties": {"tags": ["initlint", "correctness"]},
         }
@@ -171,7 +134,6 @@ def sarif_document(findings: Sequence[Finding], rules: Iterable[RuleInfo], cwd: 
                 "tool": {
                     "driver": {
                         "name": "initlint",
-                        "informationUri": INFORMATION_URI,
                         "version": __version__,
                         "semanticVersion": __version__,
                         "rules": descriptors,
@@ -192,7 +154,7 @@ def _first_paragraph(text: str) -> str:
     return " ".join(textwrap.dedent(paragraphs[1]).split())
 
 
-def write_sarif(findings: Sequence[Finding], stream: TextIO, rules: Iterable[RuleInfo]) -> None:
+def write_sarif(findings: Sequence[Finding], stream: TextIO, rules: Iterable[CodeInfo]) -> None:
     """SARIF 2.1.0 for GitHub code scanning (``github/codeql-action/upload-sarif``)."""
     json.dump(sarif_document(findings, rules), stream, indent=2)
     stream.write("\n")

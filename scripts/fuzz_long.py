@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Long fuzzing profile for initlint (the fast profile is tests/initlint/test_fuzz_linter.py).
 
-    python scripts/fuzz_long.py                       # 10,000 programs (4,000 grammar, 1,000 libcst-node, 5,000 torch-flavoured)
+    python scripts/fuzz_long.py                       # 10,000 programs
+                                                      # (4,000 grammar, 1,000 libcst-node, 5,000 torch-flavoured)
     python scripts/fuzz_long.py --grammar 100 --node 20 --torch 100   # a quick run
     python scripts/fuzz_long.py --json results.json   # also write the counts as JSON
 
@@ -20,7 +21,6 @@ import argparse
 import collections
 import hashlib
 import json
-import os
 import sys
 import time
 import traceback
@@ -96,28 +96,28 @@ def main(argv=None) -> int:
 
 def _make_body(fz, stats, codes, seen, is_hypothesmith, name, failures_dir):
     def body(source):
-            text = fz.TRIGGER_LINE + source if is_hypothesmith else source
-            digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
-            if digest in seen:
-                stats["duplicates"] += 1
-            seen.add(digest)
-            stats["programs"] += 1
-            stats["lines"] += text.count("\n") + 1
-            try:
-                findings = fz.check_program(text, allow_parse_error=is_hypothesmith)
-                fz.check_plugin_agrees(text, findings)
-            except BaseException as exc:  # noqa: BLE001 - record and go on
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                stats["failed"] += 1
-                failures_dir.mkdir(parents=True, exist_ok=True)
-                (failures_dir / f"{name}-{digest[:12]}.py").write_text(text, errors="surrogatepass")
-                (failures_dir / f"{name}-{digest[:12]}.txt").write_text(traceback.format_exc())
-                return
-            for f in findings:
-                codes[f.code] += 1
-            if findings:
-                stats["with_findings"] += 1
+        text = fz.TRIGGER_LINE + source if is_hypothesmith else source
+        digest = hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+        if digest in seen:
+            stats["duplicates"] += 1
+        seen.add(digest)
+        stats["programs"] += 1
+        stats["lines"] += text.count("\n") + 1
+        try:
+            findings = fz.check_program(text, allow_parse_error=is_hypothesmith)
+            fz.check_plugin_agrees(text, findings)
+        except BaseException as exc:  # noqa: BLE001 - record and go on
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            stats["failed"] += 1
+            failures_dir.mkdir(parents=True, exist_ok=True)
+            (failures_dir / f"{name}-{digest[:12]}.py").write_text(text, errors="surrogatepass")
+            (failures_dir / f"{name}-{digest[:12]}.txt").write_text(traceback.format_exc())
+            return
+        for f in findings:
+            codes[f.code] += 1
+        if findings:
+            stats["with_findings"] += 1
 
     return body
 

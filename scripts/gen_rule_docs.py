@@ -1,4 +1,4 @@
-"""Write docs/rules.md from the rule classes (their docstrings and examples are the single source).
+"""Write docs/rules.md from initlint's code table (the rule classes' docstrings and examples, and INIT900/901).
 
     python scripts/gen_rule_docs.py          # rewrite docs/rules.md
     python scripts/gen_rule_docs.py --check  # exit 1 if docs/rules.md is stale (the test-suite runs this)
@@ -6,40 +6,41 @@
 
 from __future__ import annotations
 
-import inspect
+import argparse
 import sys
-import textwrap
 from pathlib import Path
+from typing import Optional, Sequence
 
-from initlint import ALL_RULES
+from initlint.codes import catalogue
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "rules.md"
 
 
 def render() -> str:
+    """The whole of docs/rules.md."""
+    infos = catalogue()
     parts = [
         "# initlint rules\n",
-        "Generated from the rule classes in `initlint/rules/` by `python scripts/gen_rule_docs.py`; "
-        "do not edit by hand.\n",
+        "Generated from the rule classes in `initlint/rules/` (and `initlint/codes.py` for INIT900/INIT901) by "
+        "`python scripts/gen_rule_docs.py`; do not edit by hand.\n",
         "| code | name | summary |",
         "|---|---|---|",
     ]
-    parts += [f"| [{r.code}](#{r.code.lower()}) | `{r.name}` | {r.summary} |" for r in ALL_RULES]
-    parts.append("| INIT900 | `internal-error` | a rule hit an internal error on this file (reported; the run goes on) |")
-    parts.append("| INIT901 | `unparseable` | the file could not be read, decoded or parsed |")
-    for r in ALL_RULES:
-        doc = inspect.cleandoc(r.__doc__ or "")
-        parts.append(f"\n## {r.code}\n\n`{r.name}` — {r.summary}\n\n{doc}\n")
-        parts.append("Bad:\n\n```python\n" + textwrap.dedent(r.bad).strip() + "\n```\n")
-        parts.append("Good:\n\n```python\n" + textwrap.dedent(r.good).strip() + "\n```")
+    parts += [f"| [{i.code}](#{i.code.lower()}) | `{i.name}` | {i.summary} |" for i in infos]
+    for info in infos:
+        parts.append(f"\n## {info.code}\n\n`{info.name}` — {info.summary}\n\n{info.markdown().rstrip()}")
     return "\n".join(parts) + "\n"
 
 
-def main(argv: list[str]) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Rewrite docs/rules.md, or with ``--check`` only say whether it is up to date (exit 1 if not)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if docs/rules.md is stale")
+    args = parser.parse_args(argv)
     text = render()
-    if "--check" in argv:
+    if args.check:
         if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is stale: run python scripts/gen_rule_docs.py", file=sys.stderr)
+            print(f"{OUT.name} is stale: run python scripts/gen_rule_docs.py", file=sys.stderr)
             return 1
         return 0
     OUT.parent.mkdir(exist_ok=True)
@@ -49,4 +50,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -82,12 +82,14 @@ ORDER = ["stdlib", "torch", "transformers", "timm", "litgpt", "torchtitan"]
 def _wheel(work: Path, requirement: str) -> Path:
     name, version = requirement.split("==")
     for folder in (work / "wheels", REPO / "benchmarks" / "_work" / "wheels"):
-        found = sorted(folder.glob(f"{name}-{version}*.whl")) + sorted(folder.glob(f"{name.capitalize()}-{version}*.whl"))
+        found = sorted(folder.glob(f"{name}-{version}*.whl"))
+        found += sorted(folder.glob(f"{name.capitalize()}-{version}*.whl"))
         if found:
             return found[0]
     (work / "wheels").mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", requirement, "-d", str(work / "wheels")],
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", requirement,
+         "-d", str(work / "wheels")],
         check=True,
     )
     return sorted((work / "wheels").glob(f"{name}-{version}*.whl"))[0]
@@ -194,7 +196,8 @@ def run_guard(work: Path) -> int:
         verdict = "ok" if report.ok else ("explained" if not extra else "UNEXPLAINED")
         n = sum(p.numel() for p in model.parameters())
         rows.append((family, type(model).__name__, verdict,
-                     f"{len(report.entries)} tensors, {n} params; problems={[(p.name, p.verdict) for p in report.problems]}"
+                     f"{len(report.entries)} tensors, {n} params; "
+                     f"problems={[(p.name, p.verdict) for p in report.problems]}"
                      + (f" known={known}" if known else "")))
     for name in ("pythia-14m", "tiny-llama-1.1b"):
         try:

@@ -32,7 +32,8 @@ def _bytes(t: torch.Tensor) -> torch.Tensor:
 def snapshot(model: nn.Module) -> dict:
     """Everything check() must not change: bytes, _version, grad, requires_grad, the registered names."""
     snap = {}
-    for name, t in list(model.named_parameters(remove_duplicate=False)) + list(model.named_buffers(remove_duplicate=False)):
+    named = list(model.named_parameters(remove_duplicate=False)) + list(model.named_buffers(remove_duplicate=False))
+    for name, t in named:
         if isinstance(t, nn.parameter.UninitializedTensorMixin):
             snap[name] = {"id": id(t), "version": None, "grad": t.grad if isinstance(t, nn.Parameter) else None,
                           "requires_grad": t.requires_grad, "dtype": type(t), "shape": None, "stride": None}
@@ -123,13 +124,15 @@ def models(draw):
     ctx = initguard.track() if tracked else contextlib.nullcontext()
     with ctx:
         model = nn.Sequential()
-        model.add_module("lin", nn.Linear(draw(st.integers(1, 40)), 8, dtype=draw(st.sampled_from(FLOATS[:3] + [torch.float64]))))
+        dtype = draw(st.sampled_from(FLOATS[:3] + [torch.float64]))
+        model.add_module("lin", nn.Linear(draw(st.integers(1, 40)), 8, dtype=dtype))
         model.add_module("norm", nn.LayerNorm(8))
         model.add_module("emb", nn.Embedding(11, 8))
         bag = Bag()
         for i, (kind, t) in enumerate(draw(st.lists(tensors(), min_size=1, max_size=6))):
             if kind.endswith("param"):
-                bag.register_parameter(f"p{i}", nn.Parameter(t, requires_grad=kind != "frozen_param" and t.is_floating_point() or t.is_complex()))
+                trainable = kind != "frozen_param" and t.is_floating_point() or t.is_complex()
+                bag.register_parameter(f"p{i}", nn.Parameter(t, requires_grad=trainable))
             else:
                 bag.register_buffer(f"b{i}", t, persistent=draw(st.booleans()))
         model.add_module("bag", bag)

@@ -147,7 +147,8 @@ def test_explain(project, capsys):
     from initlint.rules import RULES_BY_CODE
 
     code, out, _ = run(capsys, "--explain", "init003")
-    assert code == 0 and out == RULES_BY_CODE["INIT003"].explain().rstrip("\n") + "\n"
+    assert code == 0 and out.startswith("INIT003 (") and RULES_BY_CODE["INIT003"].summary in out
+    assert "**" not in out.split("\nBad:\n")[0] and "``" not in out  # terminal text, not Markdown
     code, out, _ = run(capsys, "--explain", "INIT901")
     assert code == 0 and "INIT901" in out
     code, out, err = run(capsys, "--explain", "INIT999")
@@ -295,9 +296,12 @@ def test_bom_and_crlf_give_the_same_findings(project, capsys):
 
 
 def test_file_vanishing_after_discovery_is_one_read_error(project):
-    sha, stat, _when, rows = cli.lint_one("gone.py", "gone.py", None, Config())
-    assert sha is None and rows == [[1, 0, "INIT901", "cannot read this file: No such file or directory"]]
-    assert cli.lint_one("gone.py", "gone.py", None, Config(ignore=("INIT901",)))[3] == []
+    from initlint.runner import lint_one
+
+    outcome = lint_one("gone.py", "gone.py", None, Config())
+    assert outcome.sha is None
+    assert outcome.rows == [[1, 0, "INIT901", "cannot read this file: No such file or directory"]]
+    assert lint_one("gone.py", "gone.py", None, Config(ignore=("INIT901",))).rows == []
 
 
 def test_unreadable_file(project, capsys):
@@ -336,7 +340,7 @@ def test_sarif_format(project, capsys):
     log = json.loads(out)
     assert log["version"] == "2.1.0" and "sarif" in log["$schema"]
     driver = log["runs"][0]["tool"]["driver"]
-    assert driver["name"] == "initlint" and driver["version"] and driver["informationUri"].startswith("https://")
+    assert driver["name"] == "initlint" and driver["version"] and "informationUri" not in driver
     ids = [r["id"] for r in driver["rules"]]
     assert set(RULES_BY_CODE) <= set(ids) and {"INIT900", "INIT901"} <= set(ids)
     for rule in driver["rules"]:
@@ -360,7 +364,7 @@ def test_sarif_format(project, capsys):
 def test_github_format(project, capsys):
     write(project, "model.py", BAD)
     out = run(capsys, "--no-cache", "--format", "github")[1]
-    line = next(l for l in out.splitlines() if "title=INIT003" in l)
+    line = next(line for line in out.splitlines() if "title=INIT003" in line)
     assert line.startswith("::error file=model.py,line=8,col=9,title=INIT003::parameter")
 
 
@@ -372,9 +376,9 @@ def test_statistics_and_show_source(project, capsys):
     lines = out.splitlines()
     assert "            self.w = nn.Parameter(torch.empty(3, 4))" in lines
     assert "            ^" in lines  # caret under column 9
-    assert any(l.split()[:2] == ["2", "INIT003"] for l in lines)
-    assert any(l.split()[:2] == ["1", "INIT901"] for l in lines)
-    assert lines[-1] == "3 findings in 3 files"
+    assert any(line.split()[:2] == ["2", "INIT003"] for line in lines)
+    assert any(line.split()[:2] == ["1", "INIT901"] for line in lines)
+    assert lines[-1] == "3 findings in 3 files (3 files checked)"
 
 
 def test_statistics_keep_json_parseable(project, capsys):
@@ -402,7 +406,7 @@ def test_jobs_give_identical_sorted_output(project, capsys):
     _many_files(project)
     serial = run(capsys, "--no-cache", "-j", "1")
     assert serial[0] == 1 and len(serial[1].splitlines()) >= 8
-    assert serial[1].splitlines() == sorted(serial[1].splitlines(), key=lambda l: l.split(":")[0])
+    assert serial[1].splitlines() == sorted(serial[1].splitlines(), key=lambda text: text.split(":")[0])
     assert run(capsys, "--no-cache", "-j", "3") == serial
     assert run(capsys, "--no-cache", "-j", "auto") == serial
     assert run(capsys, "-j", "2") == serial  # fills the cache from worker results
@@ -411,7 +415,7 @@ def test_jobs_give_identical_sorted_output(project, capsys):
 
 # ---------------------------------------------------------------------- cache
 def _cache_line(err: str) -> str:
-    return next(l for l in err.splitlines() if l.startswith("initlint: cache: ") and "hits" in l)
+    return next(line for line in err.splitlines() if line.startswith("initlint: cache: ") and "hits" in line)
 
 
 def _age(root: Path) -> None:

@@ -36,7 +36,10 @@ def project(tmp_path):
 
 def _many_parameters(n: int) -> str:
     body = "".join(f"        self.w{i} = nn.Parameter(torch.empty(3))\n" for i in range(n))
-    return f"import torch\nfrom torch import nn\n\n\nclass Big(nn.Module):\n    def __init__(self):\n        super().__init__()\n{body}"
+    return (
+        "import torch\nfrom torch import nn\n\n\n"
+        f"class Big(nn.Module):\n    def __init__(self):\n        super().__init__()\n{body}"
+    )
 
 
 def test_python_m_initlint(project):

@@ -96,7 +96,8 @@ def test_initlint_ignore_option_because_flake8_rejects_four_letter_ignores(tmp_p
         b"import torch\nclass A(nn.Module:\n",  # syntax error: flake8 reports E999, we are not run
         b"\x00\x00 nn.Parameter \xff",
         b"",
-        b"\xef\xbb\xbfimport torch\r\nfrom torch import nn\r\nclass A(nn.Module):\r\n\tdef f(self):\r\n\t\tself.w = nn.Parameter(torch.ones(1))\r\n",
+        b"\xef\xbb\xbfimport torch\r\nfrom torch import nn\r\nclass A(nn.Module):\r\n"
+        b"\tdef f(self):\r\n\t\tself.w = nn.Parameter(torch.ones(1))\r\n",
     ],
 )
 def test_hostile_files_never_crash_flake8(tmp_path, content):

@@ -725,8 +725,8 @@ def test_irrelevant_decisions_stay_out_of_the_condition():
 
 
 # ---------------------------------------------------------------------- generated scripts
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from ._optional_hypothesis import HealthCheck, given, settings  # noqa: E402
+from ._optional_hypothesis import st  # noqa: E402
 
 _LEAF = st.sampled_from([
     "model.apply(init_fn)", "model.reset_parameters()", "fabric.load(resume, state)",

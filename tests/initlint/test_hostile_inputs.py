@@ -112,8 +112,9 @@ def test_fifty_thousand_statement_file():
 
 @pytest.mark.xfail(
     strict=False,
-    reason="FileFacts.positions (initlint/facts/__init__.py) returns {} on RecursionError, so every finding in a file with one deeply nested "
-    "expression (1000 nested parens, a long a+b+... chain) is reported at line 1:0 instead of its line",
+    reason="FileFacts.positions (initlint/facts/__init__.py) returns {} on RecursionError, so every finding in a "
+    "file with one deeply nested expression (1000 nested parens, a long a+b+... chain) is reported at line 1:0 "
+    "instead of its line",
 )
 @pytest.mark.parametrize("tail", ["x = 1" + " + 1" * 1000, "x = " + "[" * 600 + "]" * 600])
 def test_deep_expression_elsewhere_keeps_finding_position(tail):

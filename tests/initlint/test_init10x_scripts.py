@@ -85,7 +85,9 @@ def test_fixing_one_line_silences_the_litgpt_shape():
     assert fixed != bug
     assert lint_source(fixed, "a.py", Config(select=("INIT1",))) == []
     # a nested def that is never called does not count
-    unused = bug.replace("\n\ndef make_dataloader", "\n    def later():\n        reset_all(model)\n\n\ndef make_dataloader")
+    unused = bug.replace(
+        "\n\ndef make_dataloader", "\n    def later():\n        reset_all(model)\n\n\ndef make_dataloader"
+    )
     assert lint_source(unused, "a.py", Config(select=("INIT1",)))
 
 
@@ -100,7 +102,8 @@ def test_flake8_option_for_conditional_empty_init(tmp_path):
     (tmp_path / "fsdp.py").write_text(src)
     base = [sys.executable, "-m", "flake8", "--select", "INIT", "--isolated", str(tmp_path)]
     assert subprocess.run(base, capture_output=True, text=True, timeout=60).stdout == ""
-    out = subprocess.run(base + ["--initlint-conditional-empty-init"], capture_output=True, text=True, timeout=60).stdout
+    flag = ["--initlint-conditional-empty-init"]
+    out = subprocess.run(base + flag, capture_output=True, text=True, timeout=60).stdout
     assert ":5:" in out and "INIT103" in out and "INIT101" not in out
 
 

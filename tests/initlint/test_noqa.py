@@ -104,3 +104,46 @@ def test_no_noqa_fast_path_keeps_everything():
     findings = [_f(1), _f(2)]
     assert apply_noqa(findings, "a = 1\nb = 2\n") == findings
     assert apply_noqa([], "a = 1  # noqa\n") == []
+
+
+# ---------------------------------------------------------------------- one place for # noqa and unreadable files
+BUGGY = (
+    "import torch\nfrom torch import nn\n\n\n"
+    "class Norm(nn.Module):{comment}\n"
+    "    def __init__(self, d):\n"
+    "        super().__init__()\n"
+    "        self.weight = nn.Parameter(torch.ones(d))\n"
+)
+
+
+def test_public_api_honours_noqa_on_the_reported_line(tmp_path):
+    """``initlint.lint_source``/``lint_file`` apply ``# noqa`` like the command; the engine core (what the
+    flake8 plugin calls, flake8 applying ``# noqa`` itself) does not."""
+    from initlint import lint_file, lint_source
+    from initlint.engine import lint_source as lint_core
+
+    plain = BUGGY.format(comment="")
+    assert [f.code for f in lint_source(plain, "m.py")] == ["INIT001"]
+    for comment in ("  # noqa: INIT001", "  # noqa", "  # noqa: INIT0"):
+        silenced = BUGGY.format(comment=comment)
+        assert lint_source(silenced, "m.py") == []
+        assert lint_source(silenced.encode(), "m.py") == []
+        assert [f.code for f in lint_core(silenced, "m.py")] == ["INIT001"]
+        (tmp_path / "m.py").write_text(silenced)
+        assert lint_file(str(tmp_path / "m.py")) == []
+    # another code on the line does not silence INIT001
+    assert [f.code for f in lint_source(BUGGY.format(comment="  # noqa: INIT003"), "m.py")] == ["INIT001"]
+
+
+def test_unreadable_file_is_one_path_honouring_ignore_and_per_file_ignores(tmp_path):
+    """``lint_file`` and the command's runner report an unreadable file through the same function."""
+    from initlint import Config, lint_file
+    from initlint.runner import lint_one
+
+    missing = str(tmp_path / "gone.py")
+    assert [f.code for f in lint_file(missing)] == ["INIT901"]
+    assert lint_file(missing, Config(ignore=("INIT901",))) == []
+    assert lint_file(missing, Config(per_file_ignores=(("*gone.py", ("INIT9",)),))) == []
+    assert lint_one(missing, "gone.py", None, Config(ignore=("INIT901",))).rows == []
+    assert lint_one(missing, "gone.py", None, Config()).rows == [[f.line, f.col, f.code, f.message]
+                                                                 for f in lint_file(missing)]

@@ -7,11 +7,10 @@ import json
 import os
 
 from initlint import __version__
+from initlint.codes import CodeInfo, catalogue, plain_text
 from initlint.finding import Finding
 from initlint.output import (
-    RuleInfo,
     artifact_uri,
-    catalogue,
     sarif_document,
     write_github,
     write_json,
@@ -21,8 +20,8 @@ from initlint.output import (
 
 F1 = Finding("pkg/a.py", 3, 4, "INIT003", "bad, really: 100% bad")
 F2 = Finding("pkg/b.py", 1, 0, "INIT901", "cannot parse this file: line\nbreak")
-RULES = [RuleInfo("INIT003", "uninit", "summary three", "INIT003 (uninit): summary three\n\nWhat it finds.\n\nMore."),
-         RuleInfo("INIT901", "unparseable", "cannot parse", "INIT901 (unparseable): cannot parse\n", "warning")]
+RULES = [CodeInfo("INIT003", "uninit", "summary three", "What it finds.\n\n**Fix**: ``x = 1``.", bad="x = y\n"),
+         CodeInfo("INIT901", "unparseable", "cannot parse", "cannot parse", level="warning")]
 
 
 def _render(fn, findings, *extra) -> str:
@@ -62,8 +61,8 @@ def test_statistics():
     assert out.getvalue().splitlines() == ["2      INIT003  summary three", "1      INIT901  cannot parse",
                                            "3 findings in 2 files"]
     out = io.StringIO()
-    write_statistics([], out, {})
-    assert out.getvalue() == "0 findings in 0 files\n"
+    write_statistics([], out, {}, 22)
+    assert out.getvalue() == "0 findings in 0 files (22 files checked)\n"
 
 
 def test_artifact_uri(tmp_path):
@@ -88,7 +87,10 @@ def test_sarif_document_shape(tmp_path):
         "name": "uninit",
         "shortDescription": {"text": "summary three"},
         "fullDescription": {"text": "What it finds."},
-        "help": {"text": RULES[0].explanation},
+        "help": {
+            "text": "INIT003 (uninit): summary three\n\nWhat it finds.\n\nFix: x = 1.\n\nBad:\n    x = y\n",
+            "markdown": "What it finds.\n\n**Fix**: ``x = 1``.\n\nBad:\n\n```python\nx = y\n```\n",
+        },
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["initlint", "correctness"]},
     }
@@ -108,4 +110,26 @@ def test_catalogue_covers_every_rule_and_builtins():
     codes = [info.code for info in catalogue()]
     assert codes == sorted(codes)
     assert {r.code for r in ALL_RULES} | {"INIT900", "INIT901"} == set(codes)
-    assert all(info.summary and info.explanation.startswith(info.code) for info in catalogue())
+    assert all(info.summary and info.text().startswith(info.code) for info in catalogue())
+
+
+def test_plain_text_drops_markdown_but_keeps_the_words():
+    assert plain_text("**What**: an ``nn.Module``.\n\n**Why.** `x` and **bold**") == (
+        "What: an nn.Module.\n\nWhy: x and bold"
+    )
+
+
+def test_no_rule_text_contains_markdown():
+    """--explain and SARIF help.text are terminal text: no `**What**:` headings, no ``code`` spans."""
+    for info in catalogue():
+        prose = info.text().split("\nBad:\n")[0]
+        assert "**" not in prose and "``" not in prose, info.code
+        assert info.markdown().strip()
+
+
+def test_sarif_driver_points_at_no_placeholder():
+    from initlint.codes import catalogue as real
+
+    driver = sarif_document([], real())["runs"][0]["tool"]["driver"]
+    assert "informationUri" not in driver
+    assert all(set(r["help"]) == {"text", "markdown"} for r in driver["rules"])

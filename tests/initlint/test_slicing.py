@@ -95,7 +95,8 @@ def test_slice_keeps_line_numbers_stubs_decorated_bodies_and_bases():
 
 
 def test_form_feeds_and_crlf_do_not_shift_lines():
-    src = "import torch\r\n\x0c\r\nclass A(B):\r\n    x = '\x0c'\r\n    y = 2\r\nclass C(torch.nn.Module):\r\n    p = torch.nn.Parameter\r\n"
+    src = ("import torch\r\n\x0c\r\nclass A(B):\r\n    x = '\x0c'\r\n    y = 2\r\n"
+           "class C(torch.nn.Module):\r\n    p = torch.nn.Parameter\r\n")
     piece = slice_classes(src, ["Parameter"])
     ast.parse(piece.text)
     assert list(piece.origin) == [1, 3, 4, 6, 7]  # the form-feed line is blank: dropped, as is A's body
@@ -109,7 +110,8 @@ def test_unparseable_text_is_left_alone():
 
 def test_big_data_literals_are_blanked_but_lines_stay():
     table = "TABLE = {\n" + "".join(f"    {i}: {i * 2},\n" for i in range(50)) + "}\n"
-    src = "import torch\n" + table + "class A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.ones(1))\n"
+    src = ("import torch\n" + table
+           + "class A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.ones(1))\n")
     out = _padded(slice_classes(src, ["Parameter"]), src)
     assert out.splitlines()[1] == "None" and "self.w = torch.nn.Parameter" in out.splitlines()[-1]
     assert [(f.line, f.code) for f in lint_source(src, "t.py")] == [(54, "INIT001")]
@@ -335,7 +337,9 @@ def test_a_body_on_the_signatures_last_line_is_left_alone():
 
 def test_findings_and_the_lines_their_messages_name_are_the_files_after_dropped_lines(monkeypatch):
     """Cut lines are dropped from what libcst parses; every reported line is still the file's own."""
-    helpers = "".join(f"\n\ndef helper_{i}(x):\n    x = x + 1\n    # a comment\n    return x.flip({i})\n" for i in range(20))
+    helpers = "".join(
+        f"\n\ndef helper_{i}(x):\n    x = x + 1\n    # a comment\n    return x.flip({i})\n" for i in range(20)
+    )
     forward = "".join(f"        x = x + {i}\n" for i in range(30))
     src = (
         "import torch\nfrom torch import nn\n" + helpers + textwrap.dedent(
@@ -385,7 +389,8 @@ def test_a_slice_libcst_rejects_falls_back_to_the_whole_file(monkeypatch):
 
     from initlint.slicing import Slice
 
-    src = "import torch\nclass A(torch.nn.Module):\n    def __init__(self):\n        self.w = torch.nn.Parameter(torch.empty(2))\n"
+    src = ("import torch\nclass A(torch.nn.Module):\n    def __init__(self):\n"
+           "        self.w = torch.nn.Parameter(torch.empty(2))\n")
     expected = lint_source(src, "t.py")
     assert [f.code for f in expected] == ["INIT003"]
     monkeypatch.setattr(engine, "_slice", lambda source, rules, config, tree: Slice("class (:\n", array("i", [1])))
