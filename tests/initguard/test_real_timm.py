@@ -15,6 +15,7 @@ Every verdict is compared with an oracle that does not use initguard (``_timm_ca
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 
@@ -24,8 +25,9 @@ torch = pytest.importorskip("torch")
 try:  # not importorskip: a torchvision that does not match torch fails with RuntimeError/AttributeError too
     import timm  # noqa: F401
 except Exception as exc:  # noqa: BLE001
-    # the first line of the error only: the rest can name files of the machine that raised it
-    why = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:160]
+    # the first line of the error, file paths masked: they name the machine that raised it
+    first = re.sub(r"[/\\][^\s'\"()]+", "<path>", str(exc).splitlines()[0] if str(exc) else "")
+    why = f"{type(exc).__name__}: {first}"[:160]
     pytest.skip(f"timm/torchvision not importable here ({why}); these tests need a timm environment, see "
                 "docs/real-world.md section 4, and run from any test command with "
                 "INITCHECK_TIMM_PYTHON=<timm venv>/bin/python", allow_module_level=True)
