@@ -76,7 +76,9 @@ def test_unsafe_pickle_is_refused(tmp_path, capsys):
     p = tmp_path / "evil.pt"
     torch.save({"x": Evil()}, p)
     assert main(["check", str(p)]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "refused: it contains pickled code" in err and "system`" in err
+    assert "weights_only` set to `False`" not in err  # torch's advice to load it unsafely is not passed on
     assert not (tmp_path / "pwned").exists()
 
 
@@ -105,3 +107,14 @@ def test_console_script(tmp_path):
 
 def test_missing_file_exits_2(tmp_path, capsys):
     assert main(["check", str(tmp_path / "missing.pt")]) == 2
+    assert "missing.pt: no such file" in capsys.readouterr().err
+
+
+def test_zip_archive_that_is_no_checkpoint(tmp_path, capsys):
+    import zipfile
+
+    p = tmp_path / "data.pt"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("readme.txt", "not a tensor")
+    assert main(["check", str(p)]) == 2
+    assert "data.pt: a zip archive, but not a torch.save checkpoint" in capsys.readouterr().err
