@@ -37,15 +37,16 @@ def _assert_clean_error(proc: subprocess.CompletedProcess, *needles: str) -> Non
 
 
 # --------------------------------------------------------------------------------------------- pipes
-@pytest.mark.parametrize("how", ["module", "script"])
-def test_reader_closing_stdout_is_quiet(tmp_path, how):
+@pytest.mark.parametrize("how,args,code", [("module", ["check", "x.pt"], 141), ("script", ["check", "x.pt"], 141),
+                                           ("module", ["--help"], 0)])  # argparse ends --help with 0 itself
+def test_reader_closing_stdout_is_quiet(tmp_path, how, args, code):
     # `initguard check x.pt | true`: the reader is gone before initguard writes its first byte
-    ckpt = _save_good(tmp_path / "x.pt")
-    proc = subprocess.Popen(command(how) + ["check", str(ckpt)], cwd=tmp_path, env=environment(tmp_path),
+    _save_good(tmp_path / "x.pt")
+    proc = subprocess.Popen(command(how) + args, cwd=tmp_path, env=environment(tmp_path),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()
     err = proc.stderr.read().decode()
-    assert proc.wait(timeout=180) == 141  # 128 + SIGPIPE, what a shell reports for `yes | head -1`
+    assert proc.wait(timeout=180) == code  # 141 = 128 + SIGPIPE, what a shell reports for `yes | head -1`
     assert err == ""  # no BrokenPipeError traceback, no "Exception ignored ... BrokenPipeError"
 
 
