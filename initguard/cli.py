@@ -66,7 +66,7 @@ class ExitCode(enum.IntEnum):
 
     OK = 0  # every tensor looks initialized
     PROBLEMS = 1  # something is uninitialized or still at PyTorch's default init
-    ERROR = 2  # usage error, unreadable checkpoint, or a missing dependency: nothing was judged
+    ERROR = 2  # usage error, unreadable checkpoint, missing dependency, or the figure could not be written
     BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (``| head -1``), as coreutils do
 
 
@@ -81,8 +81,9 @@ EPILOG = """\
 exit status:
   0    every tensor looks initialized
   1    something is uninitialized or still at PyTorch's default init
-  2    nothing was judged: usage error, unreadable checkpoint, or a missing dependency
-       (torch: the 'guard' extra; matplotlib for --plot: the 'plot' extra)
+  2    an error, said in one line on stderr: usage, an unreadable checkpoint, a missing dependency
+       (torch: the 'guard' extra; matplotlib for --plot: the 'plot' extra), or the figure could not
+       be written (the verdicts are printed, but the exit status no longer carries them)
   141  stdout was closed early (e.g. piped into 'head'): output stops quietly, like other Unix tools
 """
 
@@ -132,7 +133,7 @@ def _check(args: argparse.Namespace) -> ExitCode:
         if args.plot:
             require(MATPLOTLIB, "--plot")
     except MissingExtra as e:
-        hint = " (drop --plot to check without a figure)" if e.extra is MATPLOTLIB else ""
+        hint = " Or drop --plot to check without a figure." if e.extra is MATPLOTLIB else ""
         return _error(f"{e}{hint}")
     try:
         sd = load_state_dict(args.checkpoint)

@@ -94,6 +94,16 @@ def test_plot_option_writes_a_png(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_that_cannot_be_written_exits_2_after_the_verdicts(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    p = tmp_path / "good.pt"
+    torch.save(_model().state_dict(), p)
+    assert main(["check", str(p), "--plot", str(tmp_path / "no-such-folder" / "m.png")]) == 2
+    out, err = capsys.readouterr()
+    assert "initialized" in out
+    assert err.startswith("initguard: cannot write the figure to ") and "no-such-folder" in err
+
+
 def test_console_script(tmp_path):
     exe = shutil.which("initguard") or os.path.join(os.path.dirname(sys.executable), "initguard")
     if not os.path.exists(exe):
