@@ -18,6 +18,7 @@ CHECKPOINT_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".safetensors")
 NESTED_KEYS = ("state_dict", "model", "module", "model_state_dict")
 _SNIFF_BYTES = 64
 _ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_PROTO = b"\x80"  # PROTO opcode: every pickle of protocol 2 or later starts with it
 _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 
 
@@ -109,6 +110,9 @@ def _load_reason(path: str, e: Exception) -> str:
     if head.startswith(_ZIP_MAGIC):
         return (f"a zip archive, but not a torch.save checkpoint torch can read "
                 f"({type(e).__name__}: {_torch_detail(e)})")
+    if head.startswith(_PICKLE_PROTO):
+        return (f"a pickle (torch.save's legacy format) that torch cannot read: truncated or corrupted? "
+                f"({type(e).__name__}: {_torch_detail(e) or 'no detail'})")
     if head and _is_text(head):
         start = head.decode("utf-8", "replace").splitlines()[0][:40]
         return f"a text file, not a checkpoint (it starts with {start!r})"

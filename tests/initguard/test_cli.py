@@ -120,6 +120,15 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert "missing.pt: no such file" in capsys.readouterr().err
 
 
+def test_truncated_legacy_checkpoint(tmp_path, capsys):
+    whole, cut = tmp_path / "legacy.pt", tmp_path / "cut.pt"
+    torch.save(_model().state_dict(), whole, _use_new_zipfile_serialization=False)
+    cut.write_bytes(whole.read_bytes()[:300])
+    assert main(["check", str(whole)]) == 0
+    assert main(["check", str(cut)]) == 2
+    assert "cut.pt: a pickle (torch.save's legacy format) that torch cannot read: truncated" in capsys.readouterr().err
+
+
 def test_zip_archive_that_is_no_checkpoint(tmp_path, capsys):
     import zipfile
 
