@@ -16,6 +16,12 @@ from initguard._extras import MATPLOTLIB, TORCH, MissingExtra, require
 from initguard.checkpoint import CheckpointError, load_state_dict
 
 
+# a file's problems are fixed by re-saving it, and intended defaults are accepted with the command's flags
+FIX_UNINITIALIZED = "re-save the checkpoint from an initialized model: this file already holds the bad values"
+FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it with "
+               "--allow '<name glob>' (per tensor) or --allow-default (every default-looking tensor)")
+
+
 def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict: bool = False,
                      mode: str = "sample", source: str = ""):
     """Judge each floating tensor of a state dict with the statistical verdicts; returns a :class:`Report`."""
@@ -49,9 +55,7 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
                 report.allowed.append(name)
                 p, verdict = None, "allowed"
             if p is not None:
-                if p.verdict != DEFAULT:
-                    p.fix = ("re-save the checkpoint from an initialized model: "
-                             "this file already holds the bad values")
+                p.fix = FIX_DEFAULT if p.verdict == DEFAULT else FIX_UNINITIALIZED
                 report.problems.append(p)
             band = ex.band
             dtype = str(t.dtype).replace("torch.", "")

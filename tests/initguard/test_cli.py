@@ -42,6 +42,8 @@ def test_default_checkpoint_exits_1_with_table(tmp_path, capsys):
     for name in ("0.weight", "1.weight", "1.bias", "3.weight", "3.bias"):
         assert name in out
     assert "default" in out and "2.weight" not in out  # LayerNorm ones: not flagged
+    assert "--allow '<name glob>'" in out and "--allow-default" in out  # the command's flags, not API kwargs
+    assert "allow_default=True" not in out
     assert main(["check", str(p), "--allow-default"]) == 0
 
 
