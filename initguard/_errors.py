@@ -6,7 +6,14 @@ MAX_ROWS = 50
 
 
 class NotInitializedError(RuntimeError):
-    """Raised when a model has uninitialized or default-initialized tensors; ``.report`` holds the details."""
+    """Raised when a model has uninitialized or default-initialized tensors; ``.report`` holds the details.
+
+    Shown (and pickled) as ``initguard.NotInitializedError``, its public name: the private module it is
+    defined in is an implementation detail. Pickles with its report, so it crosses process boundaries
+    (multiprocessing, distributed launchers) intact.
+    """
+
+    __module__ = "initguard"
 
     def __init__(self, report):
         self.report = report
@@ -16,3 +23,6 @@ class NotInitializedError(RuntimeError):
             "Exempt intended tensors with allow=['glob*'] (or allow_default=True for PyTorch defaults)."
         )
         super().__init__("\n".join(x for x in lines if x))
+
+    def __reduce__(self):
+        return (type(self), (self.report,), self.__dict__)

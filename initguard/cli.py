@@ -1,54 +1,25 @@
-"""``initguard check CHECKPOINT``: statistical verdicts for a saved state dict.
+"""The ``initguard`` command: ``initguard check CHECKPOINT`` judges every tensor of a saved state dict.
 
-``.pt``/``.pth``/``.bin``/``.ckpt`` files are read with ``torch.load(weights_only=True)`` (never arbitrary
-unpickling); ``.safetensors`` when the ``safetensors`` package is installed. Lightning/Fabric checkpoints
-whose
-tensors sit under ``state_dict``/``model``/``module`` are unwrapped. Fan-in comes from the shapes (a bias
-takes its
-weight's). Exit status: 0 all initialized, 1 something uninitialized or default, 2 the file could not be read.
+Argument parsing, output and exit codes live here; reading files is :mod:`initguard.checkpoint`, the verdicts
+are :mod:`initguard.stats`. The exit codes are :class:`ExitCode` (also listed by ``initguard --help``).
 """
 
 from __future__ import annotations
 
 import argparse
+import enum
 import json
+import os
 import sys
 
-
-def _flatten(obj, prefix: str, out: dict) -> None:
-    import torch
-
-    if isinstance(obj, torch.Tensor):
-        out[prefix] = obj
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+from initguard._extras import MATPLOTLIB, TORCH, MissingExtra, require
+from initguard.checkpoint import CheckpointError, load_state_dict
 
 
-def load_state_dict(path: str) -> dict:
-    """Load tensors from a checkpoint file without executing pickled code; returns ``{name: tensor}``."""
-    import torch
-
-    if path.endswith(".safetensors"):
-        try:
-            from safetensors.torch import load_file
-        except ImportError as e:
-            raise RuntimeError("reading .safetensors needs the 'safetensors' package "
-                               "(pip install initcheck[safetensors])") from e
-        return load_file(path, device="cpu")
-    try:
-        obj = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except RuntimeError:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(obj, dict):
-        for key in ("state_dict", "model", "module", "model_state_dict"):
-            inner = obj.get(key)
-            if isinstance(inner, dict) and any(isinstance(v, torch.Tensor) for v in inner.values()):
-                obj = inner
-                break
-    out: dict = {}
-    _flatten(obj, "", out)
-    return out
+# a file's problems are fixed by re-saving it, and intended defaults are accepted with the command's flags
+FIX_UNINITIALIZED = "re-save the checkpoint from an initialized model: this file already holds the bad values"
+FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it with "
+               "--allow '<name glob>' (per tensor) or --allow-default (every default-looking tensor)")
 
 
 def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict: bool = False,
@@ -84,9 +55,7 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
                 report.allowed.append(name)
                 p, verdict = None, "allowed"
             if p is not None:
-                if p.verdict != DEFAULT:
-                    p.fix = ("re-save the checkpoint from an initialized model: "
-                             "this file already holds the bad values")
+                p.fix = FIX_DEFAULT if p.verdict == DEFAULT else FIX_UNINITIALIZED
                 report.problems.append(p)
             band = ex.band
             dtype = str(t.dtype).replace("torch.", "")
@@ -96,12 +65,53 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
     return report
 
 
-def main(argv=None) -> int:
-    """Entry point of the ``initguard`` console script."""
-    ap = argparse.ArgumentParser(prog="initguard", description=__doc__.split("\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    c = sub.add_parser("check", help="check a saved state dict (.pt/.pth/.bin/.ckpt/.safetensors)")
-    c.add_argument("checkpoint")
+class ExitCode(enum.IntEnum):
+    """Exit status of the ``initguard`` command."""
+
+    OK = 0  # every tensor looks initialized
+    PROBLEMS = 1  # something is uninitialized or still at PyTorch's default init
+    ERROR = 2  # usage error, unreadable checkpoint, missing dependency, or the figure could not be written
+    BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (``| head -1``), as coreutils do
+
+
+CHECK_DESCRIPTION = """\
+Statistical verdicts for every floating tensor of a saved state dict: .pt/.pth/.bin/.ckpt files are read with
+torch.load(weights_only=True) and never run pickled code; .safetensors files need the safetensors package.
+Lightning/Fabric checkpoints are unwrapped. Needs torch (the 'guard' extra).
+"""
+DESCRIPTION = "initguard: catch models that would train from uninitialized weights.\n\n" + CHECK_DESCRIPTION
+
+EPILOG = """\
+exit status:
+  0    every tensor looks initialized
+  1    something is uninitialized or still at PyTorch's default init
+  2    an error, said in one line on stderr: usage, an unreadable checkpoint, a missing dependency
+       (torch: the 'guard' extra; matplotlib for --plot: the 'plot' extra), or the figure could not
+       be written (the verdicts are printed, but the exit status no longer carries them)
+  141  stdout was closed early (e.g. piped into 'head'): output stops quietly, like other Unix tools
+"""
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("initcheck")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        from initlint import __version__
+
+        return __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``initguard`` argument parser (plain-text help, exit codes in the epilog)."""
+    fmt = argparse.RawDescriptionHelpFormatter
+    ap = argparse.ArgumentParser(prog="initguard", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+    ap.add_argument("--version", action="version", version=f"initguard (initcheck {_version()})")
+    sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+    c = sub.add_parser("check", help="check a saved state dict (.pt/.pth/.bin/.ckpt/.safetensors)",
+                       description=CHECK_DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+    c.add_argument("checkpoint", help="the checkpoint file")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--allow", action="append", default=[], metavar="GLOB",
                    help="exempt tensor names (repeatable)")
@@ -110,22 +120,54 @@ def main(argv=None) -> int:
     c.add_argument("--strict", action="store_true", help="also report constant defaults (norm ones/zeros)")
     c.add_argument("--full", action="store_true",
                    help="scan every element (one aminmax pass) besides sampling")
-    c.add_argument("--plot", metavar="PNG", help="also save the std / max|x| figure (needs matplotlib)")
-    args = ap.parse_args(argv)
+    c.add_argument("--plot", metavar="PNG",
+                   help="also save the std / max|x| figure (needs matplotlib, the 'plot' extra)")
+    return ap
+
+
+def _error(message: str) -> ExitCode:
+    print(f"initguard: {message}", file=sys.stderr)
+    return ExitCode.ERROR
+
+
+def _check(args: argparse.Namespace) -> ExitCode:
+    """Run ``initguard check``: dependencies first, then the file, the verdicts, the figure, the output."""
+    try:
+        require(TORCH, "initguard check")
+        if args.plot:
+            require(MATPLOTLIB, "--plot")
+    except MissingExtra as e:
+        hint = " Or drop --plot to check without a figure." if e.extra is MATPLOTLIB else ""
+        return _error(f"{e}{hint}")
     try:
         sd = load_state_dict(args.checkpoint)
-    except Exception as e:  # unreadable, unsafe pickle, missing package
-        print(f"initguard: cannot read {args.checkpoint}: {e}", file=sys.stderr)
-        return 2
+    except (CheckpointError, MissingExtra) as e:
+        return _error(str(e))
     report = check_state_dict(sd, allow=args.allow, allow_default=args.allow_default, strict=args.strict,
                               mode="full" if args.full else "sample", source=args.checkpoint)
-    if args.format == "json":
-        print(json.dumps(report.to_dict(), indent=2))
-    else:
-        print(report)
+    code = ExitCode.OK if report.ok else ExitCode.PROBLEMS
+    plot_error = None
     if args.plot:
-        report.plot(args.plot)
-    return 0 if report.ok else 1
+        try:
+            report.plot(args.plot)
+        except OSError as e:
+            plot_error = f"cannot write the figure to {args.plot}: {e.strerror or e}"
+    print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report)
+    sys.stdout.flush()
+    return _error(plot_error) if plot_error else code
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``initguard`` console script and of ``python -m initguard``; returns the exit code
+    (:class:`ExitCode`)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(_check(args))
+    except BrokenPipeError:
+        # the reader closed stdout: stop quietly (no traceback, no "Exception ignored" at shutdown)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return int(ExitCode.BROKEN_PIPE)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -267,6 +267,7 @@ def assert_init_complete(
     deterministic given the seeded torch / numpy / ``random`` generators (the two poisoned runs are
     compared; values that differ between them are reported as depending on uninitialized memory).
     """
+    __tracebackhide__ = True  # pytest shows the test's line and this message, not the helper's source
     misses = find_unwritten(build, init, device, buffers=buffers, allow=allow, seed=seed)
     if not misses:
         return
@@ -373,6 +374,7 @@ def assert_init_parity(
         that is non-finite on the deferred path, whose mean/std differ beyond ``sigmas`` standard
         errors, or whose KS p-value is below ``alpha`` — with name, shape, owner type and the fix.
     """
+    __tracebackhide__ = True  # pytest shows the test's line and this message, not the helper's source
     if build_deferred is None:
         if init is None:
             raise TypeError("assert_init_parity needs build_deferred or init")

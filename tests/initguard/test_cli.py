@@ -42,6 +42,8 @@ def test_default_checkpoint_exits_1_with_table(tmp_path, capsys):
     for name in ("0.weight", "1.weight", "1.bias", "3.weight", "3.bias"):
         assert name in out
     assert "default" in out and "2.weight" not in out  # LayerNorm ones: not flagged
+    assert "--allow '<name glob>'" in out and "--allow-default" in out  # the command's flags, not API kwargs
+    assert "allow_default=True" not in out
     assert main(["check", str(p), "--allow-default"]) == 0
 
 
@@ -76,7 +78,9 @@ def test_unsafe_pickle_is_refused(tmp_path, capsys):
     p = tmp_path / "evil.pt"
     torch.save({"x": Evil()}, p)
     assert main(["check", str(p)]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot read" in err and "refused: it contains pickled code" in err and "system`" in err
+    assert "weights_only` set to `False`" not in err  # torch's advice to load it unsafely is not passed on
     assert not (tmp_path / "pwned").exists()
 
 
@@ -92,6 +96,16 @@ def test_plot_option_writes_a_png(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plot_that_cannot_be_written_exits_2_after_the_verdicts(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    p = tmp_path / "good.pt"
+    torch.save(_model().state_dict(), p)
+    assert main(["check", str(p), "--plot", str(tmp_path / "no-such-folder" / "m.png")]) == 2
+    out, err = capsys.readouterr()
+    assert "initialized" in out
+    assert err.startswith("initguard: cannot write the figure to ") and "no-such-folder" in err
+
+
 def test_console_script(tmp_path):
     exe = shutil.which("initguard") or os.path.join(os.path.dirname(sys.executable), "initguard")
     if not os.path.exists(exe):
@@ -105,3 +119,23 @@ def test_console_script(tmp_path):
 
 def test_missing_file_exits_2(tmp_path, capsys):
     assert main(["check", str(tmp_path / "missing.pt")]) == 2
+    assert "missing.pt: no such file" in capsys.readouterr().err
+
+
+def test_truncated_legacy_checkpoint(tmp_path, capsys):
+    whole, cut = tmp_path / "legacy.pt", tmp_path / "cut.pt"
+    torch.save(_model().state_dict(), whole, _use_new_zipfile_serialization=False)
+    cut.write_bytes(whole.read_bytes()[:300])
+    assert main(["check", str(whole)]) == 0
+    assert main(["check", str(cut)]) == 2
+    assert "cut.pt: a pickle (torch.save's legacy format) that torch cannot read: truncated" in capsys.readouterr().err
+
+
+def test_zip_archive_that_is_no_checkpoint(tmp_path, capsys):
+    import zipfile
+
+    p = tmp_path / "data.pt"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("readme.txt", "not a tensor")
+    assert main(["check", str(p)]) == 2
+    assert "data.pt: a zip archive, but not a torch.save checkpoint" in capsys.readouterr().err

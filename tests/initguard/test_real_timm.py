@@ -1,9 +1,11 @@
 """timm models through the guard: no false alarm on eager builds, the deferred (meta) path flagged exactly.
 
-Skipped where timm cannot be imported (CI: timm is not installed; timm 1.0.31 needs a torchvision that matches
-torch). Run in the timm environment of ``scripts/real_world.py --guard-timm``::
+timm needs a torchvision that matches torch, so these tests run in a separate timm environment (how to build
+one: docs/real-world.md, section 4). Where timm cannot be imported they skip and say so; to run them from the
+normal test command, point ``INITCHECK_TIMM_PYTHON`` at that environment's interpreter
+(``test_real_timm_env.py`` then runs this file there)::
 
-    /work/venv-timm/bin/python -m pytest -q tests/initguard/test_real_timm.py
+    INITCHECK_TIMM_PYTHON=<timm venv>/bin/python python -m pytest -q tests/initguard
 
 Every verdict is compared with an oracle that does not use initguard (``_timm_cases.sentinel_defaults`` for
 ``default``, ``_timm_cases.nan_oracle`` for ``uninitialized``); the full run over 40+ architectures is
@@ -13,6 +15,7 @@ Every verdict is compared with an oracle that does not use initguard (``_timm_ca
 from __future__ import annotations
 
 import functools
+import re
 import sys
 from pathlib import Path
 
@@ -22,7 +25,12 @@ torch = pytest.importorskip("torch")
 try:  # not importorskip: a torchvision that does not match torch fails with RuntimeError/AttributeError too
     import timm  # noqa: F401
 except Exception as exc:  # noqa: BLE001
-    pytest.skip(f"timm cannot be imported: {type(exc).__name__}: {exc}", allow_module_level=True)
+    # the first line of the error, file paths masked: they name the machine that raised it
+    first = re.sub(r"[/\\][^\s'\"()]+", "<path>", str(exc).splitlines()[0] if str(exc) else "")
+    why = f"{type(exc).__name__}: {first}"[:160]
+    pytest.skip(f"timm/torchvision not importable here ({why}); these tests need a timm environment, see "
+                "docs/real-world.md section 4, and run from any test command with "
+                "INITCHECK_TIMM_PYTHON=<timm venv>/bin/python", allow_module_level=True)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
