@@ -14,8 +14,8 @@ A small MLP + SGD is trained in three identical copies (same seed, same data), a
 Step 1 of each copy is untimed (it is where the guard's check runs; its cost is reported separately). Then
 blocks of ``--steps`` steps (forward, backward, step, zero_grad) run in turns, ABC/CBA..., and the report gives
 the median CPU time per step (process CPU time: on a shared machine wall time also counts time slices taken
-by other processes; wall-clock ratios are shown beside) and the ratio to ``plain``. It also prints whether any hook is left after step 1
-(the optimizer's ``_optimizer_step_pre_hooks``, torch's global optimizer pre-hooks, the model's forward pre-hooks).
+by other processes; wall-clock ratios are shown beside) and the ratio to ``plain``. It also prints whether any
+hook is left after step 1 (the optimizer's ``_optimizer_step_pre_hooks``, torch's global optimizer pre-hooks, the model's forward pre-hooks).
 The same is done for ``guard(model)`` without an optimizer (a forward pre-hook in training mode).
 """
 
@@ -146,7 +146,8 @@ def main(argv=None) -> int:
           f"{_dt.datetime.now().strftime('%Y-%m-%d %H:%M')}; {os.cpu_count()} cores; torch {torch.__version__}, "
           f"{args.threads} thread(s); command: `python benchmarks/bench_guard_hook.py "
           f"{' '.join(argv if argv is not None else sys.argv[1:])}`.".rstrip() +
-          f" Model: MLP 32-64-64-10 (~7k parameters, normal(0.02) weights, zero biases: a cheap step, so a per-step hook would show), SGD, batch 16; {args.blocks} alternating blocks of "
+          " Model: MLP 32-64-64-10 (~7k parameters, normal(0.02) weights, zero biases: a cheap step, "
+          f"so a per-step hook would show), SGD, batch 16; {args.blocks} alternating blocks of "
           f"{args.steps} steps per side.\n",
           "Per-step times are CPU time of the process (median over blocks); wall-clock ratio in brackets.\n",
           "| variant | hooks left after step 1 | step 1 (check) ms | plain µs/step | guarded µs/step | ratio (wall) | "

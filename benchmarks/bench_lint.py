@@ -84,8 +84,11 @@ def ensure_venv(name: str) -> None:
 
 
 def pip_freeze(name: str) -> str:
-    out = subprocess.run([venv_bin(name, "python"), "-m", "pip", "list", "--format=freeze",
-                          "--disable-pip-version-check"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [venv_bin(name, "python"), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+    ).stdout
     keep = ("flake8", "pyflakes", "pycodestyle", "mccabe", "libcst", "torchfix", "initcheck")
     return ", ".join(line for line in out.split() if line.lower().split("==")[0] in keep)
 
@@ -119,7 +122,7 @@ class Side:
 def _short(arg: str) -> str:
     for prefix, name in ((str(WORK) + "/", "_work/"), (str(ROOT) + "/", ""), (sys.executable, "python")):
         if arg.startswith(prefix):
-            return name + arg[len(prefix):]
+            return name + arg[len(prefix) :]
     return arg
 
 
@@ -291,15 +294,24 @@ def profile_main(corpus_spec: str, top: int = 35) -> int:
         MetadataWrapper.resolve = real_resolve
         CSTNode.__post_init__ = real_post_init
     total = t["prefilter"] + t["slice"] + t["parse"] + t["rules"]
-    print(f"corpus {c['name']}: {c['files']} files, {c['lines']:,} lines; prefilter passed {matched} files "
-          f"({matched_lines:,} lines, {100 * matched_lines / max(1, c['lines']):.0f}%); non-blank lines left to "
-          f"parse after slicing: {parsed_lines:,}; {findings} findings. CPU time:")
-    for label, v in (("prefilter", t["prefilter"]), ("slice (ast.parse + cut)", t["slice"]),
-                     ("libcst parse", t["parse"]), ("rules+facts (incl. positions)", t["rules"]),
-                     ("  of which positions (MetadataWrapper)", pos_time[0]), ("total", total)):
+    print(
+        f"corpus {c['name']}: {c['files']} files, {c['lines']:,} lines; prefilter passed {matched} files "
+        f"({matched_lines:,} lines, {100 * matched_lines / max(1, c['lines']):.0f}%); non-blank lines left to "
+        f"parse after slicing: {parsed_lines:,}; {findings} findings. CPU time:"
+    )
+    for label, v in (
+        ("prefilter", t["prefilter"]),
+        ("slice (ast.parse + cut)", t["slice"]),
+        ("libcst parse", t["parse"]),
+        ("rules+facts (incl. positions)", t["rules"]),
+        ("  of which positions (MetadataWrapper)", pos_time[0]),
+        ("total", total),
+    ):
         print(f"  {label:40s} {v:8.2f} s  {100 * v / total:5.1f}%")
-    print(f"  {'(same parse, libcst node validation off)':40s} {t['parse_novalidate']:8.2f} s  "
-          f"({100 * (1 - t['parse_novalidate'] / max(t['parse'], 1e-9)):.0f}% less than the parse above)")
+    print(
+        f"  {'(same parse, libcst node validation off)':40s} {t['parse_novalidate']:8.2f} s  "
+        f"({100 * (1 - t['parse_novalidate'] / max(t['parse'], 1e-9)):.0f}% less than the parse above)"
+    )
     prof = cProfile.Profile(time.process_time)  # CPU time: wall time on a shared machine counts other processes
     prof.enable()
     for path, data in files:
@@ -320,12 +332,16 @@ def side_row(side: Side, lines: int) -> str:
     med = side.median()
     vals = " / ".join(fmt_s(v) for v in side.values())
     rss = max(side.values("maxrss_mib"))
-    return (f"| {side.name} | `{side.shell}` | {fmt_s(med)} | {lines / med:,.0f} | {vals} | "
-            f"{fmt_s(side.median('cpu'))} | {rss:.0f} | {side.runs[-1]['out_lines']} |")
+    return (
+        f"| {side.name} | `{side.shell}` | {fmt_s(med)} | {lines / med:,.0f} | {vals} | "
+        f"{fmt_s(side.median('cpu'))} | {rss:.0f} | {side.runs[-1]['out_lines']} |"
+    )
 
 
-TABLE_HEAD = ("| side | command | median wall s | lines/s | all runs, wall s | median CPU s | peak RSS MiB | output lines |\n"
-              "|---|---|---:|---:|---|---:|---:|---:|")
+TABLE_HEAD = (
+    "| side | command | median wall s | lines/s | all runs, wall s | median CPU s | peak RSS MiB | output lines |\n"
+    "|---|---|---:|---:|---|---:|---:|---:|"
+)
 
 
 def cpu_ratio(a: Side, b: Side) -> str:
@@ -352,7 +368,9 @@ def bench_l1(c: dict, reps: int, select_init_reps: int, summary: list, md: list)
         variants.append(("--select INIT", ["--select", "INIT"], select_init_reps))
     for label, extra, n in variants:
         base = Side("flake8 (base)", [venv_bin("flake8-base", "flake8"), "-j1", "--isolated", *extra, c["path"]])
-        plug = Side("flake8 + initcheck", [venv_bin("flake8-initcheck", "flake8"), "-j1", "--isolated", *extra, c["path"]])
+        plug = Side(
+            "flake8 + initcheck", [venv_bin("flake8-initcheck", "flake8"), "-j1", "--isolated", *extra, c["path"]]
+        )
         warm_up([c["path"]], [base.cmd[:1] + ["--version"], plug.cmd[:1] + ["--version"]])
         tag = "L1" + ("-select" if extra else "")
         _log(f"{tag} {label} on {c['name']} x{n}")
@@ -363,17 +381,30 @@ def bench_l1(c: dict, reps: int, select_init_reps: int, summary: list, md: list)
         md.append(f"**{label}** ({n} runs each, alternating):\n\n{TABLE_HEAD}")
         md.append(side_row(base, c["lines"]))
         md.append(side_row(plug, c["lines"]) + "\n")
-        md.append(f"Ratio with initcheck / without, CPU time: **{ratio:.2f}×** → {verdict(ratio <= L1_MAX)} "
-                  f"(wall-time ratio {wall_ratio:.2f}×). "
-                  f"INIT findings in the plugin run: {init_lines}. {load_note(tag)}\n")
-        summary.append(("L1", f"flake8 -j1 overhead, {label} (CPU; wall {wall_ratio:.2f}×)", f"{ratio:.2f}×", f"≤ {L1_MAX}×", ratio <= L1_MAX,
-                        c["name"], n))
+        md.append(
+            f"Ratio with initcheck / without, CPU time: **{ratio:.2f}×** → {verdict(ratio <= L1_MAX)} "
+            f"(wall-time ratio {wall_ratio:.2f}×). "
+            f"INIT findings in the plugin run: {init_lines}. {load_note(tag)}\n"
+        )
+        summary.append(
+            (
+                "L1",
+                f"flake8 -j1 overhead, {label} (CPU; wall {wall_ratio:.2f}×)",
+                f"{ratio:.2f}×",
+                f"≤ {L1_MAX}×",
+                ratio <= L1_MAX,
+                c["name"],
+                n,
+            )
+        )
 
 
 def bench_l2_torchfix(c: dict, reps: int, summary: list, md: list) -> None:
     ensure_venv("torchfix-venv")
-    md.append(f"### L2a: initlint vs TorchFix (target ≥ {L2_MIN_VS_TORCHFIX:.0f}× TorchFix's lines/s)\n\n"
-              f"Corpus {corpus_line(c)}. TorchFix: {pip_freeze('torchfix-venv')}.\n")
+    md.append(
+        f"### L2a: initlint vs TorchFix (target ≥ {L2_MIN_VS_TORCHFIX:.0f}× TorchFix's lines/s)\n\n"
+        f"Corpus {corpus_line(c)}. TorchFix: {pip_freeze('torchfix-venv')}.\n"
+    )
     ours = Side("initlint -j1 --no-cache", [*initlint_cmd(), "-j1", "--no-cache", c["path"]])
     tf = Side("torchfix -j1", [venv_bin("torchfix-venv", "torchfix"), "-j1", c["path"]])
     warm_up([c["path"]], [[*initlint_cmd(), "--version"], tf.cmd[:1] + ["--version"]])
@@ -381,11 +412,22 @@ def bench_l2_torchfix(c: dict, reps: int, summary: list, md: list) -> None:
     alternate("L2a", [ours, tf], reps)
     speedup = tf.median("cpu") / ours.median("cpu")
     md.append(f"{TABLE_HEAD}\n{side_row(ours, c['lines'])}\n{side_row(tf, c['lines'])}\n")
-    md.append(f"initlint lines/s ÷ TorchFix lines/s, CPU time: **{speedup:.1f}×** → "
-              f"{verdict(speedup >= L2_MIN_VS_TORCHFIX)} (wall-time ratio {tf.median() / ours.median():.1f}×). "
-              f"{load_note('L2a')}\n")
-    summary.append(("L2", f"initlint -j1 vs torchfix -j1 lines/s (CPU; wall {tf.median() / ours.median():.1f}×)", f"{speedup:.1f}×", f"≥ {L2_MIN_VS_TORCHFIX:.0f}×",
-                    speedup >= L2_MIN_VS_TORCHFIX, c["name"], reps))
+    md.append(
+        f"initlint lines/s ÷ TorchFix lines/s, CPU time: **{speedup:.1f}×** → "
+        f"{verdict(speedup >= L2_MIN_VS_TORCHFIX)} (wall-time ratio {tf.median() / ours.median():.1f}×). "
+        f"{load_note('L2a')}\n"
+    )
+    summary.append(
+        (
+            "L2",
+            f"initlint -j1 vs torchfix -j1 lines/s (CPU; wall {tf.median() / ours.median():.1f}×)",
+            f"{speedup:.1f}×",
+            f"≥ {L2_MIN_VS_TORCHFIX:.0f}×",
+            speedup >= L2_MIN_VS_TORCHFIX,
+            c["name"],
+            reps,
+        )
+    )
 
 
 def bench_l2_floor_l4(c: dict, reps: int, summary: list, md: list, want_l2: bool, want_l4: bool) -> None:
@@ -396,8 +438,14 @@ def bench_l2_floor_l4(c: dict, reps: int, summary: list, md: list, want_l2: bool
     warm_up([c["path"]], [[*initlint_cmd(), "--version"]])
     _log(f"L2b/L4 on {c['name']} x{reps}")
     alternate("L2b-L4", sides, reps)
-    title = " and ".join(t for t, w in (("L2b: initlint vs parsing every file once", want_l2),
-                                         ("L4: parallel speed-up and memory", want_l4)) if w)
+    title = " and ".join(
+        t
+        for t, w in (
+            ("L2b: initlint vs parsing every file once", want_l2),
+            ("L4: parallel speed-up and memory", want_l4),
+        )
+        if w
+    )
     md.append(f"### {title}\n\nCorpus {corpus_line(c)}.\n\n{TABLE_HEAD}")
     for s in sides:
         md.append(side_row(s, c["lines"]))
@@ -405,28 +453,59 @@ def bench_l2_floor_l4(c: dict, reps: int, summary: list, md: list, want_l2: bool
     if want_l2:
         info = json.loads(Path(floor.runs[-1]["out"]).read_text())
         ratio = j1.median("cpu") / floor.median("cpu")
-        md.append(f"L2b: initlint -j1 ÷ libcst-parse-every-file (both whole processes), CPU time: **{ratio:.2f}×** "
-                  f"(target ≤ {L2_MAX_VS_FLOOR}) → {verdict(ratio <= L2_MAX_VS_FLOOR)} (wall-time ratio "
-                  f"{j1.median() / floor.median():.2f}×). Floor process internals, "
-                  f"last run: import libcst {info['import_s']:.2f} s, parse {info['parse_s']:.2f} s "
-                  f"({c['lines'] / info['parse_s']:,.0f} lines/s), {info['errors']} unparseable files.\n")
-        summary.append(("L2", f"initlint -j1 vs libcst parse of every file (CPU; wall {j1.median() / floor.median():.2f}×)", f"{ratio:.2f}×", f"≤ {L2_MAX_VS_FLOOR}×",
-                        ratio <= L2_MAX_VS_FLOOR, c["name"], reps))
+        md.append(
+            f"L2b: initlint -j1 ÷ libcst-parse-every-file (both whole processes), CPU time: **{ratio:.2f}×** "
+            f"(target ≤ {L2_MAX_VS_FLOOR}) → {verdict(ratio <= L2_MAX_VS_FLOOR)} (wall-time ratio "
+            f"{j1.median() / floor.median():.2f}×). Floor process internals, "
+            f"last run: import libcst {info['import_s']:.2f} s, parse {info['parse_s']:.2f} s "
+            f"({c['lines'] / info['parse_s']:,.0f} lines/s), {info['errors']} unparseable files.\n"
+        )
+        summary.append(
+            (
+                "L2",
+                f"initlint -j1 vs libcst parse of every file (CPU; wall {j1.median() / floor.median():.2f}×)",
+                f"{ratio:.2f}×",
+                f"≤ {L2_MAX_VS_FLOOR}×",
+                ratio <= L2_MAX_VS_FLOOR,
+                c["name"],
+                reps,
+            )
+        )
     if want_l4:
         speedup = j1.median() / j2.median()
         rss = max(j1.values("maxrss_mib") + j2.values("maxrss_mib"))
         same = _same_output(j1.runs[-1]["out"], j2.runs[-1]["out"])
-        md.append(f"L4: -j1 median ÷ -j2 median: **{speedup:.2f}×** (target ≥ {L4_MIN}) → "
-                  f"{verdict(speedup >= L4_MIN)}. Peak RSS of any initlint process (main or worker): "
-                  f"**{rss:.0f} MiB** (target ≤ {L4_MAX_RSS_MIB}) → {verdict(rss <= L4_MAX_RSS_MIB)}. "
-                  f"-j1 and -j2 findings identical: {same}. CPU time -j2 ÷ -j1: "
-                  f"{j2.median('cpu') / j1.median('cpu'):.2f}× (the extra work of the pool; with two idle cores the "
-                  f"speed-up is at most 2 ÷ that). Wall-time speed-up needs two idle cores: compare the load "
-                  f"average above.\n")
-        summary.append(("L4", f"initlint -j2 vs -j1 wall speed-up (load {LOADS['L2b-L4'][0]:.1f}-{LOADS['L2b-L4'][1]:.1f})", f"{speedup:.2f}×", f"≥ {L4_MIN}×", speedup >= L4_MIN,
-                        c["name"], reps))
-        summary.append(("L4", "peak RSS per process", f"{rss:.0f} MiB", f"≤ {L4_MAX_RSS_MIB} MiB",
-                        rss <= L4_MAX_RSS_MIB, c["name"], reps))
+        md.append(
+            f"L4: -j1 median ÷ -j2 median: **{speedup:.2f}×** (target ≥ {L4_MIN}) → "
+            f"{verdict(speedup >= L4_MIN)}. Peak RSS of any initlint process (main or worker): "
+            f"**{rss:.0f} MiB** (target ≤ {L4_MAX_RSS_MIB}) → {verdict(rss <= L4_MAX_RSS_MIB)}. "
+            f"-j1 and -j2 findings identical: {same}. CPU time -j2 ÷ -j1: "
+            f"{j2.median('cpu') / j1.median('cpu'):.2f}× (the extra work of the pool; with two idle cores the "
+            f"speed-up is at most 2 ÷ that). Wall-time speed-up needs two idle cores: compare the load "
+            f"average above.\n"
+        )
+        summary.append(
+            (
+                "L4",
+                f"initlint -j2 vs -j1 wall speed-up (load {LOADS['L2b-L4'][0]:.1f}-{LOADS['L2b-L4'][1]:.1f})",
+                f"{speedup:.2f}×",
+                f"≥ {L4_MIN}×",
+                speedup >= L4_MIN,
+                c["name"],
+                reps,
+            )
+        )
+        summary.append(
+            (
+                "L4",
+                "peak RSS per process",
+                f"{rss:.0f} MiB",
+                f"≤ {L4_MAX_RSS_MIB} MiB",
+                rss <= L4_MAX_RSS_MIB,
+                c["name"],
+                reps,
+            )
+        )
 
 
 def bench_l3(c: dict, reps: int, summary: list, md: list) -> None:
@@ -435,23 +514,37 @@ def bench_l3(c: dict, reps: int, summary: list, md: list) -> None:
     def fresh() -> None:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
-    cold = Side("initlint -j1 (cold cache)", [*initlint_cmd(), "-j1", "--cache-dir", str(cache_dir), c["path"]],
-                before=fresh)
+    cold = Side(
+        "initlint -j1 (cold cache)", [*initlint_cmd(), "-j1", "--cache-dir", str(cache_dir), c["path"]], before=fresh
+    )
     warm = Side("initlint -j1 (warm cache)", [*initlint_cmd(), "-j1", "--cache-dir", str(cache_dir), c["path"]])
     warm_up([c["path"]], [[*initlint_cmd(), "--version"]])
     _log(f"L3 on {c['name']} x{reps}")
     alternate("L3", [cold, warm], reps, abba=False)
     ratio = warm.median("cpu") / cold.median("cpu")
     same = all(_same_output(a["out"], b["out"]) for a, b in zip(cold.runs, warm.runs))
-    md.append(f"### L3: warm cache (target ≤ {L3_MAX}× the cold run)\n\nCorpus {corpus_line(c)}. Each repetition: "
-              f"delete the cache directory, run once (cold), run again over the unchanged files (warm).\n\n{TABLE_HEAD}")
+    md.append(
+        f"### L3: warm cache (target ≤ {L3_MAX}× the cold run)\n\nCorpus {corpus_line(c)}. Each repetition: "
+        f"delete the cache directory, run once (cold), run again over the unchanged files (warm).\n\n{TABLE_HEAD}"
+    )
     md.append(side_row(cold, c["lines"]))
     md.append(side_row(warm, c["lines"]) + "\n")
-    md.append(f"Warm ÷ cold, CPU time: **{ratio:.3f}×** → {verdict(ratio <= L3_MAX)} (wall-time ratio "
-              f"{warm.median() / cold.median():.3f}×). Warm findings identical to cold: {same}. "
-              f"{load_note('L3')}\n")
-    summary.append(("L3", f"warm-cache run vs cold run (CPU; wall {warm.median() / cold.median():.3f}×)", f"{ratio:.3f}×", f"≤ {L3_MAX}×", ratio <= L3_MAX,
-                    c["name"], reps))
+    md.append(
+        f"Warm ÷ cold, CPU time: **{ratio:.3f}×** → {verdict(ratio <= L3_MAX)} (wall-time ratio "
+        f"{warm.median() / cold.median():.3f}×). Warm findings identical to cold: {same}. "
+        f"{load_note('L3')}\n"
+    )
+    summary.append(
+        (
+            "L3",
+            f"warm-cache run vs cold run (CPU; wall {warm.median() / cold.median():.3f}×)",
+            f"{ratio:.3f}×",
+            f"≤ {L3_MAX}×",
+            ratio <= L3_MAX,
+            c["name"],
+            reps,
+        )
+    )
 
 
 def _count_in(path: str, needle: bytes) -> int:
@@ -476,7 +569,8 @@ def machine() -> str:
     except OSError:
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return f"{os.cpu_count()} cores ({model or platform.processor()}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
+    cpu = model or platform.processor()
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -486,8 +580,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="L1,L2,L3,L4", help="comma-separated subset of L1,L2,L3,L4")
     ap.add_argument("--out", help="also write the markdown section to this file")
     ap.add_argument("--setup-only", action="store_true", help="create the anchor virtualenvs and exit")
-    ap.add_argument("--profile", metavar="NAME/SIZE", help="profile initlint.engine.lint_source on a corpus "
-                    "(e.g. transformers/sample) and exit")
+    ap.add_argument(
+        "--profile",
+        metavar="NAME/SIZE",
+        help="profile initlint.engine.lint_source on a corpus " "(e.g. transformers/sample) and exit",
+    )
     ap.add_argument("--_floor", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._floor:
@@ -508,9 +605,12 @@ def main(argv: list[str] | None = None) -> int:
     md: list[str] = []
     mode = "full" if args.full else "quick"
     cmdline = "python benchmarks/bench_lint.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    md.append(f"## initlint benchmarks ({mode})\n\n{_dt.datetime.now().strftime('%Y-%m-%d %H:%M %Z').strip()}; "
-              f"{machine()}; command: `{cmdline.strip()}`; {reps} repetition(s) per side unless noted; "
-              f"initlint: `{' '.join(_short(c) for c in initlint_cmd())}`.\n")
+    md.append(
+        f"## initlint benchmarks ({mode})\n\n{_dt.datetime.now().strftime('%Y-%m-%d %H:%M %Z').strip()}; "
+        f"{machine()}; command: `{cmdline.strip()}`; {reps} repetition(s) per side unless noted; "
+        f"initlint: `{' '.join(_short(c) for c in initlint_cmd())}`.\n"
+    )
+
     def guarded(label, fn, *a):
         try:
             fn(*a)
@@ -523,11 +623,18 @@ def main(argv: list[str] | None = None) -> int:
         guarded("L1", bench_l1, corpora.corpus("transformers", size), reps, 0 if args.full else 2, summary, md)
     if "L2" in only:
         # TorchFix is ~0.4k lines/s here: quick runs use the 1/100 sample, the headline run the 1/20 sample.
-        guarded("L2a", bench_l2_torchfix, corpora.corpus("transformers", "sample" if args.full else "tiny"), reps,
-                summary, md)
+        guarded(
+            "L2a",
+            bench_l2_torchfix,
+            corpora.corpus("transformers", "sample" if args.full else "tiny"),
+            reps,
+            summary,
+            md,
+        )
     if "L2" in only or "L4" in only:
-        guarded("L2b/L4", bench_l2_floor_l4, corpora.corpus("torch", size), reps, summary, md, "L2" in only,
-                "L4" in only)
+        guarded(
+            "L2b/L4", bench_l2_floor_l4, corpora.corpus("torch", size), reps, summary, md, "L2" in only, "L4" in only
+        )
     if "L3" in only:
         guarded("L3", bench_l3, corpora.corpus("transformers", size), reps, summary, md)
 
@@ -541,9 +648,15 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else RESULTS_DIR / f"lint-{mode}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
-    (out.with_suffix(".json")).write_text(json.dumps(
-        [{"target": t, "what": w, "value": v, "goal": g, "pass": ok, "corpus": cn, "runs": n}
-         for t, w, v, g, ok, cn, n in summary], indent=2))
+    (out.with_suffix(".json")).write_text(
+        json.dumps(
+            [
+                {"target": t, "what": w, "value": v, "goal": g, "pass": ok, "corpus": cn, "runs": n}
+                for t, w, v, g, ok, cn, n in summary
+            ],
+            indent=2,
+        )
+    )
     _log(f"wrote {out}")
     return 0
 

@@ -13,7 +13,8 @@ Corpora (nothing here is committed; everything lands under ``benchmarks/_work/``
 
 Each corpus has ``full/`` (every ``.py`` file) and ``sample/`` (every 20th file in sorted path order, starting
 with the first: a fixed 1/20 sample) and ``tiny/`` (every 100th file: 1/100, used only for TorchFix in quick
-runs because TorchFix needs about two minutes for one 1/20 sample). Line counts are newline counts (+1 for a last line without one).
+runs because TorchFix needs about two minutes for one 1/20 sample). Line counts are newline counts (+1 for a last
+line without one).
 """
 
 from __future__ import annotations

@@ -1,10 +1,16 @@
 """Make docs/img/initguard_report.png: the example GPT with one block's init forgotten and one head left
 default."""
-import sys, torch, torch.nn as nn
-sys.path.insert(0, "examples")  # run from the repo root: python docs/img/make_initguard_plot.py
-import pretrain as ex
+import sys
+
+import torch
+import torch.nn as nn
 from lightning.fabric import Fabric
+
 import initguard
+
+sys.path.insert(0, "examples")  # run from the repo root: python docs/img/make_initguard_plot.py
+import pretrain as ex  # noqa: E402  (examples/ is not a package)
+
 torch.manual_seed(0)
 c = ex.Config(n_layer=4)
 fabric = Fabric(accelerator="cpu", devices=1)
@@ -18,4 +24,7 @@ with initguard.track():
     model.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
 r = initguard.check(model)
 print(r.summary())
-r.plot("docs/img/initguard_report.png", title="initguard: tiny GPT, block h.2 never initialized (red), lm_head at PyTorch default (orange)")
+r.plot(
+    "docs/img/initguard_report.png",
+    title="initguard: tiny GPT, block h.2 never initialized (red), lm_head at PyTorch default (orange)",
+)
