@@ -15,7 +15,8 @@ Step 1 of each copy is untimed (it is where the guard's check runs; its cost is 
 blocks of ``--steps`` steps (forward, backward, step, zero_grad) run in turns, ABC/CBA..., and the report gives
 the median CPU time per step (process CPU time: on a shared machine wall time also counts time slices taken
 by other processes; wall-clock ratios are shown beside) and the ratio to ``plain``. It also prints whether any
-hook is left after step 1 (the optimizer's ``_optimizer_step_pre_hooks``, torch's global optimizer pre-hooks, the model's forward pre-hooks).
+hook is left after step 1 (the optimizer's ``_optimizer_step_pre_hooks``, torch's global optimizer pre-hooks,
+the model's forward pre-hooks).
 The same is done for ``guard(model)`` without an optimizer (a forward pre-hook in training mode).
 """
 
