@@ -38,7 +38,10 @@ _PARAM_FACTORIES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Paramete
 _PARAM_CONTAINERS = frozenset({"torch.nn.ParameterList", "torch.nn.ParameterDict"})
 _EMPTY_FACTORIES = frozenset(
     {"torch.empty", "torch.empty_like", "torch.empty_strided", "torch.Tensor"}
-    | {f"torch.{t}Tensor" for t in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Byte", "Char", "Bool")}
+    | {
+        f"torch.{t}Tensor"
+        for t in ("Float", "Double", "Half", "BFloat16", "Long", "Int", "Short", "Byte", "Char", "Bool")
+    }
     | {f"torch.cuda.{t}Tensor" for t in ("Float", "Double", "Half", "BFloat16")}
 )
 _PASSTHROUGH = frozenset(

@@ -615,7 +615,8 @@ def test_message_loop_and_none_conditions():
 
 def test_message_init104_names_load_line_and_condition():
     (f,) = run(CASES["init after load on the resume path"][0])
-    assert "re-initializes `model` after it was loaded at line 5 (`fabric.load(...)`) when `resume` is truthy" in f.message
+    expected = "re-initializes `model` after it was loaded at line 5 (`fabric.load(...)`) when `resume` is truthy"
+    assert expected in f.message
 
 
 def test_conditional_empty_init_option():
@@ -735,7 +736,9 @@ _LEAF = st.sampled_from([
     "return", "raise SystemExit", "resume = find(resume)", "continue", "break", "pass",
     "model, opt = fabric.setup(model, opt)", "helper(model)", "x = model(batch)", "assert resume or ckpt",
 ])
-_TEST = st.sampled_from(["resume", "not resume", "ckpt is None", "resume and ckpt", "a or not b", "fabric.is_global_zero"])
+_TEST = st.sampled_from(
+    ["resume", "not resume", "ckpt is None", "resume and ckpt", "a or not b", "fabric.is_global_zero"]
+)
 
 
 def _block(children):
