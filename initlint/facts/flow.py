@@ -895,7 +895,9 @@ class _Run:
         all_vals = pos + list(kw.values())
         deep = [v for v in all_vals if self.objs_in(v)]
         if deep:
-            framework_load = qual is None or qual.startswith(("torch.distributed.checkpoint", "lightning", "accelerate"))
+            framework_load = qual is None or qual.startswith(
+                ("torch.distributed.checkpoint", "lightning", "accelerate")
+            )
             if (name == "load" and qual not in _NOT_A_LOAD and framework_load) or _load_name(name, cfg.load_helpers):
                 self.load_action(deep, e, p, _nonstrict(e), ignored, test)
                 return None
