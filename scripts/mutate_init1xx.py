@@ -90,6 +90,9 @@ SHAPES = (
     "trainer class", "unknown call", "model_cls", "apply(partial)", "sub-module loops",
     "checkpointer object", "FSDP param_init_fn", "config meta", "plain script",
 )
+# training: the file itself trains the model (a script's main, a trainer class's train/step method);
+# helper: the file builds/initializes/loads the model, the training loop is in another module
+KINDS = ("training", "helper")
 OPS = ("delete", "move_after", "move_into", "nonstrict", "replace")
 
 
@@ -308,7 +311,7 @@ class Entry:
     shape: str
     note: str
     mutants: List[Mutant]
-    kind: str = "entry point"
+    kind: str = "training"
     original: Optional[Path] = None
     error: Optional[str] = None
     findings: List[Dict] = field(default_factory=list)
@@ -337,7 +340,10 @@ def load_corpus(path: Path) -> List[Entry]:
         entries.append(Entry(
             name, raw["framework"], raw["requirement"], raw["archive"], raw.get("archive_sha256", ""),
             raw["path"], raw.get("file_sha256", ""), shape, raw.get("note", ""), mutants,
+            raw.get("kind", "training"),
         ))
+        if entries[-1].kind not in KINDS:
+            raise SystemExit(f"{path}: {name}: kind must be one of {KINDS}")
     return entries
 
 
@@ -440,7 +446,7 @@ def _pct(a: int, b: int) -> str:
 
 
 def summarize(entries: Sequence[Entry]) -> Dict:
-    rows, by_shape, by_rule, misses, alarms, broken = [], {}, {}, [], [], []
+    rows, by_shape, by_rule, by_kind, misses, alarms, broken = [], {}, {}, {}, [], [], []
     tot_c = tot_n = 0
     for e in entries:
         if e.error:
@@ -457,7 +463,10 @@ def summarize(entries: Sequence[Entry]) -> Dict:
         tot_c += len(caught)
         tot_n += len(valid)
         rows.append({"framework": e.framework, "entry": e.name, "file": e.path, "requirement": e.requirement,
-                     "shape": e.shape, "caught": len(caught), "total": len(valid), "false_alarms": len(alarm)})
+                     "kind": e.kind, "shape": e.shape, "caught": len(caught), "total": len(valid),
+                     "false_alarms": len(alarm)})
+        c, n = by_kind.get(e.kind, (0, 0))
+        by_kind[e.kind] = (c + len(caught), n + len(valid))
         for m in valid:
             for key, table in ((m.shape, by_shape), (m.expect, by_rule)):
                 c, n = table.get(key, (0, 0))
@@ -470,20 +479,24 @@ def summarize(entries: Sequence[Entry]) -> Dict:
         "entries": rows, "caught": tot_c, "total": tot_n, "recall": (tot_c / tot_n) if tot_n else None,
         "false_alarms": alarms, "by_shape": {k: {"caught": c, "total": n} for k, (c, n) in by_shape.items()},
         "by_rule": {k: {"caught": c, "total": n} for k, (c, n) in sorted(by_rule.items())}, "misses": misses,
+        "by_kind": {k: {"caught": c, "total": n} for k, (c, n) in sorted(by_kind.items())},
         "broken": broken, "frameworks": len({r["framework"] for r in rows}),
     }
 
 
 def print_tables(s: Dict, out=sys.stdout) -> None:
     w = out.write
-    w("| framework | entry point | file | shape | caught | false alarms |\n|---|---|---|---|---:|---:|\n")
+    w("| framework | entry point | file | kind | shape | caught | false alarms |\n|---|---|---|---|---|---:|---:|\n")
     for r in s["entries"]:
-        w(f"| {r['framework']} | {r['entry']} | `{r['file']}` | {r['shape']} | {r['caught']}/{r['total']} | "
-          f"{r['false_alarms']} |\n")
+        w(f"| {r['framework']} | {r['entry']} | `{r['file']}` | {r['kind']} | {r['shape']} | "
+          f"{r['caught']}/{r['total']} | {r['false_alarms']} |\n")
     w(f"\n**Overall recall: {s['caught']}/{s['total']} = {_pct(s['caught'], s['total'])}** over "
       f"{len(s['entries'])} entry points from {s['frameworks']} frameworks; "
       f"false alarms on originals: {len(s['false_alarms'])}\n\n")
-    w("| shape | caught | recall |\n|---|---:|---:|\n")
+    for kind, d in s["by_kind"].items():
+        where = "training in the same file" if kind == "training" else "training in another module"
+        w(f"- {kind} entries ({where}): {d['caught']}/{d['total']} = {_pct(d['caught'], d['total'])}\n")
+    w("\n| shape | caught | recall |\n|---|---:|---:|\n")
     for shape in SHAPES:
         if shape in s["by_shape"]:
             d = s["by_shape"][shape]

@@ -142,7 +142,7 @@ expect = "INIT101"
     assert detail["delete-init"]["caught"] and detail["init-inside-empty-init"]["caught"]
     assert {f["code"] for f in detail["delete-init"]["findings"]} >= {"INIT101"}
     printed = capsys.readouterr().out
-    assert "| tiny | tiny | `tiny/pretrain.py` | plain script |" in printed
+    assert "| tiny | tiny | `tiny/pretrain.py` | training | plain script |" in printed
 
 
 def test_hash_mismatch_is_not_measured(harness, tmp_path):
