@@ -22,9 +22,13 @@ release (wheel or sdist). The harness
 4. prints one row per entry point (caught/total, findings on the original = false alarms), overall recall,
    recall by shape and by rule, and the misses.
 
-A mutant is *caught* when the linter reports the expected code on it more often than on the original.
-Every INIT101–INIT104 finding on an original is a false alarm (the originals are released code; each entry's
-``note`` says why the original is correct).
+A mutant is *caught* when the linter reports its expected code on it. Every INIT101–INIT104 finding on an
+original is a false alarm (the originals are released code; each entry's ``note`` says why the original is
+correct), and so is every one on a *semantics-preserving variant* (``expect = "silent"``: an edit that keeps the
+program's behaviour, e.g. a helper's logic moved inline), which measures precision on code that was not released.
+Entries are ``kind = "training"`` (the file trains the model: a script's main, a trainer class) or ``"helper"``
+(the file builds/initializes/loads the model and training happens in another module); recall is printed for
+both.
 
 Corpus format (TOML, see ``scripts/init1xx_corpus.toml``)::
 
@@ -43,7 +47,7 @@ Corpus format (TOML, see ``scripts/init1xx_corpus.toml``)::
     name = "delete-init"
     op = "delete"                        # delete | move_after | move_into | nonstrict | replace
     anchor = "reset_parameters(model)"   # text on the first line of the statement to delete (must be unique)
-    expect = "INIT101"
+    expect = "INIT101"                   # or "silent" for a semantics-preserving variant
     bug = "fresh run (no checkpoint, no resume) trains the empty-init weights"
     # shape = "..."                      # optional, overrides the entry's shape
 
@@ -86,6 +90,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "scripts" / "init1xx_corpus.toml"
 DEFAULT_CORPUS_DIR = Path(os.environ.get("INIT1XX_CORPUS", "/work/corpora/init1xx"))
 CODES = ("INIT101", "INIT102", "INIT103", "INIT104")
+SILENT = "silent"  # expect of a semantics-preserving variant: any INIT101–INIT104 finding on it is a false alarm
 SHAPES = (
     "trainer class", "unknown call", "model_cls", "apply(partial)", "sub-module loops",
     "checkpointer object", "FSDP param_init_fn", "config meta", "plain script",
@@ -296,7 +301,13 @@ class Mutant:
 
     @property
     def caught(self) -> bool:
-        return self.error is None and any(f["code"] == self.expect for f in self.findings)
+        """A bug mutant is caught when its expected code is reported (a silent variant: never 'caught')."""
+        return self.error is None and self.expect != SILENT and any(f["code"] == self.expect for f in self.findings)
+
+    @property
+    def alarms(self) -> List[Dict]:
+        """INIT101–INIT104 findings on a semantics-preserving variant: false alarms."""
+        return [f for f in self.findings if f["code"] in CODES] if self.expect == SILENT else []
 
 
 @dataclass
@@ -329,8 +340,8 @@ def load_corpus(path: Path) -> List[Entry]:
         shape = raw.get("shape", "plain script")
         mutants = []
         for m in raw.get("mutation", []):
-            if m.get("expect") not in CODES:
-                raise SystemExit(f"{path}: {name}/{m.get('name')}: expect must be one of {CODES}")
+            if m.get("expect") not in CODES + (SILENT,):
+                raise SystemExit(f"{path}: {name}/{m.get('name')}: expect must be one of {CODES + (SILENT,)}")
             mshape = m.get("shape", shape)
             if mshape not in SHAPES:
                 raise SystemExit(f"{path}: {name}/{m.get('name')}: unknown shape {mshape!r}")
@@ -433,6 +444,24 @@ def run_initlint(paths: Sequence[Path], cwd: Path) -> Tuple[List[Dict], str]:
     return findings, proc.stderr
 
 
+def initlint_under_test(cwd: Path) -> Dict[str, str]:
+    """Where the ``initlint`` the subprocess imports comes from (file, version, git commit when available)."""
+    code = "import initlint, sys; print(initlint.__file__); print(getattr(initlint, '__version__', '?'))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
+    lines = proc.stdout.split("\n")
+    info = {"file": lines[0] if lines else "?", "version": lines[1] if len(lines) > 1 else "?", "commit": ""}
+    if info["file"] not in ("", "?"):
+        git = subprocess.run(["git", "-C", str(Path(info["file"]).parent), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True)
+        if git.returncode == 0:
+            info["commit"] = git.stdout.strip()
+            dirty = subprocess.run(["git", "-C", str(Path(info["file"]).parent), "status", "--porcelain", "--",
+                                    "."], capture_output=True, text=True)
+            if dirty.stdout.strip():
+                info["commit"] += " + uncommitted changes"
+    return info
+
+
 def _norm(p: str, cwd: Path) -> str:
     path = Path(p)
     if not path.is_absolute():
@@ -447,7 +476,9 @@ def _pct(a: int, b: int) -> str:
 
 def summarize(entries: Sequence[Entry]) -> Dict:
     rows, by_shape, by_rule, by_kind, misses, alarms, broken = [], {}, {}, {}, [], [], []
-    tot_c = tot_n = 0
+    tot_c = tot_n = n_silent = 0
+    files: set = set()  # distinct (archive, file) with bug mutants: the entry points
+    frameworks: set = set()
     for e in entries:
         if e.error:
             broken.append({"entry": e.name, "error": e.error})
@@ -455,18 +486,27 @@ def summarize(entries: Sequence[Entry]) -> Dict:
         alarm = [f for f in e.findings if f["code"] in CODES]
         for f in alarm:
             alarms.append({"entry": e.name, "line": f["line"], "code": f["code"], "message": f["message"]})
-        valid = [m for m in e.mutants if m.error is None]
+        valid = [m for m in e.mutants if m.error is None and m.expect != SILENT]
         for m in e.mutants:
             if m.error:
                 broken.append({"entry": e.name, "mutant": m.name, "error": m.error})
+            elif m.expect == SILENT:
+                n_silent += 1
+                for f in m.alarms:
+                    alarms.append({"entry": e.name, "variant": m.name, "line": f["line"], "code": f["code"],
+                                   "message": f["message"]})
         caught = [m for m in valid if m.caught]
         tot_c += len(caught)
         tot_n += len(valid)
         rows.append({"framework": e.framework, "entry": e.name, "file": e.path, "requirement": e.requirement,
                      "kind": e.kind, "shape": e.shape, "caught": len(caught), "total": len(valid),
-                     "false_alarms": len(alarm)})
-        c, n = by_kind.get(e.kind, (0, 0))
-        by_kind[e.kind] = (c + len(caught), n + len(valid))
+                     "false_alarms": len(alarm) + sum(len(m.alarms) for m in e.mutants if m.error is None),
+                     "silent_variants": sum(1 for m in e.mutants if m.error is None and m.expect == SILENT)})
+        if valid:
+            c, n = by_kind.get(e.kind, (0, 0))
+            by_kind[e.kind] = (c + len(caught), n + len(valid))
+            files.add((e.archive, e.path))
+            frameworks.add(e.framework)
         for m in valid:
             for key, table in ((m.shape, by_shape), (m.expect, by_rule)):
                 c, n = table.get(key, (0, 0))
@@ -480,19 +520,24 @@ def summarize(entries: Sequence[Entry]) -> Dict:
         "false_alarms": alarms, "by_shape": {k: {"caught": c, "total": n} for k, (c, n) in by_shape.items()},
         "by_rule": {k: {"caught": c, "total": n} for k, (c, n) in sorted(by_rule.items())}, "misses": misses,
         "by_kind": {k: {"caught": c, "total": n} for k, (c, n) in sorted(by_kind.items())},
-        "broken": broken, "frameworks": len({r["framework"] for r in rows}),
+        "broken": broken, "frameworks": len(frameworks), "entry_points": len(files), "silent_variants": n_silent,
     }
 
 
 def print_tables(s: Dict, out=sys.stdout) -> None:
     w = out.write
+    if "initlint" in s:
+        i = s["initlint"]
+        w(f"initlint under test: {i['file']} (version {i['version']}{', commit ' + i['commit'] if i['commit'] else ''})"
+          "\n\n")
     w("| framework | entry point | file | kind | shape | caught | false alarms |\n|---|---|---|---|---|---:|---:|\n")
     for r in s["entries"]:
         w(f"| {r['framework']} | {r['entry']} | `{r['file']}` | {r['kind']} | {r['shape']} | "
           f"{r['caught']}/{r['total']} | {r['false_alarms']} |\n")
     w(f"\n**Overall recall: {s['caught']}/{s['total']} = {_pct(s['caught'], s['total'])}** over "
-      f"{len(s['entries'])} entry points from {s['frameworks']} frameworks; "
-      f"false alarms on originals: {len(s['false_alarms'])}\n\n")
+      f"{s['entry_points']} entry points from {s['frameworks']} frameworks; "
+      f"false alarms: {len(s['false_alarms'])} (on the originals and on {s['silent_variants']} "
+      f"semantics-preserving variants)\n\n")
     for kind, d in s["by_kind"].items():
         where = "training in the same file" if kind == "training" else "training in another module"
         w(f"- {kind} entries ({where}): {d['caught']}/{d['total']} = {_pct(d['caught'], d['total'])}\n")
@@ -510,9 +555,10 @@ def print_tables(s: Dict, out=sys.stdout) -> None:
             got = ", ".join(m["got"]) or "nothing"
             w(f"- {m['entry']} / {m['mutant']} (expect {m['expect']}, {m['shape']}): got {got}\n")
     if s["false_alarms"]:
-        w("\nFalse alarms on originals:\n")
+        w("\nFalse alarms (originals and semantics-preserving variants):\n")
         for a in s["false_alarms"]:
-            w(f"- {a['entry']} line {a['line']}: {a['code']} {a['message'][:160]}\n")
+            where = a.get("variant", "original")
+            w(f"- {a['entry']} / {where} line {a['line']}: {a['code']} {a['message'][:160]}\n")
     if s["broken"]:
         w("\nNot measured (corpus problems, not linter results):\n")
         for b in s["broken"]:
@@ -561,6 +607,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 if m.path:
                     m.findings = by_path.get(str(m.path.resolve()), [])
         s = summarize(entries)
+        s["initlint"] = initlint_under_test(work)
         if args.show_findings:
             for e in entries:
                 for obj, label in [(e, "original")] + [(m, m.name) for m in e.mutants]:

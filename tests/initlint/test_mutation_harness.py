@@ -125,6 +125,13 @@ also = [{{op = "delete", anchor = "module.reset_parameters()"}}]
 expect = "INIT103"
 
 [[entry.mutation]]
+name = "renamed-loop-variable"
+op = "replace"
+old = "for _ in range(3):"
+new = "for _step in range(3):"
+expect = "silent"
+
+[[entry.mutation]]
 name = "broken-anchor"
 op = "delete"
 anchor = "not in the file"
@@ -137,6 +144,7 @@ expect = "INIT101"
     result = json.loads(out_json.read_text())
     assert result["false_alarms"] == []
     assert result["total"] == 3  # the broken anchor is reported as not measured, not as a miss
+    assert result["silent_variants"] == 1 and result["entry_points"] == 1  # a silent variant is no recall case
     assert [b["mutant"] for b in result["broken"]] == ["broken-anchor"]
     detail = {m["name"]: m for m in result["details"][0]["mutants"]}
     assert detail["delete-init"]["caught"] and detail["init-inside-empty-init"]["caught"]
