@@ -14,7 +14,7 @@ release (wheel or sdist). The harness
 2. applies each mutation of the entry point to the file (:func:`apply_mutation`; a mutation is a small named
    edit that introduces a real bug: delete the initialization on the fresh-run path → INIT101, move it after
    the checkpoint load → INIT104, into the empty-init/meta context → INIT102, make a load non-strict → INIT103)
-   and writes every mutant *next to* the original (``train__m_<mutation>.py``), so imports of the package
+   and writes every mutant *next to* the original (``train__m_<entry>__<mutation>.py``), so imports of the package
    resolve for the mutant exactly as they do for the original;
 3. runs ``initlint --select INIT1 --no-cache --format json`` once, in a subprocess, over all originals and
    mutants. The subprocess is ``sys.executable -m initlint``, so whatever ``initlint`` is importable (set
@@ -247,6 +247,16 @@ def nonstrict(source: str, anchor: str, func: str, index: Optional[int] = None) 
     b = lines[row].encode()
     close = call.end_col_offset - 1  # the closing parenthesis
     before = b[:close].rstrip()
+    if not before.strip() and row > call.lineno - 1:
+        # the closing parenthesis is alone on its line: add the keyword as a new last argument line
+        prev = row - 1
+        while prev > call.lineno - 1 and not lines[prev].strip():
+            prev -= 1
+        if not lines[prev].rstrip().endswith((",", "(")):
+            lines[prev] = lines[prev].rstrip() + ","
+        indent = _indent(lines[prev]) if not lines[prev].rstrip().endswith("(") else _indent(lines[prev]) + "    "
+        lines.insert(row, indent + "strict=False,")
+        return "\n".join(lines) + "\n"
     sep = b"" if before.endswith(b"(") else (b" " if before.endswith(b",") else b", ")
     lines[row] = (before + sep + b"strict=False" + b[close:]).decode()
     return "\n".join(lines) + "\n"
@@ -428,7 +438,8 @@ def prepare(entries: Sequence[Entry], corpus_dir: Path, work: Path) -> None:
             except (MutationError, KeyError) as exc:
                 m.error = f"mutation not applicable: {exc}"
                 continue
-            m.path = original.with_name(f"{original.stem}__m_{m.name.replace('-', '_')}.py")
+            tag = "".join(c if c.isalnum() else "_" for c in f"{e.name}__{m.name}")
+            m.path = original.with_name(f"{original.stem}__m_{tag}.py")
             m.path.write_text(mutated, encoding="utf-8")
 
 

@@ -77,6 +77,14 @@ def test_nonstrict_flips_or_adds_strict_false(harness, source):
     assert "model.load_state_dict(state_dict, strict=False)" in added
 
 
+def test_nonstrict_on_a_call_closed_on_its_own_line(harness):
+    src = "def f(model, sd):\n    model.load_state_dict(\n        sd,\n        assign=True\n    )\n"
+    out = harness.nonstrict(src, "model.load_state_dict(", "load_state_dict")
+    assert out == "def f(model, sd):\n    model.load_state_dict(\n        sd,\n        assign=True,\n" \
+        "        strict=False,\n    )\n"
+    ast.parse(out)
+
+
 def test_ambiguous_or_missing_anchor_is_a_corpus_error(harness, source):
     with pytest.raises(harness.MutationError):
         harness.delete(source, "nn.Linear(width, width)")  # two lines
