@@ -148,7 +148,7 @@ expect = "INIT101"
     out_json = tmp_path / "r.json"
     rc = harness.main(["--corpus", str(corpus), "--corpus-dir", str(tmp_path), "--work-dir", str(tmp_path / "w"),
                        "--json", str(out_json)])
-    assert rc == 0
+    assert rc == 1  # the broken anchor: a corpus that could not be fully measured
     result = json.loads(out_json.read_text())
     assert result["false_alarms"] == []
     assert result["total"] == 3  # the broken anchor is reported as not measured, not as a miss
