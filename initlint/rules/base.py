@@ -8,7 +8,11 @@ A rule declares:
   Files that contain none of any selected rule's triggers are never parsed;
 * ``bad`` and ``good``: example sources. The test-suite checks that every ``bad`` example yields the rule's
   code and every ``good`` example yields no INIT finding at all;
-* :meth:`check`, which asks questions of :class:`~initlint.facts.FileFacts` and yields ``(node, message)``.
+* :meth:`check`, which asks questions of :class:`~initlint.facts.FileFacts` and yields hits: ``(node,
+  message)`` or, with the fix apart, ``(node, message, fix)`` (build one with :meth:`Rule.report`). The
+  message says what is wrong and why it matters, in one sentence; the fix says what to change. A rule
+  that still builds one string ``"<problem>. Fix: <what to do>"`` has it split by the engine
+  (:func:`initlint.finding.split_fix`).
 
 Rule modules must not import libcst at module level: the catalogue is loaded to read ``triggers`` before
 any file is known to need parsing.
@@ -18,13 +22,14 @@ from __future__ import annotations
 
 import inspect
 import textwrap
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Tuple
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Optional, Tuple, Union
 
 if TYPE_CHECKING:
     from ..facts import FileFacts
 
-#: ``(node, message)``: the node locates the finding (its position is resolved only when reported).
-Hit = Tuple[Any, str]
+#: ``(node, message)`` or ``(node, message, fix)``: the node locates the finding (its position is resolved
+#: only when reported); ``fix`` is ``None`` or the text of what to change.
+Hit = Union[Tuple[Any, str], Tuple[Any, str, Optional[str]]]
 
 
 class Rule:
@@ -49,6 +54,12 @@ class Rule:
 
     def check(self, facts: "FileFacts") -> Iterable[Hit]:  # pragma: no cover - interface
         raise NotImplementedError
+
+    @staticmethod
+    def report(node: Any, message: str, fix: Optional[str] = None) -> Hit:
+        """One hit for :meth:`check` to yield: ``message`` says what is wrong (short, no fix in it),
+        ``fix`` what to change (shown by ``--show-fix``, JSON ``fix``, SARIF; never by flake8)."""
+        return (node, message, fix)
 
     @classmethod
     def explain(cls) -> str:

@@ -44,7 +44,7 @@ def test_text_show_source_marks_the_column():
 def test_json():
     data = json.loads(_render(write_json, [F1, F2]))
     assert data[0] == {"path": "pkg/a.py", "line": 3, "column": 5, "code": "INIT003",
-                       "message": "bad, really: 100% bad"}
+                       "message": "bad, really: 100% bad", "fix": None}
     assert data[1]["message"] == "cannot parse this file: line\nbreak"
 
 
