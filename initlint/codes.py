@@ -92,7 +92,7 @@ class CodeInfo:
         return "\n\n".join(parts) + "\n"
 
 
-def _wrap(text: str, indent: str, width: int = 110) -> str:
+def _wrap(text: str, indent: str, width: int = 112) -> str:
     """``text`` indented; lines longer than ``width`` (generated ones: options, counts) are wrapped, a
     ``- `` list item's continuation under its text."""
     out = []
@@ -111,19 +111,37 @@ BUILTIN_CODES: tuple[CodeInfo, ...] = (
         INTERNAL_ERROR,
         "internal-error",
         "a rule hit an internal error on this file (reported; the other rules and files are still checked)",
-        "A rule raised an exception on this file. This is a bug in initlint, not in your code: please report\n"
-        "it with the file (or a reduced version of it). The other rules still checked the file. Silence it\n"
-        "with `--ignore INIT900` (or `ignore = [\"INIT900\"]` in `[tool.initlint]`).\n",
+        "A rule raised an exception on this file.",
         level="warning",
+        sections=(
+            Section("What", "One of initlint's rules raised an exception (or ran out of recursion depth) on this "
+                            "file. The message names the rule and the exception."),
+            Section("Why", "This is a bug in initlint, not in your code. It is reported rather than hidden so that "
+                           "a file is never passed as clean when a rule did not finish checking it."),
+            Section("Fix", "Please report it with the file (or a reduced version of it). Meanwhile silence it with "
+                           "`--ignore INIT900` (or `ignore = [\"INIT900\"]` in `[tool.initlint]`)."),
+            Section("Limitations", "The rule that failed did not check the file; the other rules did, and their "
+                                   "findings are reported as usual."),
+        ),
     ),
     CodeInfo(
         PARSE_ERROR,
         "unparseable-file",
         "the file could not be read, decoded or parsed",
-        "initlint cannot check a file it cannot read or parse, so it says so instead of passing it silently.\n"
-        "Fix the syntax error or the encoding (Python source is UTF-8 unless a coding declaration says\n"
-        "otherwise), or exclude the file (`--extend-exclude`, or `extend-exclude` in `[tool.initlint]`), or\n"
-        "ignore the code (`--ignore INIT901`).\n",
+        "initlint cannot check a file it cannot read or parse, so it says so instead of passing it silently.",
+        sections=(
+            Section("What", "The file could not be read (permissions, a vanished file), decoded (Python source is "
+                            "UTF-8 unless a coding declaration says otherwise) or parsed (a syntax error, or "
+                            "syntax libcst cannot parse although Python can; the message says which)."),
+            Section("Why", "No rule checked the file: reporting it keeps a broken or unreadable file from "
+                           "passing as clean."),
+            Section("Fix", "Fix the syntax error or the encoding, or exclude the file (`--extend-exclude`, or "
+                           "`extend-exclude` in `[tool.initlint]`), or ignore the code (`--ignore INIT901`)."),
+            Section("Limitations", "Only the first problem is reported, at the line Python (or libcst) names. "
+                                   "Under flake8, a file Python cannot read or parse gets flake8's own E902/E999 "
+                                   "and the plugin does not run; INIT901 there means libcst could not parse a file "
+                                   "that Python accepts."),
+        ),
     ),
 )
 

@@ -25,7 +25,7 @@ class ParamMissedByInit(Rule):
         override ``reset_parameters()``, call ``super().reset_parameters()``, then initialize ``x``.
 
     Limitations:
-        Precision first: only classes known to be ``nn.Module`` s are examined (see INIT001), and only
+        Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001), and only
         init paths in this file. Whatever the init method hands to something initlint cannot see (an
         imported function, ``self.apply(imported_fn)``, a method of an unknown base, a call with the
         module passed by keyword) counts as initializing everything, so no finding. A parameter created

@@ -21,7 +21,7 @@ class UninitializedAllocation(Rule):
         create it with a value (``torch.zeros``, ``torch.randn(...) * std``).
 
     Limitations:
-        Precision first: only classes known to be ``nn.Module`` s are examined (see INIT001). A call in
+        Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001). A call in
         ``__init__`` that initlint cannot follow (an imported helper, ``self.apply(imported_fn)``, a method
         of an unknown base) counts as initializing everything; so does a central init function in the file
         with a branch for the class, although nothing may call it at construction. ``torch.Tensor(x)`` with

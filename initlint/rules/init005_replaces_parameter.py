@@ -17,13 +17,14 @@ class ReplacesParameter(Rule):
         new parameter is not sharded at all.
 
     Fix:
-        Write in place: ``nn.init.normal_(self.w, std=...)`` or ``with torch.no_grad(): self.w.copy_(new_value)``.
+        Write in place: ``nn.init.normal_(self.w, std=...)`` or
+        ``with torch.no_grad(): self.w.copy_(new_value)``.
 
     Limitations:
         Only assignments written in the body of ``reset_parameters`` itself (including its ``if``/``with``
         blocks) and in the file's central init functions are examined; a helper method or function they
         call is not followed (see the cases). Assignments to ``.data`` keep the Parameter object and are
-        not reported. Classes not known to be ``nn.Module`` s are not examined (see INIT001).
+        not reported. Classes not known to be ``nn.Module`` subclasses are not examined (see INIT001).
     """
 
     code = "INIT005"

@@ -24,10 +24,10 @@ class NonStrictLoadIntoUninitialized(Rule):
         (``missing, unexpected = model.load_state_dict(sd, strict=False); assert not missing``).
 
     Limitations:
-        Only loads that say ``strict=False`` as a keyword with a literal ``False`` are examined, on models that are
-        uninitialized on that path by the analysis of INIT101 (the same precision-first limits apply: an
-        unknown model is never reported). A result that is kept is taken as checked, whatever the script
-        does with it. Only one file is read.
+        Only loads that say ``strict=False`` as a keyword with a literal ``False`` are examined, on models
+        that are uninitialized on that path by the analysis of INIT101 (the same precision-first limits
+        apply: an unknown model is never reported). A result that is kept is taken as checked, whatever the
+        script does with it. Only one file is read.
     """
 
     code = "INIT103"
