@@ -139,6 +139,10 @@ def _check(args: argparse.Namespace) -> ExitCode:
     except MissingExtra as e:
         hint = " Or drop --plot to check without a figure." if e.extra is MATPLOTLIB else ""
         return _error(f"{e}{hint}")
+    if args.plot:
+        problem = _plot_format_problem(args.plot)
+        if problem:
+            return _error(problem)
     try:
         sd = load_state_dict(args.checkpoint)
     except (CheckpointError, MissingExtra) as e:
@@ -155,6 +159,19 @@ def _check(args: argparse.Namespace) -> ExitCode:
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report)
     sys.stdout.flush()
     return _error(plot_error) if plot_error else code
+
+
+def _plot_format_problem(path: str) -> str | None:
+    """Why matplotlib could not save a figure to ``path`` by its suffix (checked before any work), or None."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix in formats:
+        return None
+    listed = ", ".join(sorted(formats))
+    what = f"unknown figure format {suffix!r}" if suffix else "no file suffix to choose the figure format"
+    return f"--plot {path}: {what}; use one of: {listed} (e.g. --plot report.png)"
 
 
 def main(argv=None) -> int:

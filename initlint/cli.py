@@ -277,12 +277,25 @@ def _source_lines(path: str) -> list[str]:
     if lines is None:
         try:
             with open(path, "rb") as fh:
-                lines = fh.read().decode("utf-8", "replace").splitlines()
+                data = fh.read()
+            lines = _decode(data).splitlines()
         except OSError:
             lines = []
         _lines_cache.clear()
         _lines_cache[path] = lines
     return lines
+
+
+def _decode(data: bytes) -> str:
+    """Source text as Python reads it: its coding cookie or BOM (PEP 263), else UTF-8; never raises."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, "replace")
+    except (SyntaxError, LookupError):
+        return data.decode("utf-8", "replace")
 
 
 def _list_rules(fmt: str) -> int:

@@ -50,7 +50,11 @@ def unreadable(path: str, exc: OSError, config: Config) -> list[Finding]:
     """The one ``INIT901`` for a file that cannot be read (none when INIT901 is not enabled for ``path``)."""
     if not config.enabled(PARSE_ERROR, path):
         return []
-    return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {exc.strerror or exc}")]
+    reason = exc.strerror or str(exc)
+    real = exc.filename if isinstance(exc.filename, str) else path
+    if os.path.islink(real) and not os.path.exists(real):
+        reason = f"broken symbolic link to {os.readlink(real)}"
+    return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {reason}")]
 
 
 def lint_file(path: str, config: Optional[Config] = None) -> list[Finding]:
