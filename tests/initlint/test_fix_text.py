@@ -127,3 +127,25 @@ def test_flake8_prints_the_message_only(tmp_path):
     lines = res.stdout.splitlines()
     assert res.returncode == 1 and len(lines) == 1, res.stdout + res.stderr
     assert lines[0].startswith("norm.py:4:7: INIT001 class `Norm`") and "Fix" not in lines[0]
+
+
+def test_a_rule_can_give_the_fix_apart_through_report():
+    """``Rule.report(node, message, fix=...)``: the engine keeps the two apart and does not split the message."""
+    import libcst as cst
+
+    from initlint.config import Config
+    from initlint.engine import lint_module
+    from initlint.rules.base import Rule
+
+    class FirstClass(Rule):
+        code = "INIT001"  # borrowed: the engine only needs a code to report under
+
+        def check(self, facts):
+            for stmt in facts.module.body:
+                if isinstance(stmt, cst.ClassDef):
+                    yield self.report(stmt, "class seen. Fix: this stays in the message", fix="do nothing")
+                    return
+
+    [f] = lint_module(cst.parse_module(NORM), "m.py", Config(), [FirstClass])
+    assert (f.line, f.col) == (4, 6)
+    assert f.message == "class seen. Fix: this stays in the message" and f.fix == "do nothing"
