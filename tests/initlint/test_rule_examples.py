@@ -3,6 +3,7 @@ and the real flake8 plugin; and every rule's documentation in the one structure.
 
 from __future__ import annotations
 
+import inspect
 import re
 import subprocess
 import sys
@@ -13,9 +14,9 @@ import pytest
 
 from initlint import ALL_RULES, lint_source
 from initlint.codes import rule_info, split_sections
+from initlint.config import Config
 from initlint.engine import might_match
 from initlint.rules.base import DOC_SECTIONS, OPTION_HELP, Invalid, Valid, case_source
-from initlint.config import Config
 
 
 def _cases(kind: str):
@@ -129,7 +130,7 @@ def test_case_lines_count_from_the_first_line_of_the_case():
 def test_rule_is_documented_in_the_one_structure(rule):
     assert rule.code.startswith("INIT") and len(rule.code) == 7
     assert rule.name and rule.summary and rule.triggers
-    lead, sections = split_sections(__import__("inspect").cleandoc(rule.__doc__))
+    lead, sections = split_sections(inspect.cleandoc(rule.__doc__))
     assert lead, f"{rule.code}: the docstring starts with a one-sentence lead"
     assert list(sections) == list(DOC_SECTIONS), f"{rule.code}: docstring sections must be {DOC_SECTIONS}"
     assert all(body.strip() for body in sections.values()), f"{rule.code}: an empty section"
