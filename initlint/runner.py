@@ -95,14 +95,19 @@ def lint_one(display: str, key: str, expected_sha: Optional[str], config: Config
             st = os.fstat(fh.fileno())
             data = fh.read()
     except OSError as exc:
-        return FileOutcome(None, None, 0, [[f.line, f.col, f.code, f.message] for f in unreadable(key, exc, config)])
+        return FileOutcome(None, None, 0, [_row(f) for f in unreadable(key, exc, config)])
     hashed_at = time.time_ns()
     sha = content_hash(data)
     stat = (st.st_mtime_ns, st.st_size)
     if sha == expected_sha:
         return FileOutcome(sha, stat, hashed_at, None)
     findings = lint_source(data, key, config)
-    return FileOutcome(sha, stat, hashed_at, [[f.line, f.col, f.code, f.message] for f in findings])
+    return FileOutcome(sha, stat, hashed_at, [_row(f) for f in findings])
+
+
+def _row(f: Finding) -> list:
+    """A finding as a cache row, ``[line, col, code, message]`` plus ``fix`` when it has one."""
+    return [f.line, f.col, f.code, f.message] + ([f.fix] if f.fix is not None else [])
 
 
 # ---------------------------------------------------------------------- many files
@@ -164,7 +169,7 @@ def lint_files(files: Sequence, config: Config, cache=None, jobs: int = 1) -> Ru
         results[index] = rows or []
 
     findings = [
-        Finding(item.display, row[0], row[1], row[2], row[3])
+        Finding(item.display, *row)
         for item, rows in zip(files, results)
         for row in rows or ()
     ]

@@ -22,7 +22,13 @@ def render() -> str:
     parts = [
         "# initlint rules\n",
         "Generated from the rule classes in `initlint/rules/` (and `initlint/codes.py` for INIT900/INIT901) by "
-        "`python scripts/gen_rule_docs.py`; do not edit by hand.\n",
+        "`python scripts/gen_rule_docs.py`; do not edit by hand. `initlint --explain CODE` prints the same text "
+        "without Markdown.\n",
+        "Each rule says **What** it finds, **Why** it matters, an **Example** with the line initlint reports, the "
+        "**Fix** with the example fixed, its **Limitations** (the rules are precision-first: what a rule cannot "
+        "see, it does not report, and the limitations say what that is) and the **Options** that change it. "
+        "On a finding, the message says what is wrong; `initlint --show-fix`, the JSON `fix` key and SARIF "
+        "carry the fix for that finding (the flake8 plugin prints the message only).\n",
         "| code | name | summary |",
         "|---|---|---|",
     ]

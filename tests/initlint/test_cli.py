@@ -326,7 +326,7 @@ def test_json_format(project, capsys):
     assert code == 1 and {"path": "./model.py", "line": 8, "column": 9, "code": "INIT003"}.items() <= next(
         d for d in data if d["code"] == "INIT003"
     ).items()
-    assert all(set(d) == {"path", "line", "column", "code", "message"} for d in data)
+    assert all(set(d) == {"path", "line", "column", "code", "message", "fix"} for d in data)
     assert json.loads(run(capsys, "--no-cache", "--format", "json", "--select", "INIT9")[1]) == []
 
 
