@@ -110,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of standard output")
     out.add_argument("--show-source", action="store_true", help="show the source line of each finding (text format)")
     out.add_argument(
-        "--show-fix", action="store_true",
-        help="show how to fix each finding on the line after it (text format; json, sarif and github always carry it)",
+        "--concise", action="store_true",
+        help="one line per finding, without the indented 'fix:' line that follows it by default (text format; "
+             "json, sarif and github always carry the fix)",
     )
     out.add_argument(
         "--statistics", action="store_true",
@@ -258,7 +259,7 @@ def _report(result: "runner.RunResult", args: argparse.Namespace) -> None:
         elif args.format == "github":
             output.write_github(findings, stream)
         else:
-            output.write_text(findings, stream, args.show_source, _source_lines, args.show_fix)
+            output.write_text(findings, stream, args.show_source, _source_lines, not args.concise)
         if args.statistics:
             # Keep machine-readable reports parseable: statistics go to stderr for json and sarif.
             target = stream if args.format in ("text", "github") else sys.stderr

@@ -122,7 +122,10 @@ class Plugin:
             yield 1, 0, f"{INTERNAL_ERROR} internal error in initlint (please report it): {exc!r}", type(self)
             return
         for f in findings:
-            yield f.line, f.col, f"{f.code} {f.message}", type(self)
+            # flake8 prints one line per finding: the fix follows the message on it, so a flake8 user still
+            # learns what to change (initlint's own text output puts it on the next line)
+            fix = f" Fix: {f.fix}" if f.fix else ""
+            yield f.line, f.col, f"{f.code} {f.message}{fix}", type(self)
 
 
 def _flake8_config(options: Any) -> tuple[Any, str | None]:

@@ -1,8 +1,9 @@
 """Formatters: findings in, text out. No linting here, no I/O other than the stream given.
 
-Formats: ``text`` (``path:line:col: CODE message``, 1-based column like flake8; with ``--show-fix`` the
-finding's fix on the next line), ``json`` (an array of objects with a ``fix`` key), ``sarif`` (SARIF 2.1.0 as
-GitHub code scanning accepts it) and ``github`` (workflow commands that GitHub Actions turns into annotations).
+Formats: ``text`` (``path:line:col: CODE message``, 1-based column like flake8, then the finding's fix
+on an indented ``fix:`` line unless ``--concise``), ``json`` (an array of objects with a ``fix`` key),
+``sarif`` (SARIF 2.1.0 as GitHub code scanning accepts it) and ``github`` (workflow commands that GitHub
+Actions turns into annotations).
 
 A finding's fix is text, not an edit: SARIF's ``fixes`` property requires ``artifactChanges`` (concrete
 replacements), so SARIF carries the fix in the result's message (after the problem, as ``Fix: ...``) and in
@@ -33,10 +34,10 @@ def write_text(
     stream: TextIO,
     show_source: bool = False,
     read_lines: Optional[Callable[[str], list[str]]] = None,
-    show_fix: bool = False,
+    show_fix: bool = True,
 ) -> None:
     """flake8-style lines; with ``show_source`` each is followed by its source line and a caret, with
-    ``show_fix`` by ``    fix: <text>`` when the finding has a fix."""
+    ``show_fix`` (the default; ``--concise`` turns it off) by ``    fix: <text>`` when the finding has a fix."""
     for f in findings:
         stream.write(f.format() + "\n")
         if show_source and read_lines is not None:

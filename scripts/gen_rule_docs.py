@@ -27,8 +27,9 @@ def render() -> str:
         "Each rule says **What** it finds, **Why** it matters, an **Example** with the line initlint reports, the "
         "**Fix** with the example fixed, its **Limitations** (the rules are precision-first: what a rule cannot "
         "see, it does not report, and the limitations say what that is) and the **Options** that change it. "
-        "On a finding, the message says what is wrong; `initlint --show-fix`, the JSON `fix` key and SARIF "
-        "carry the fix for that finding (the flake8 plugin prints the message only).\n",
+        "On a finding, the message says what is wrong and the fix line after it what to change for that "
+        "finding (`initlint --concise` leaves it out; JSON has a `fix` key, SARIF carries it, the flake8 plugin "
+        "prints both on one line).\n",
         "| code | name | summary |",
         "|---|---|---|",
     ]

@@ -125,7 +125,7 @@ class Rule:
     @staticmethod
     def report(node: Any, message: str, fix: Optional[str] = None) -> Hit:
         """One hit for :meth:`check` to yield: ``message`` says what is wrong (short, no fix in it),
-        ``fix`` what to change (shown by ``--show-fix``, JSON ``fix``, SARIF; never by flake8)."""
+        ``fix`` what to change (initlint's fix line, JSON ``fix``, SARIF; flake8 appends it to the message)."""
         return (node, message, fix)
 
     @classmethod

@@ -69,11 +69,11 @@ def test_the_fix_takes_no_part_in_equality_or_order():
     assert a == b and hash(a) == hash(b) and sorted([a, b]) == [a, b]
 
 
-def test_text_shows_the_fix_only_when_asked():
+def test_text_shows_the_fix_unless_concise():
     f = _only(NORM, "INIT001")
     plain, shown = io.StringIO(), io.StringIO()
-    write_text([f], plain)
-    write_text([f], shown, show_fix=True)
+    write_text([f], plain, show_fix=False)
+    write_text([f], shown)
     assert plain.getvalue() == f.format() + "\n"
     assert shown.getvalue() == f.format() + "\n" + f"    fix: {f.fix}\n"
     # a finding without a fix prints no fix line
@@ -97,13 +97,16 @@ def test_json_sarif_and_github_carry_the_fix():
     assert gh.getvalue().rstrip("\n").endswith(f"%0AFix: {f.fix}")
 
 
-def test_cli_show_fix_and_json(tmp_path, capsys, monkeypatch):
+def test_cli_shows_the_fix_unless_concise_and_json(tmp_path, capsys, monkeypatch):
     (tmp_path / "norm.py").write_text(NORM)
     monkeypatch.chdir(tmp_path)
-    assert main(["--no-cache", "--show-fix", "norm.py"]) == 1
+    assert main(["--no-cache", "norm.py"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("norm.py:4:7: INIT001 class `Norm`") and "Fix" not in lines[0]
     assert lines[1].startswith("    fix: add `def reset_parameters(self)`")
+    assert main(["--no-cache", "--concise", "norm.py"]) == 1
+    concise = capsys.readouterr().out.splitlines()
+    assert concise == lines[:1]
     assert main(["--no-cache", "--format", "json", "norm.py"]) == 1
     assert json.loads(capsys.readouterr().out)[0]["fix"].startswith("add `def reset_parameters(self)`")
 
@@ -118,7 +121,7 @@ def test_cache_keeps_the_fix(tmp_path, capsys, monkeypatch):
     assert runs[0] == runs[1] and runs[1][0]["fix"]
 
 
-def test_flake8_prints_the_message_only(tmp_path):
+def test_flake8_prints_message_and_fix_on_one_line(tmp_path):
     (tmp_path / "norm.py").write_text(NORM)
     res = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "INIT", "--isolated", "norm.py"],
@@ -126,7 +129,8 @@ def test_flake8_prints_the_message_only(tmp_path):
     )
     lines = res.stdout.splitlines()
     assert res.returncode == 1 and len(lines) == 1, res.stdout + res.stderr
-    assert lines[0].startswith("norm.py:4:7: INIT001 class `Norm`") and "Fix" not in lines[0]
+    assert lines[0].startswith("norm.py:4:7: INIT001 class `Norm`")
+    assert ". Fix: add `def reset_parameters(self)`" in lines[0]
 
 
 def test_a_rule_can_give_the_fix_apart_through_report():
