@@ -36,7 +36,7 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
 
     from initguard import stats
     from initguard.report import DEFAULT, TOO_SMALL, Entry, Report
-    from initguard.verdicts import Judged, model_default_rule
+    from initguard.verdicts import Judged, all_zero, model_default_rule
 
     report = Report(mode=mode, source=source)
     judged = []
@@ -71,7 +71,8 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
             lo, hi = band if band else (None, None)
             entry = Entry(name, tuple(t.shape), dtype, "", verdict, kind, ex.std, ex.max_abs, lo, hi)
             report.entries.append(entry)
-            judged.append((name, Judged(ex.problem, entry, False, verdict == TOO_SMALL, ex.eligible)))
+            judged.append((name, Judged(ex.problem, entry, False, verdict == TOO_SMALL, ex.eligible,
+                                        all_zero(ex.problem, ex))))
     model_default_rule(report, judged)
     return report
 

@@ -129,6 +129,8 @@ class Report:
     too_small: list = field(default_factory=list)
     # names of default-looking tensors the model-level rule did not accuse (a note, never failed)
     default_like: list = field(default_factory=list)
+    # (default-or-uninitialized, judged) counts of the model-level default rule's eligible weight tensors
+    default_share: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -162,6 +164,7 @@ class Report:
             "notes": list(self.notes),
             "too_small": list(self.too_small),
             "default_like": list(self.default_like),
+            "default_share": list(self.default_share),
             "problems": [p.to_dict() for p in self.problems],
             "entries": [e.to_dict() for e in self.entries],
         }
@@ -179,6 +182,7 @@ class Report:
             notes=list(d.get("notes", [])),
             too_small=list(d.get("too_small", [])),
             default_like=list(d.get("default_like", [])),
+            default_share=tuple(d.get("default_share", ())),
         )
 
     def summary(self) -> str:
