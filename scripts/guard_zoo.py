@@ -30,7 +30,7 @@ import initguard
 
 MODEL_TYPES = [
     "albert", "bart", "bert", "bloom", "codegen", "convbert", "convnext", "deberta", "deberta-v2", "deit",
-    "distilbert", "electra", "falcon", "funnel", "gemma", "gemma2", "gpt2", "gpt_neo", "gpt_neox", "gptj",
+    "distilbert", "electra", "falcon", "gemma", "gemma2", "gpt2", "gpt_neo", "gpt_neox", "gptj",
     "granite", "hubert", "llama", "mamba", "mamba2", "marian", "mbart", "mistral", "mixtral", "mobilebert", "mpt",
     "mt5", "olmo", "opt", "pegasus", "phi", "phi3", "qwen2", "qwen2_moe", "regnet", "resnet", "roberta",
     "segformer", "stablelm", "starcoder2", "swin", "t5", "vit", "wav2vec2", "whisper", "xglm", "xlm-roberta",
@@ -69,7 +69,6 @@ VISION = {
     "hubert": {"conv_dim": [16, 16], "conv_stride": [5, 2], "conv_kernel": [10, 3], "num_conv_pos_embeddings": 8,
                "num_conv_pos_embedding_groups": 2, "num_feat_extract_layers": 2},
     "whisper": {"num_mel_bins": 16, "max_source_positions": 32, "max_target_positions": 32},
-    "funnel": {"block_sizes": [1, 1], "block_repeats": [1, 1], "d_head": 16, "d_inner": 64},
     "mamba2": {"num_heads": 4, "head_dim": 16, "n_groups": 1},
 }
 
