@@ -9,7 +9,11 @@ uninitialized;
 partly)
    -> uninitialized; written only by a ``torch.nn`` constructor -> default (constants of norm layers only with
    ``strict``); written by user code, created with values, or changed after construction -> initialized;
-4. otherwise statistics: values that match the owning module's PyTorch default exactly -> default.
+4. otherwise statistics: values that match the owning module's PyTorch default exactly, on at least
+   ``stats.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
+
+Then, over the whole model (:func:`model_default_rule`): statistical "default" and "entirely zero" verdicts fail
+only when most judged weight tensors look so (the skipped-init signature); otherwise they are notes.
 """
 
 from __future__ import annotations
