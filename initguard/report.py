@@ -192,6 +192,8 @@ class Report:
         small = len(self.too_small)
         if self.ok:
             extra = f", {len(self.allowed)} allowed" if self.allowed else ""
+            if self.default_like:
+                extra += f", {len(self.default_like)} default-like taken as intended (see note)"
             if not small:
                 return f"initguard: all {self.checked} tensors{what} are initialized{extra}."
             return (f"initguard: {self.checked - small} of {self.checked} tensors{what} are initialized{extra}; "
