@@ -8,7 +8,7 @@ import fnmatch
 from initguard import stats
 from initguard._errors import NotInitializedError
 from initguard.report import DEFAULT, Report
-from initguard.verdicts import judge
+from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
 
@@ -79,12 +79,14 @@ def check(
     model = unwrap(model)
     report = Report(mode=mode, source=type(model).__name__)
     named = []
+    judged = []
     with stats.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
             named.append((name, t))
             j = judge(name, t, module, local, kind=kind, strict=strict, mode=mode)
             if j.entry is None:
                 continue
+            judged.append((name, j))
             if j.tracked:
                 report.tracked += 1
             p = j.problem
@@ -95,6 +97,7 @@ def check(
             if p is not None:
                 report.problems.append(p)
             report.entries.append(j.entry)
+    model_default_rule(report, judged)
     if ranks is not False and _distributed_active():
         from initguard.distributed import distributed_check
 
