@@ -193,22 +193,37 @@ class _Obj:
 
 
 class _Path:
-    __slots__ = ("env", "st", "eng", "cond", "gen", "meta")
+    __slots__ = ("env", "st", "eng", "cond", "gen", "meta", "attrs")
 
-    def __init__(self, env, st, eng, cond, gen, meta) -> None:
+    def __init__(self, env, st, eng, cond, gen, meta, attrs=None) -> None:
         self.env: dict[str, Any] = env
         self.st: dict[int, tuple] = st
         self.eng: set[int] = eng
         self.cond: tuple = cond
         self.gen: dict[str, int] = gen
         self.meta = meta  # torch.set_default_device("meta") call in force, or None
+        #: ``(object id, attribute) -> value``: ``self.model = model``, ``cfg.init_device = "meta"``
+        self.attrs: dict[tuple, Any] = {} if attrs is None else attrs
 
     def fork(self) -> "_Path":
-        return _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta)
+        return _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta,
+                     dict(self.attrs))
 
     def key(self):
+        """The tracked state; generations of names are not part of it (see :func:`_join_gen`)."""
         return (frozenset(self.env.items()), frozenset(self.st.items()), frozenset(self.eng),
-                frozenset(self.gen.items()), self.meta)
+                self.meta, frozenset(self.attrs.items()))
+
+
+def _join_gen(paths) -> dict:
+    """Generations after merging ``paths``: a name assigned differently on some of them is a new name after."""
+    gen = dict(paths[0].gen)
+    for q in paths[1:]:
+        for k in set(gen) | set(q.gen):
+            a, b = gen.get(k, 0), q.gen.get(k, 0)
+            if a != b:
+                gen[k] = max(a, b) + 1
+    return gen
 
 
 class _Ctx:
@@ -462,6 +477,7 @@ class _Run:
                 k = o[0].key()
                 if all(q.key() == k for q in o[1:]):
                     # the decision changed nothing we track: it is not part of any path condition
+                    o[0].gen = _join_gen(o)
                     o[0].cond = base
                     o = o[:1]
             out += o
@@ -1249,7 +1265,8 @@ class ScriptFacts:
         for q in paths:
             for k, g in q.gen.items():
                 gen[k] = max(gen.get(k, 0), g)
-        return [_Path(env, st, eng, cond, gen, first.meta)]
+        attrs = {k: v for k, v in first.attrs.items() if all(q.attrs.get(k) == v for q in paths)}
+        return [_Path(env, st, eng, cond, gen, first.meta, attrs)]
 
     # ------------------------------------------------------------------ findings and text
     def hit(self, code: str, node, data) -> None:
@@ -1387,7 +1404,9 @@ def _merge_group(group: list) -> list:
     """Paths with equal states: drop duplicates; merge conditions that differ in one literal's polarity."""
     uniq: dict[tuple, _Path] = {}
     for p in group:
-        uniq.setdefault(tuple((lit[0], lit[1]) for lit in p.cond), p)
+        first = uniq.setdefault(tuple((lit[0], lit[1]) for lit in p.cond), p)
+        if first is not p:
+            first.gen = _join_gen([first, p])
     items = list(uniq.values())
     merged = True
     while merged and len(items) > 1:
@@ -1401,6 +1420,7 @@ def _merge_group(group: list) -> list:
                 if len(diff) == 1 and a[diff[0]][0] == b[diff[0]][0]:
                     k = diff[0]
                     items[i].cond = a[:k] + a[k + 1:]
+                    items[i].gen = _join_gen([items[i], items[j]])
                     del items[j]
                     merged = True
                     break
