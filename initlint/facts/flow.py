@@ -57,7 +57,10 @@ UNKNOWN = "unknown"
 REPORTED = "reported"
 
 _UNKNOWN = (UNKNOWN,)
-_EAGER = (EAGER,)
+_EAGER = (EAGER,)  # constructed normally (initialized by the constructor)
+_INITED = (EAGER, None)  # initialized or loaded by a function that returned it
+#: the value of a ``"meta"`` string (``init_device = "meta"``; ``cfg.init_device = "meta"``)
+_META_STR = ("s", "meta")
 
 # ----------------------------------------------------------------------------- vocabulary
 _PASSTHROUGH_METHODS = frozenset(
@@ -99,6 +102,11 @@ _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "de
                            "set_default_device", "init_on_device"})
 
 
+def _fsdp_path(p) -> bool:
+    """Does the path's condition say the strategy is FSDP (``isinstance(fabric.strategy, FSDPStrategy)``)?"""
+    return any(pol and "isinstance(" in key[0] and "FSDP" in key[0] for key, pol, _n, _f in p.cond)
+
+
 def _torch_function(qual: str | None) -> bool:
     return qual is not None and qual.startswith("torch.") and not qual.startswith("torch.nn.")
 
@@ -132,8 +140,10 @@ def _agreed_return(returns: list):
     if not returns or any(r is None for r in returns):
         return None
     kinds = {r[0] for r in returns}
+    if all(r == _EAGER for r in returns):
+        return _EAGER  # constructed: inside an empty-init context the caller's context decides
     if kinds <= {EAGER, LOADED}:
-        return _EAGER  # built and initialized/loaded in the builder: tracked for later effects only
+        return _INITED  # built and initialized/loaded in the builder: tracked for later effects only
     if len(set(returns)) == 1 and returns[0][0] in (UNINIT, META):
         return returns[0]
     return None
@@ -368,6 +378,17 @@ class _Run:
             paths = live
         return paths, brk, cont
 
+    def _same_model_back(self, target, call: cst.Call, p: _Path):
+        """``model = parallelize_fn(model, cfg)``: an unknown call given the model and assigned back to the same
+        name returns that model (wrapped, sharded, compiled); anything else it might return is not tracked."""
+        text = self.sf.text(target)
+        for a in call.args:
+            if a.keyword is None and not a.star and self.sf.text(a.value) == text:
+                held = self._peek(a.value, p)
+                if held is not None and held[0] == "o" and self.objs[held[1]].param is None:
+                    return held
+        return None
+
     def assert_(self, s: cst.Assert, paths):
         """``assert resume or init_ckpt``: only the paths where the test holds go on."""
         out = []
@@ -385,6 +406,8 @@ class _Run:
             # ``_ = model.load_state_dict(sd, strict=False)`` ignores the result as much as a bare call does
             throwaway = all(isinstance(x.target, cst.Name) and x.target.value == "_" for x in s.targets)
             v = self.ev(s.value, p, ignored=throwaway)
+            if v is None and len(s.targets) == 1 and isinstance(s.value, cst.Call):
+                v = self._same_model_back(s.targets[0].target, s.value, p)
             for target in s.targets:
                 self.bind(target.target, v, p)
         elif t is cst.Expr:
@@ -555,7 +578,9 @@ class _Run:
         if not results:
             return []
         inited = [r.st.get(oid) for r in results if r.st.get(oid) != before and r.st.get(oid, _UNKNOWN)[0] == EAGER]
-        if overwrites and len(inited) < len(results):
+        filters = {lit[0][0] for r in results for lit in r.cond[len(p.cond):]}
+        by_type = bool(filters) and all(f.startswith(("isinstance(", "hasattr(", "type(")) for f in filters)
+        if overwrites and len(inited) < len(results) and not by_type:
             # after a load, a loop that initializes only some modules (``if name not in checkpoint: ...``)
             # is selective, not an overwrite of the whole model
             for node in overwrites:
@@ -595,6 +620,14 @@ class _Run:
         pushed = 0
         for item in s.items:
             ctx = self.sf.empty_context(item.item)
+            x = item.item
+            if ctx is None and paths and isinstance(x, cst.Call) and call_name(x) == "device" and x.args:
+                # ``torch.device(cfg.init_device)`` after ``cfg.init_device = "meta"`` (on every path)
+                arg = x.args[0].value
+                if isinstance(arg, (cst.Name, cst.Attribute)) and all(
+                    self._peek(arg, q) == _META_STR for q in paths
+                ):
+                    ctx = _Ctx(x, False, META)
             if ctx is not None:
                 self.ctx.append(ctx)
                 pushed += 1
@@ -660,6 +693,16 @@ class _Run:
             out, brk, cont = out + o, brk + b, cont + c
         return self.sf.simplify(out + rest), brk, cont
 
+    def _peek(self, e, p: _Path):
+        """The value of a name or attribute chain, without effects."""
+        if isinstance(e, cst.Name):
+            return p.env.get(e.value)
+        if isinstance(e, cst.Attribute):
+            base = self._peek(e.value, p)
+            if base is not None and base[0] == "o":
+                return p.attrs.get((base[1], e.attr.value))
+        return None
+
     # ------------------------------------------------------------------ binding
     def set_name(self, p: _Path, name: str, val) -> None:
         if val is None:
@@ -704,6 +747,14 @@ class _Run:
             self.ev(base, p)
         elif t is cst.Attribute:
             base = self.ev(target.value, p)
+            if base is not None and base[0] == "o":
+                # ``self.model = model``: the attribute holds the value (read back by ``self.model``)
+                if val is None:
+                    p.attrs.pop((base[1], target.attr.value), None)
+                else:
+                    p.attrs[(base[1], target.attr.value)] = val
+                    if val[0] == "o" and self.objs[val[1]].name is None:
+                        self.objs[val[1]].name = self.sf.text(target)
             if target.attr.value == "_is_hf_initialized" and base is not None:
                 # transformers: tensors marked initialized are skipped by init_weights()/initialize_weights()
                 for oid, _whole in self.objs_in(base):
@@ -739,6 +790,10 @@ class _Run:
             return self.call(e, p, ignored, test)
         if t is cst.Attribute:
             base = self.ev(e.value, p, test=test)
+            if base is not None and base[0] == "o":
+                held = p.attrs.get((base[1], e.attr.value))
+                if held is not None:
+                    return held
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
             if e.attr.value in _NOT_WEIGHTS:
@@ -775,6 +830,8 @@ class _Run:
             v = self.ev(e.value, p, test=test)
             self.bind(e.target, v, p)
             return v
+        if t is cst.SimpleString:
+            return _META_STR if string_value(e) == "meta" else None
         if t in _OPAQUE:
             return None  # leaves, and code that may not run (lambda, comprehensions, conditional expressions)
         for child in e.children:
@@ -806,6 +863,8 @@ class _Run:
         name = call_name(e)
         if isinstance(func, cst.Attribute):
             recv = self.ev(func.value, p, test=test)
+            if recv is not None and recv[0] == "o":
+                fval = p.attrs.get((recv[1], func.attr.value))
         elif isinstance(func, cst.Name):
             fval = p.env.get(func.value)
             if fval is None and func.value in self.sf.functions:
@@ -813,8 +872,11 @@ class _Run:
         else:
             fval = self.ev(func, p, test=test)
         pos, kw = [], {}
+        passed = []  # values of arguments that are not constructed in this call's own arguments
         for a in e.args:
             v = self.ev(a.value, p, test=test)
+            if not isinstance(a.value, cst.Call):
+                passed.append(v)
             if a.keyword is not None:
                 kw[a.keyword.value] = v
             elif not a.star:
@@ -823,6 +885,8 @@ class _Run:
         cfg = sf.config
         tracked_recv = recv is not None and recv[0] in ("o", "p")
 
+        if name == "partial" and pos and pos[0] is not None and pos[0][0] == "f":
+            return pos[0]  # ``functools.partial(init_fn, std=0.02)``: applied to a module, it is ``init_fn``
         # calling the model itself
         if fval is not None and fval[0] in ("o", "p"):
             p.eng.add(fval[1])
@@ -872,6 +936,8 @@ class _Run:
                     return recv
             else:
                 arg = e.args[0].value if e.args else None
+                if isinstance(arg, cst.Call) and call_name(arg) == "partial" and arg.args:
+                    arg = arg.args[0].value
                 fn_name = (dotted(arg) or "").rpartition(".")[2].lower()
                 if not any(w in fn_name for w in ("init", "reset", "weight")):
                     # ``model.apply(convert_bn)``, ``model.apply(lambda m: ...)``: may or may not initialize
@@ -921,6 +987,14 @@ class _Run:
                 self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)
                 return None
 
+        if recv is not None and recv[0] == "h" and "load" in name.lower():
+            # ``checkpointer.load(step=-1)``: loads every model it was given
+            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
+            return None
+        if not tracked_recv and deep and "checkpoint" in name.lower() and name[:1].isupper():
+            # ``CheckpointManager(model_parts=[model], ...)``: an object that loads into those models later
+            return ("h", tuple(deep))
+
         # ---------------------------------------------------------- aliases and wrappers
         if tracked_recv and name in _PASSTHROUGH_METHODS:
             if name == "to" and (pos and _is_meta(positional(e)) or _is_meta(keyword(e, "device"))):
@@ -929,11 +1003,19 @@ class _Run:
         if name in _WRAPPERS:
             tracked = [v for v in pos if v is not None and v[0] in ("o", "p")]
             if tracked:
+                init_fn = keyword(e, "param_init_fn")
                 for v in tracked:
                     p.eng.add(v[1])
                     st = p.st.get(v[1], _UNKNOWN)
+                    if init_fn is not None and st[0] == META and v[0] == "o" and not _is_true(
+                        keyword(e, "sync_module_states")
+                    ):
+                        p.st[v[1]] = self._param_init_fn(e, init_fn, st)
+                        continue
                     if name in ("setup", "setup_module") and (
-                        st[0] == META or st[0] == UNINIT and st[3] in sf.conditional_contexts
+                        st[0] == META or st[0] == UNINIT and (
+                            st[3] in sf.conditional_contexts or st[3] is not None and _fsdp_path(p)
+                        )
                     ):
                         # Fabric materializes meta parameters with reset_parameters() (FSDP)
                         p.st[v[1]] = _EAGER
@@ -970,7 +1052,9 @@ class _Run:
             return None
 
         # ---------------------------------------------------------- construction
-        has_obj_arg = any(v is not None and v[0] == "o" for v in all_vals)
+        # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
+        # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
+        has_obj_arg = any(v is not None and v[0] == "o" and self.objs[v[1]].param is None for v in passed)
         ctx = self.ctx[-1] if self.ctx else None
         if not tracked_recv and (
             self._model_like(name, qual) or ctx is not None and not has_obj_arg and not _torch_function(qual)
@@ -978,7 +1062,7 @@ class _Run:
             if ctx is not None:
                 how = f"built inside `{sf.short(ctx.node)}`"
                 return self.new(p, (ctx.status, e, how, ctx.node))
-            if _is_meta(keyword(e, "device")):
+            if _is_meta(keyword(e, "device")) or kw.get("device") == _META_STR:
                 return self.new(p, (META, e, "built with `device=\"meta\"`", None))
             if p.meta is not None:
                 return self.new(p, (META, e, "built under `torch.set_default_device(\"meta\")`", p.meta))
@@ -986,6 +1070,18 @@ class _Run:
                 return None
             return self.new(p, _EAGER)
         return None
+
+    def _param_init_fn(self, call, fn, st):
+        """FSDP's ``param_init_fn`` materializes a meta model: ``m.to_empty(...)`` alone leaves it uninitialized."""
+        body = fn
+        if isinstance(fn, cst.Name) and fn.value in self.sf.functions:
+            body = self.sf.functions[fn.value]
+        elif not isinstance(fn, cst.Lambda):
+            return _UNKNOWN
+        text = self.sf.text(body)
+        if "to_empty" in text and not any(w in text for w in ("reset_param", "init", "load")):
+            return (UNINIT, call, "materialized by FSDP `param_init_fn` with `to_empty()`", None)
+        return _UNKNOWN if "to_empty" not in text else (EAGER, call)
 
     @staticmethod
     def _model_like(name: str, qual: str | None) -> bool:
@@ -1012,6 +1108,10 @@ class _Run:
         if s.trains:
             self.train(e, p, list(bound.values()))
         if s.ret is not None:
+            ctx = self.ctx[-1] if self.ctx else None
+            if s.ret == _EAGER and ctx is not None:
+                # a same-file factory called inside the empty-init context builds inside it
+                return self.new(p, (ctx.status, e, f"built inside `{self.sf.short(ctx.node)}`", ctx.node))
             return self.new(p, s.ret)
         return None
 

@@ -368,7 +368,7 @@ SHAPES = {
                 if hasattr(m, "reset_parameters"):
                     m.reset_parameters()
             trainer.fit(model)
-        """, [(7, "INIT104")], """
+        """, [(8, "INIT104")], """
         import torch
         def main(cfg):
             model = Transformer(cfg)
