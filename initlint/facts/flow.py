@@ -103,8 +103,9 @@ _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "de
 
 
 def _fsdp_path(p) -> bool:
-    """Does the path's condition say the strategy is FSDP (``isinstance(fabric.strategy, FSDPStrategy)``)?"""
-    return any(pol and "isinstance(" in key[0] and "FSDP" in key[0] for key, pol, _n, _f in p.cond)
+    """Does the path's condition say the strategy is FSDP (``isinstance(fabric.strategy, FSDPStrategy)``,
+    ``fabric.is_fsdp``)? Fabric's ``setup()`` then materializes the empty model with ``reset_parameters()``."""
+    return any(pol and "fsdp" in key[0].lower() for key, pol, _n, _f in p.cond)
 
 
 def _torch_function(qual: str | None) -> bool:
@@ -196,10 +197,12 @@ def _matches(name: str | None, patterns) -> bool:
 
 
 class _Obj:
-    __slots__ = ("oid", "name", "param")
+    __slots__ = ("oid", "name", "param", "cls")
 
     def __init__(self, oid: int, name: str | None, param: str | None = None) -> None:
         self.oid, self.name, self.param = oid, name, param
+        #: the same-file (non-module) class this object is an instance of: its methods run inline
+        self.cls: cst.ClassDef | None = None
 
 
 class _Path:
@@ -278,6 +281,29 @@ class _Dead(Exception):
     pass
 
 
+#: Nesting of inlined calls (methods calling methods) before a call is judged by its summary instead.
+_MAX_INLINE = 4
+
+
+def _call_statement(small):
+    """``(call, assignment target or None)`` for ``f(...)`` and ``x = f(...)`` statements, else ``(None, None)``."""
+    t = type(small)
+    if t is cst.Expr and type(small.value) is cst.Call:
+        return small.value, None
+    if t is cst.Assign and type(small.value) is cst.Call and len(small.targets) == 1:
+        return small.value, small.targets[0].target
+    return None, None
+
+
+def _module_like(cls: cst.ClassDef) -> bool:
+    """A class that is (probably) a model, not a trainer: its constructor builds a model, it is not run inline."""
+    for base in cls.bases:
+        text = dotted(base.value) or ""
+        if any(w in text for w in ("Module", "Model", "Layer", "nn.", "Block", "Net")):
+            return True
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == "forward" for s in body_of(cls))
+
+
 # ============================================================================= the interpreter
 class _Run:
     """One abstract interpretation of one function (or module) body."""
@@ -294,6 +320,11 @@ class _Run:
         self.returns: list = []
         self.loads: set[int] = set()
         self.trained = False
+        #: functions being run inline (innermost last) and the paths that returned from each
+        self.stack: list = []
+        self.frames: list[list] = []
+        #: call sites of inlined helper functions (None for methods): effects inside are reported at the outermost
+        self.sites: list = []
 
     # ------------------------------------------------------------------ objects
     def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None):
@@ -364,7 +395,13 @@ class _Run:
                 paths = self.assert_(small, paths)
                 continue
             live = []
+            call, target = _call_statement(small)
             for p in paths:
+                if call is not None:
+                    inlined = self.inline(call, target, p)
+                    if inlined is not None:
+                        live.extend(inlined)
+                        continue
                 try:
                     r = self.small(small, p)
                 except _Dead:
@@ -377,6 +414,95 @@ class _Run:
                     live.append(p)
             paths = live
         return paths, brk, cont
+
+    # ------------------------------------------------------------------ inlined calls
+    def inline(self, call: cst.Call, target, p: _Path) -> list | None:
+        """Run a same-file method, class constructor or initializing helper called as a statement in place.
+
+        Its body runs on the caller's path (so ``self.model`` flows from ``__init__``/``setup()`` into
+        ``train()``, and a helper that initializes on some of its paths does so on those only); None when
+        the call is not one of those (then it is judged as an expression).
+        """
+        if len(self.stack) >= _MAX_INLINE:
+            return None
+        func = call.func
+        sf = self.sf
+        fn = recv = cls = None
+        if isinstance(func, cst.Name):
+            if p.env.get(func.value) is not None:
+                return None
+            cls = sf.classes.get(func.value)
+            if cls is None:
+                fn = sf.functions.get(func.value)
+                if fn is None or not sf.inlinable(fn):
+                    return None
+        elif isinstance(func, cst.Attribute):
+            recv = self._peek(func.value, p)
+            if recv is None or recv[0] != "o" or self.objs[recv[1]].cls is None:
+                return None
+            fn = sf.method(self.objs[recv[1]].cls, func.attr.value)
+            if fn is None:
+                return None
+        else:
+            return None
+        if fn is not None and fn in self.stack:
+            return None
+        pos, kw = [], {}
+        try:
+            for a in call.args:
+                v = self.ev(a.value, p)
+                if a.keyword is not None:
+                    kw[a.keyword.value] = v
+                elif not a.star:
+                    pos.append(v)
+        except _Dead:
+            return []
+        value = None
+        if cls is not None:
+            value = self.new(p, _UNKNOWN)
+            self.objs[value[1]].cls = cls
+            fn, recv = sf.method(cls, "__init__"), value
+            if fn is None or fn in self.stack:
+                results = [(p, None)]
+            else:
+                results = self.run_fn(fn, recv, pos, kw, p)
+        else:
+            self.sites.append(call if recv is None else None)
+            try:
+                results = self.run_fn(fn, recv, pos, kw, p)
+            finally:
+                self.sites.pop()
+        out = []
+        for q, ret in results:
+            if target is not None:
+                self.bind(target, value if cls is not None else ret, q)
+            out.append(q)
+        return self.sf.simplify(out)
+
+    def run_fn(self, fn: cst.FunctionDef, recv, pos, kw, p: _Path) -> list:
+        """``(path, returned value)`` after running ``fn``'s body on ``p`` (``recv`` bound to its first parameter)."""
+        positional_names, kwonly = _params_of(fn)
+        args = ([recv] if recv is not None else []) + list(pos)
+        env = {}
+        for name, v in zip(positional_names, args):
+            if v is not None:
+                env[name] = v
+        for k, v in kw.items():
+            if v is not None and (k in positional_names or k in kwonly):
+                env[k] = v
+        saved_env, saved_gen = p.env, p.gen
+        p.env, p.gen = env, dict(saved_gen)
+        self.stack.append(fn)
+        self.frames.append([])
+        try:
+            normal, brk, cont = self.block(body_of(fn), [p])
+        finally:
+            rets = self.frames.pop()
+            self.stack.pop()
+        results = [(q, None) for q in normal + brk + cont] + rets
+        for q, _v in results:
+            q.env, q.gen = dict(saved_env), _join_gen([q, _Path({}, {}, set(), (), saved_gen, None)])
+        return results
 
     def _same_model_back(self, target, call: cst.Call, p: _Path):
         """``model = parallelize_fn(model, cfg)``: an unknown call given the model and assigned back to the same
@@ -423,6 +549,9 @@ class _Run:
             self.bind(s.target, None, p)
         elif t is cst.Return:
             v = self.ev(s.value, p) if s.value is not None else None
+            if self.frames:
+                self.frames[-1].append((p, v))  # an inlined call returns to its caller
+                raise _Dead
             if v is not None and v[0] == "o" and self.objs[v[1]].param is None:
                 self.returns.append(p.st.get(v[1], _UNKNOWN))
             else:
@@ -539,6 +668,11 @@ class _Run:
             try:
                 v = self.ev(s.iter, p)
             except _Dead:
+                continue
+            if v is not None and v[0] == "t" and len(v[1]) == 1 and v[1][0] is not None and v[1][0][0] == "o":
+                # ``for m in self.model_parts`` over ``[model]``: runs once, with the model
+                self.bind(s.target, v[1][0], p)
+                body_in.append(p)
                 continue
             if v is not None and v[0] == "p":
                 if v[2]:
@@ -1117,6 +1251,9 @@ class _Run:
 
     # ------------------------------------------------------------------ effects
     def init_action(self, vals, call, p: _Path, materialize: bool = False, via_helper: bool = False) -> None:
+        site = next((c for c in self.sites if c is not None), None)
+        if site is not None:
+            call = site  # ``reset_all(model)``: the finding is at the helper's call, where the reader decides
         fabric_ctx = next((c for c in reversed(self.ctx) if c.fabric), None)
         for v in vals:
             for oid, whole in self.objs_in(v, deep=via_helper):
@@ -1199,6 +1336,11 @@ class ScriptFacts:
         self.functions: dict[str, cst.FunctionDef] = {
             s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
         }
+        #: same-file classes that are not models (trainers, recipes): constructed and called inline
+        self.classes: dict[str, cst.ClassDef] = {
+            s.name.value: s for s in self.module.body if isinstance(s, cst.ClassDef) and not _module_like(s)
+        }
+        self._methods: dict[Any, dict] = {}
         self._summaries: dict[Any, Summary] = {}
         self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
         self._texts: dict[Any, str] = {}
@@ -1230,12 +1372,58 @@ class ScriptFacts:
 
     # ------------------------------------------------------------------ analysis
     def _analyze(self) -> None:
+        self._class_runs()
         for fn, scope in _functions(self.module):
             if self._interesting(scope):
                 if fn is None:
                     self._run(self.module)
                 else:
                     self.summary(fn)
+
+    def method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """The method ``name`` of a same-file class (its own or a same-file base's)."""
+        table = self._methods.get(cls)
+        if table is None:
+            table = self._methods[cls] = {}
+            for base in reversed(cls.bases):
+                b = self.classes.get(dotted(base.value) or "")
+                if b is not None and b is not cls:
+                    table.update(self._methods.get(b) or {m.name.value: m for m in _defs(b)})
+            table.update({m.name.value: m for m in _defs(cls)})
+        return table.get(name)
+
+    def inlinable(self, fn: cst.FunctionDef) -> bool:
+        """A same-file helper worth running inline: it initializes or loads its arguments (not training loops)."""
+        s = self.summary(fn)
+        return bool(s.inits or s.maybe or s.loads) and not s.trains
+
+    def _class_runs(self) -> None:
+        """Trainer classes not constructed in this file: ``__init__``, then each method no other method calls
+        (training methods last), in order, with ``self.<attr>`` flowing between them."""
+        if not self.classes:
+            return
+        called = set()
+        for _fn, scope in _functions(self.module):
+            for call in _calls(scope):
+                called.add(call_name(call))
+        for name, cls in self.classes.items():
+            methods = list(_defs(cls))
+            if name in called or not methods or not self._interesting([s for m in methods for s in body_of(m)]):
+                continue
+            entry = [m for m in methods if not m.name.value.startswith("__") and m.name.value not in called]
+            entry.sort(key=lambda m: m.name.value in self.config.train_calls or "train" in m.name.value)
+            run = _Run(self)
+            p = _Path({}, {}, set(), (), {}, None)
+            me = run.new(p, _UNKNOWN, "self", param="self")
+            run.objs[me[1]].cls = cls
+            paths = [p]
+            for m in [self.method(cls, "__init__")] + entry:
+                if m is None:
+                    continue
+                nxt = []
+                for q in paths:
+                    nxt.extend(r for r, _v in run.run_fn(m, me, [], {}, q))
+                paths = self.simplify(nxt)
 
     def _interesting(self, stmts) -> bool:
         """Cheap gate: does this body contain an empty-init origin, or both a load and an init?"""
@@ -1262,6 +1450,11 @@ class ScriptFacts:
         return False
 
     def _name_kind(self, name: str) -> int:
+        cls = self.classes.get(name)
+        if cls is not None:
+            # constructing a same-file trainer runs its methods here: as interesting as their bodies
+            self._name_kinds[name] = 0  # recursion guard
+            return 3 if self._interesting([s for m in _defs(cls) for s in body_of(m)]) else 0
         return name_kind(name, self.config, self.functions)
 
     def summary(self, fn: cst.FunctionDef) -> Summary:
@@ -1543,6 +1736,10 @@ def _functions(module: cst.Module):
         elif not isinstance(s, cst.SimpleStatementLine):
             for block in _blocks(s):
                 stack.extend(block)
+
+
+def _defs(cls: cst.ClassDef):
+    return [s for s in body_of(cls) if isinstance(s, cst.FunctionDef)]
 
 
 def _blocks(stmt):
