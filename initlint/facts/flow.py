@@ -86,7 +86,9 @@ _TENSOR_INIT_METHODS = frozenset(
     {"normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
      "geometric_", "cauchy_", "random_"}
 )
-_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "post_init", "_init_weights", "initialize_weights",
+# (``post_init()`` is not here: transformers' skips loaded tensors, others tie weights or build RoPE caches; it
+# counts as "may initialize")
+_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "_init_weights", "initialize_weights",
                            "_initialize_weights", "reset_params", "init_parameters", "initialize_parameters"})
 _MATERIALIZE = frozenset({"materialize_module", "materialize_meta_module"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
@@ -159,7 +161,7 @@ def _nonstrict(call: cst.Call) -> bool:
 
 def _maybe_init_name(name: str) -> bool:
     low = name.lstrip("_").lower()
-    return low.startswith(("init", "reset", "materialize", "setup_weights")) or (
+    return low.startswith(("init", "reset", "materialize", "setup_weights", "post_init")) or (
         "init" in low and any(w in low for w in ("weight", "param", "state"))
     )
 
@@ -1019,6 +1021,8 @@ class _Run:
         cfg = sf.config
         tracked_recv = recv is not None and recv[0] in ("o", "p")
 
+        if name == "cast" and len(pos) == 2 and (qual in (None, "typing.cast")):
+            return pos[1]  # ``typing.cast(BaseModel, model)`` is the model
         if name == "partial" and pos and pos[0] is not None and pos[0][0] == "f":
             return pos[0]  # ``functools.partial(init_fn, std=0.02)``: applied to a module, it is ``init_fn``
         # calling the model itself
@@ -1141,9 +1145,8 @@ class _Run:
                 for v in tracked:
                     p.eng.add(v[1])
                     st = p.st.get(v[1], _UNKNOWN)
-                    if init_fn is not None and st[0] == META and v[0] == "o" and not _is_true(
-                        keyword(e, "sync_module_states")
-                    ):
+                    sync = keyword(e, "sync_module_states")
+                    if init_fn is not None and st[0] == META and v[0] == "o" and (sync is None or _is_false(sync)):
                         p.st[v[1]] = self._param_init_fn(e, init_fn, st)
                         continue
                     if name in ("setup", "setup_module") and (
