@@ -104,6 +104,12 @@ _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "de
                            "set_default_device", "init_on_device"})
 
 
+def _hidden(lit):
+    """A path literal kept for pruning, left out of messages."""
+    key, pol, node, form = lit
+    return lit if form.startswith("hidden:") else (key, pol, node, "hidden:" + form)
+
+
 def _fsdp_path(p) -> bool:
     """Does the path's condition say the strategy is FSDP (``isinstance(fabric.strategy, FSDPStrategy)``,
     ``fabric.is_fsdp``)? Fabric's ``setup()`` then materializes the empty model with ``reset_parameters()``."""
@@ -509,6 +515,21 @@ class _Run:
     def _same_model_back(self, target, call: cst.Call, p: _Path):
         """``model = parallelize_fn(model, cfg)``: an unknown call given the model and assigned back to the same
         name returns that model (wrapped, sharded, compiled); anything else it might return is not tracked."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            # ``(schedule, self.model_parts, ...) = pipelining_fn(model, ...)``: the elements named for models hold
+            # the model (``*_parts``/``*models``: its modules, split into stages)
+            for a in call.args:
+                held = self._peek(a.value, p) if a.keyword is None and not a.star else None
+                if held is not None and held[0] == "o" and self.objs[held[1]].param is None:
+                    out = []
+                    for el in target.elements:
+                        n = self.sf.text(el.value).rpartition(".")[2].lower()
+                        if "model" not in n or isinstance(el, cst.StarredElement):
+                            out.append(None)
+                        else:
+                            out.append(("p", held[1], True) if n.endswith(("parts", "s")) else held)
+                    return ("t", tuple(out)) if any(out) else None
+            return None
         text = self.sf.text(target)
         for a in call.args:
             if a.keyword is None and not a.star and self.sf.text(a.value) == text:
@@ -523,7 +544,7 @@ class _Run:
         for p in paths:
             self.ev(s.test, p, test=True)
             for lits in self.alts(s.test, True, p):
-                q = self.assume(p.fork(), lits)
+                q = self.assume(p.fork(), [_hidden(lit) for lit in lits])
                 if q is not None:
                     out.append(q)
         return self.sf.simplify(out)
@@ -641,16 +662,19 @@ class _Run:
 
     def if_paths(self, s, paths):
         tpaths, fpaths = [], []
+        keys = set()
         for p in paths:
             try:
                 self.ev(s.test, p, test=True)
             except _Dead:
                 continue
             for lits in self.alts(s.test, True, p):
+                keys.update(lit[0] for lit in lits)
                 t = self.assume(p.fork(), lits)
                 if t is not None:
                     tpaths.append(t)
             for lits in self.alts(s.test, False, p):
+                keys.update(lit[0] for lit in lits)
                 f = self.assume(p.fork(), lits)
                 if f is not None:
                     fpaths.append(f)
@@ -662,6 +686,11 @@ class _Run:
             o2, b2, c2 = self.block(body_of(orelse), fpaths)
         else:
             o2, b2, c2 = fpaths, [], []
+        if tpaths and fpaths and (not (out or brk or cont) or not (o2 or b2 or c2)):
+            # ``if bad: raise ...``: every path that goes on satisfies the test; it still prunes later tests,
+            # but it is no condition of a finding
+            for q in out + brk + cont + o2 + b2 + c2:
+                q.cond = tuple(_hidden(lit) if lit[0] in keys else lit for lit in q.cond)
         return self.sf.simplify(out + o2), brk + b2, cont + c2
 
     def for_(self, s, paths):
@@ -1021,7 +1050,7 @@ class _Run:
         cfg = sf.config
         tracked_recv = recv is not None and recv[0] in ("o", "p")
 
-        if name == "cast" and len(pos) == 2 and (qual in (None, "typing.cast")):
+        if name == "cast" and len(pos) == 2 and self._qual(func) in (None, "typing.cast"):
             return pos[1]  # ``typing.cast(BaseModel, model)`` is the model
         if name == "partial" and pos and pos[0] is not None and pos[0][0] == "f":
             return pos[0]  # ``functools.partial(init_fn, std=0.02)``: applied to a module, it is ``init_fn``
@@ -1129,8 +1158,12 @@ class _Run:
             # ``checkpointer.load(step=-1)``: loads every model it was given
             self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
             return None
-        if not tracked_recv and deep and "checkpoint" in name.lower() and name[:1].isupper():
-            # ``CheckpointManager(model_parts=[model], ...)``: an object that loads into those models later
+        if not tracked_recv and deep and (
+            "checkpoint" in name.lower() and name[:1].isupper()
+            or any(w in (dotted(func) or "").lower() for w in ("checkpoint", "ckpt"))
+        ):
+            # ``CheckpointManager(model_parts=[model], ...)``, ``config.checkpoint.build(model_parts=...)``: an
+            # object that loads into those models later
             return ("h", tuple(deep))
 
         # ---------------------------------------------------------- aliases and wrappers
@@ -1312,6 +1345,12 @@ class _Run:
         for v in vals:
             for oid, _w in self.objs_in(v):
                 p.eng.add(oid)
+        safe = self.sf.safe
+        for oid in p.eng:
+            if p.st.get(oid, _UNKNOWN)[0] in (EAGER, LOADED):
+                conds = safe.setdefault(self.objs[oid], [])
+                if len(conds) < 32 and p.cond not in conds:
+                    conds.append(p.cond)
         for oid, st in list(p.st.items()):
             if st[0] == UNINIT and oid in p.eng:
                 self.sf.hit("INIT101", st[1], (self.objs[oid], st, call, p.cond))
@@ -1347,6 +1386,8 @@ class ScriptFacts:
         self._summaries: dict[Any, Summary] = {}
         self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
         self._texts: dict[Any, str] = {}
+        #: model object -> conditions of paths on which it reached training initialized or loaded
+        self.safe: dict[Any, list] = {}
         #: init calls that ran on some path where the model was not on the meta device
         self.init_not_meta: set = set()
         #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
@@ -1408,12 +1449,18 @@ class ScriptFacts:
         called = set()
         for _fn, scope in _functions(self.module):
             for call in _calls(scope):
-                called.add(call_name(call))
+                if isinstance(call.func, cst.Name):
+                    called.add(call.func.value)
         for name, cls in self.classes.items():
             methods = list(_defs(cls))
             if name in called or not methods or not self._interesting([s for m in methods for s in body_of(m)]):
                 continue
-            entry = [m for m in methods if not m.name.value.startswith("__") and m.name.value not in called]
+            by_self = {
+                c.func.attr.value for m in methods for c in _calls(body_of(m))
+                if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name)
+                and c.func.value.value == "self"
+            }
+            entry = [m for m in methods if not m.name.value.startswith("__") and m.name.value not in by_self]
             entry.sort(key=lambda m: m.name.value in self.config.train_calls or "train" in m.name.value)
             run = _Run(self)
             p = _Path({}, {}, set(), (), {}, None)
@@ -1607,7 +1654,7 @@ class ScriptFacts:
             words = []
             seen = set()
             for key, pol, node, form in reversed(cond):
-                if key[0] in seen:
+                if key[0] in seen or form.startswith("hidden:"):
                     continue
                 seen.add(key[0])
                 text = self.short(node, 50)
@@ -1630,6 +1677,11 @@ class ScriptFacts:
 
     def _render_101(self, node, data, pos) -> str:
         obj, st, call, conds = data
+        decided: dict[tuple, tuple] = {}
+        for c in conds:
+            c = _deciding(c, self.safe.get(obj, ()))
+            decided.setdefault(tuple((lit[0], lit[1]) for lit in c), c)
+        conds = list(decided.values())
         where = f"line {self._line(pos, st[1])}"
         return (
             f"`{self._name(obj)}` ({st[2]}, {where}) reaches training at line {self._line(pos, call)} "
@@ -1672,6 +1724,19 @@ class ScriptFacts:
 
     def _when(self, cond) -> str:
         return "" if not cond else " " + self._cond_text([cond])
+
+
+def _deciding(cond: tuple, safe: list) -> tuple:
+    """The literals of a bug path's ``cond`` that decide it: each one, taken in order, is flipped on some path
+    (in ``safe``) where the model reached training initialized and which agrees with the literals kept so far."""
+    kept: list = []
+    for lit in cond:
+        for other in safe:
+            pols = {o[0]: o[1] for o in other}
+            if pols.get(lit[0], lit[1]) != lit[1] and all(pols.get(k[0], k[1]) == k[1] for k in kept):
+                kept.append(lit)
+                break
+    return tuple(kept)
 
 
 def _merge_conds(conds: list) -> list:
