@@ -300,7 +300,13 @@ def _call_statement(small):
         return small.value, None
     if t is cst.Assign and type(small.value) is cst.Call and len(small.targets) == 1:
         return small.value, small.targets[0].target
+    if t is cst.Return and type(small.value) is cst.Call:
+        return small.value, _RETURNED
     return None, None
+
+
+#: The assignment target standing for ``return f(...)`` when ``f`` runs inline.
+_RETURNED = cst.Name("__returned__")
 
 
 def _module_like(cls: cst.ClassDef) -> bool:
@@ -405,9 +411,26 @@ class _Run:
             live = []
             call, target = _call_statement(small)
             for p in paths:
-                if call is not None:
+                if call is not None and self._holder_load(call, p):
+                    # a checkpointer loads only when it finds a checkpoint: the fresh run is the other path
+                    key = (f"{self.sf.text(call)} finds a checkpoint", ())
+                    fresh = self.assume(p.fork(), [(key, False, call, "ckpt")])
+                    if fresh is not None:
+                        if target is not None:
+                            self.bind(target, None, fresh)
+                        live.append(fresh)
+                    if self.assume(p, [(key, True, call, "ckpt")]) is None:
+                        continue
+                elif call is not None:
                     inlined = self.inline(call, target, p)
                     if inlined is not None:
+                        if target is _RETURNED:
+                            for q in inlined:
+                                try:
+                                    self._return(q.env.pop(_RETURNED.value, None), q)
+                                except _Dead:
+                                    pass
+                            continue
                         live.extend(inlined)
                         continue
                 try:
@@ -422,6 +445,13 @@ class _Run:
                     live.append(p)
             paths = live
         return paths, brk, cont
+
+    def _holder_load(self, call: cst.Call, p: _Path) -> bool:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or "load" not in func.attr.value.lower():
+            return False
+        held = self._peek(func.value, p)
+        return held is not None and held[0] == "h"
 
     # ------------------------------------------------------------------ inlined calls
     def inline(self, call: cst.Call, target, p: _Path) -> list | None:
@@ -446,15 +476,21 @@ class _Run:
                     return None
         elif isinstance(func, cst.Attribute):
             recv = self._peek(func.value, p)
-            if recv is None or recv[0] != "o" or self.objs[recv[1]].cls is None:
+            if recv is None or recv[0] != "o":
                 return None
-            fn = sf.method(self.objs[recv[1]].cls, func.attr.value)
+            held = p.attrs.get((recv[1], func.attr.value))
+            if held is not None and held[0] == "m":
+                fn, recv = held[1], held[2]  # ``self.fwd_bwd_fn = self._forward_backward_body``
+            elif self.objs[recv[1]].cls is None:
+                return None
+            else:
+                fn = sf.method(self.objs[recv[1]].cls, func.attr.value)
             if fn is None:
                 return None
         else:
             return None
-        if fn is not None and fn in self.stack:
-            return None
+        if fn is not None and (fn in self.stack or sf.generator(fn)):
+            return None  # (a generator's body runs later, as it is iterated)
         pos, kw = [], {}
         try:
             for a in call.args:
@@ -524,7 +560,9 @@ class _Run:
                     out = []
                     for el in target.elements:
                         n = self.sf.text(el.value).rpartition(".")[2].lower()
-                        if "model" not in n or isinstance(el, cst.StarredElement):
+                        if "schedule" in n:
+                            out.append(("p", held[1], True))  # a pipeline schedule runs (trains) the stages
+                        elif "model" not in n or isinstance(el, cst.StarredElement):
                             out.append(None)
                         else:
                             out.append(("p", held[1], True) if n.endswith(("parts", "s")) else held)
@@ -571,15 +609,7 @@ class _Run:
             self.ev(s.value, p)
             self.bind(s.target, None, p)
         elif t is cst.Return:
-            v = self.ev(s.value, p) if s.value is not None else None
-            if self.frames:
-                self.frames[-1].append((p, v))  # an inlined call returns to its caller
-                raise _Dead
-            if v is not None and v[0] == "o" and self.objs[v[1]].param is None:
-                self.returns.append(p.st.get(v[1], _UNKNOWN))
-            else:
-                self.returns.append(None)
-            raise _Dead
+            self._return(self.ev(s.value, p) if s.value is not None else None, p)
         elif t is cst.Raise:
             raise _Dead
         elif t is cst.Break:
@@ -589,6 +619,16 @@ class _Run:
         elif t is cst.Del:
             self.bind(s.target, None, p)
         return None
+
+    def _return(self, v, p: _Path) -> None:
+        """End ``p`` returning ``v`` (to the inlined call's caller, or as the analysed function's result)."""
+        if self.frames:
+            self.frames[-1].append((p, v))  # an inlined call returns to its caller
+        elif v is not None and v[0] == "o" and self.objs[v[1]].param is None:
+            self.returns.append(p.st.get(v[1], _UNKNOWN))
+        else:
+            self.returns.append(None)
+        raise _Dead
 
     # ------------------------------------------------------------------ conditions
     def alts(self, e, truthy: bool, p: _Path) -> list:
@@ -959,6 +999,11 @@ class _Run:
                 held = p.attrs.get((base[1], e.attr.value))
                 if held is not None:
                     return held
+                cls = self.objs[base[1]].cls
+                if cls is not None:
+                    fn = self.sf.method(cls, e.attr.value)
+                    if fn is not None:
+                        return ("m", fn, base)  # a bound method of a same-file trainer
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
             if e.attr.value in _NOT_WEIGHTS:
@@ -1383,6 +1428,7 @@ class ScriptFacts:
             s.name.value: s for s in self.module.body if isinstance(s, cst.ClassDef) and not _module_like(s)
         }
         self._methods: dict[Any, dict] = {}
+        self._generators: dict[Any, bool] = {}
         self._summaries: dict[Any, Summary] = {}
         self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
         self._texts: dict[Any, str] = {}
@@ -1436,6 +1482,12 @@ class ScriptFacts:
             table.update({m.name.value: m for m in _defs(cls)})
         return table.get(name)
 
+    def generator(self, fn: cst.FunctionDef) -> bool:
+        g = self._generators.get(fn)
+        if g is None:
+            g = self._generators[fn] = bool(re.search(r"\byield\b", self.text(fn)))
+        return g
+
     def inlinable(self, fn: cst.FunctionDef) -> bool:
         """A same-file helper worth running inline: it initializes or loads its arguments (not training loops)."""
         s = self.summary(fn)
@@ -1460,8 +1512,14 @@ class ScriptFacts:
                 if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name)
                 and c.func.value.value == "self"
             }
-            entry = [m for m in methods if not m.name.value.startswith("__") and m.name.value not in by_self]
-            entry.sort(key=lambda m: m.name.value in self.config.train_calls or "train" in m.name.value)
+            def trains(m) -> bool:
+                return m.name.value in self.config.train_calls or "train" in m.name.value
+
+            # public methods nothing here calls; a training step that is not the training method (called by a
+            # framework, in an order we cannot see) does not run before it
+            entry = [m for m in methods if not m.name.value.startswith("_") and m.name.value not in by_self
+                     and (trains(m) or not self.summary(m).trains)]
+            entry.sort(key=trains)
             run = _Run(self)
             p = _Path({}, {}, set(), (), {}, None)
             me = run.new(p, _UNKNOWN, "self", param="self")
@@ -1658,6 +1716,9 @@ class ScriptFacts:
                     continue
                 seen.add(key[0])
                 text = self.short(node, 50)
+                if form == "ckpt":
+                    words.append(f"`{self.short(node, 50)}` finds {'a' if pol else 'no'} checkpoint")
+                    continue
                 if form == "loop":
                     if not pol:
                         words.append(f"`{text}` is empty (the loop body does not run)")

@@ -247,15 +247,14 @@ SHAPES = {
                 model.apply(partial(init_fn, std=0.02))
             trainer.fit(model)
         """),
-    "checkpointer object": ("""
+    "checkpointer object (loads only when it finds a checkpoint)": ("""
         import torch
         def main(cfg):
             with torch.device("meta"):
                 model = Transformer(cfg)
             model.to_empty(device="cuda")
             ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            if cfg.resume:
-                ckpt.load(step=-1)
+            ckpt.load(step=-1)
             trainer.fit(model)
         """, [(5, "INIT101")], """
         import torch
@@ -263,11 +262,30 @@ SHAPES = {
             with torch.device("meta"):
                 model = Transformer(cfg)
             model.to_empty(device="cuda")
+            model.init_weights()
             ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            if cfg.resume:
-                ckpt.load(step=-1)
-            else:
-                model.init_weights()
+            ckpt.load(step=-1)
+            trainer.fit(model)
+        """),
+    "checkpointer object: re-initialized after its load": ("""
+        import torch
+        def main(cfg):
+            with torch.device("meta"):
+                model = Transformer(cfg)
+            model.to_empty(device="cuda")
+            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
+            ckpt.load(step=-1)
+            model.init_weights()
+            trainer.fit(model)
+        """, [(8, "INIT104")], """
+        import torch
+        def main(cfg):
+            with torch.device("meta"):
+                model = Transformer(cfg)
+            model.to_empty(device="cuda")
+            model.init_weights()
+            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
+            ckpt.load(step=-1)
             trainer.fit(model)
         """),
     "FSDP param_init_fn with to_empty(recurse=False) on a meta model": ("""
