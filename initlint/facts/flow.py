@@ -214,7 +214,7 @@ class _Obj:
 
 
 class _Path:
-    __slots__ = ("env", "st", "eng", "cond", "gen", "meta", "attrs")
+    __slots__ = ("env", "st", "eng", "cond", "gen", "meta", "attrs", "saved")
 
     def __init__(self, env, st, eng, cond, gen, meta, attrs=None) -> None:
         self.env: dict[str, Any] = env
@@ -225,15 +225,19 @@ class _Path:
         self.meta = meta  # torch.set_default_device("meta") call in force, or None
         #: ``(object id, attribute) -> value``: ``self.model = model``, ``cfg.init_device = "meta"``
         self.attrs: dict[tuple, Any] = {} if attrs is None else attrs
+        #: callers' ``(variables, generations, constructed object)`` while a call runs inline (innermost last)
+        self.saved: tuple = ()
 
     def fork(self) -> "_Path":
-        return _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta,
-                     dict(self.attrs))
+        q = _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta,
+                  dict(self.attrs))
+        q.saved = self.saved
+        return q
 
     def key(self):
         """The tracked state; generations of names are not part of it (see :func:`_join_gen`)."""
         return (frozenset(self.env.items()), frozenset(self.st.items()), frozenset(self.eng),
-                self.meta, frozenset(self.attrs.items()))
+                self.meta, frozenset(self.attrs.items()), tuple(id(f) for f in self.saved))
 
 
 def _join_gen(paths) -> dict:
@@ -410,6 +414,8 @@ class _Run:
                 continue
             live = []
             call, target = _call_statement(small)
+            if call is not None and paths:
+                live, paths = self.inline(call, target, paths)
             for p in paths:
                 if call is not None and self._holder_load(call, p):
                     # a checkpointer loads only when it finds a checkpoint: the fresh run is the other path
@@ -420,18 +426,6 @@ class _Run:
                             self.bind(target, None, fresh)
                         live.append(fresh)
                     if self.assume(p, [(key, True, call, "ckpt")]) is None:
-                        continue
-                elif call is not None:
-                    inlined = self.inline(call, target, p)
-                    if inlined is not None:
-                        if target is _RETURNED:
-                            for q in inlined:
-                                try:
-                                    self._return(q.env.pop(_RETURNED.value, None), q)
-                                except _Dead:
-                                    pass
-                            continue
-                        live.extend(inlined)
                         continue
                 try:
                     r = self.small(small, p)
@@ -454,15 +448,77 @@ class _Run:
         return held is not None and held[0] == "h"
 
     # ------------------------------------------------------------------ inlined calls
-    def inline(self, call: cst.Call, target, p: _Path) -> list | None:
+    def inline(self, call: cst.Call, target, paths: list) -> tuple[list, list]:
         """Run a same-file method, class constructor or initializing helper called as a statement in place.
 
-        Its body runs on the caller's path (so ``self.model`` flows from ``__init__``/``setup()`` into
-        ``train()``, and a helper that initializes on some of its paths does so on those only); None when
-        the call is not one of those (then it is judged as an expression).
+        Its body runs on the caller's paths (so ``self.model`` flows from ``__init__``/``setup()`` into
+        ``train()``, and a helper that initializes on some of its paths does so on those only), once for all
+        paths that call the same function; each path keeps its caller's variables in :attr:`_Path.saved`.
+        Returns ``(paths after the call, paths on which the call is not one of those)``.
         """
         if len(self.stack) >= _MAX_INLINE:
-            return None
+            return [], paths
+        batches: dict[Any, list] = {}
+        rest = []
+        for p in paths:
+            r = self._inline_target(call, p)
+            if r is None:
+                rest.append(p)
+            else:
+                batches.setdefault(r[0], []).append((p, r))
+        out = []
+        for fn, items in batches.items():
+            todo = []
+            for p, (_fn, recv, cls) in items:
+                pos, kw = [], {}
+                try:
+                    for a in call.args:
+                        v = self.ev(a.value, p)
+                        if a.keyword is not None:
+                            kw[a.keyword.value] = v
+                        elif not a.star:
+                            pos.append(v)
+                except _Dead:
+                    continue
+                value = None
+                if cls is not None:
+                    value = recv = self.new(p, _UNKNOWN)
+                    self.objs[value[1]].cls = cls
+                if fn is None:  # a class without ``__init__``
+                    if target is not None:
+                        self.bind(target, value, p)
+                    out.append(p)
+                    continue
+                self._enter(fn, recv, pos, kw, p, value)
+                todo.append(p)
+            if not todo:
+                continue
+            self.sites.append(call if items[0][1][1] is None else None)
+            self.stack.append(fn)
+            self.frames.append([])
+            try:
+                normal, brk, cont = self.block(body_of(fn), todo)
+            finally:
+                rets = self.frames.pop()
+                self.stack.pop()
+                self.sites.pop()
+            for q, ret in [(q, None) for q in normal + brk + cont] + rets:
+                env, gen, value = q.saved[-1]
+                q.saved = q.saved[:-1]
+                q.env, q.gen = dict(env), _join_gen([q, _Path({}, {}, set(), (), gen, None)])
+                if target is _RETURNED:
+                    try:
+                        self._return(ret, q)
+                    except _Dead:
+                        pass
+                    continue
+                if target is not None:
+                    self.bind(target, value if value is not None else ret, q)
+                out.append(q)
+        return self.sf.simplify(out), rest
+
+    def _inline_target(self, call: cst.Call, p: _Path):
+        """``(function, bound receiver, class constructed)`` when ``call`` runs inline on ``p``, else None."""
         func = call.func
         sf = self.sf
         fn = recv = cls = None
@@ -470,10 +526,14 @@ class _Run:
             if p.env.get(func.value) is not None:
                 return None
             cls = sf.classes.get(func.value)
-            if cls is None:
-                fn = sf.functions.get(func.value)
-                if fn is None or not sf.inlinable(fn):
+            if cls is not None:
+                fn = sf.method(cls, "__init__")
+                if fn is not None and fn in self.stack:
                     return None
+                return fn, None, cls
+            fn = sf.functions.get(func.value)
+            if fn is None or not sf.inlinable(fn):
+                return None
         elif isinstance(func, cst.Attribute):
             recv = self._peek(func.value, p)
             if recv is None or recv[0] != "o":
@@ -489,42 +549,12 @@ class _Run:
                 return None
         else:
             return None
-        if fn is not None and (fn in self.stack or sf.generator(fn)):
+        if fn in self.stack or sf.generator(fn):
             return None  # (a generator's body runs later, as it is iterated)
-        pos, kw = [], {}
-        try:
-            for a in call.args:
-                v = self.ev(a.value, p)
-                if a.keyword is not None:
-                    kw[a.keyword.value] = v
-                elif not a.star:
-                    pos.append(v)
-        except _Dead:
-            return []
-        value = None
-        if cls is not None:
-            value = self.new(p, _UNKNOWN)
-            self.objs[value[1]].cls = cls
-            fn, recv = sf.method(cls, "__init__"), value
-            if fn is None or fn in self.stack:
-                results = [(p, None)]
-            else:
-                results = self.run_fn(fn, recv, pos, kw, p)
-        else:
-            self.sites.append(call if recv is None else None)
-            try:
-                results = self.run_fn(fn, recv, pos, kw, p)
-            finally:
-                self.sites.pop()
-        out = []
-        for q, ret in results:
-            if target is not None:
-                self.bind(target, value if cls is not None else ret, q)
-            out.append(q)
-        return self.sf.simplify(out)
+        return fn, recv, None
 
-    def run_fn(self, fn: cst.FunctionDef, recv, pos, kw, p: _Path) -> list:
-        """``(path, returned value)`` after running ``fn``'s body on ``p`` (``recv`` bound to its first parameter)."""
+    def _enter(self, fn: cst.FunctionDef, recv, pos, kw, p: _Path, value=None) -> None:
+        """Switch ``p`` to ``fn``'s variables (``recv`` bound to its first parameter), saving the caller's."""
         positional_names, kwonly = _params_of(fn)
         args = ([recv] if recv is not None else []) + list(pos)
         env = {}
@@ -534,19 +564,27 @@ class _Run:
         for k, v in kw.items():
             if v is not None and (k in positional_names or k in kwonly):
                 env[k] = v
-        saved_env, saved_gen = p.env, p.gen
-        p.env, p.gen = env, dict(saved_gen)
+        p.saved = p.saved + ((p.env, p.gen, value),)
+        p.env, p.gen = env, dict(p.gen)
+
+    def run_fn(self, fn: cst.FunctionDef, recv, paths: list) -> list:
+        """The paths after running ``fn``'s body on ``paths`` with no arguments but ``recv`` (trainer methods)."""
+        for p in paths:
+            self._enter(fn, recv, [], {}, p)
         self.stack.append(fn)
         self.frames.append([])
         try:
-            normal, brk, cont = self.block(body_of(fn), [p])
+            normal, brk, cont = self.block(body_of(fn), paths)
         finally:
             rets = self.frames.pop()
             self.stack.pop()
-        results = [(q, None) for q in normal + brk + cont] + rets
-        for q, _v in results:
-            q.env, q.gen = dict(saved_env), _join_gen([q, _Path({}, {}, set(), (), saved_gen, None)])
-        return results
+        out = []
+        for q in normal + brk + cont + [q for q, _v in rets]:
+            env, gen, _value = q.saved[-1]
+            q.saved = q.saved[:-1]
+            q.env, q.gen = dict(env), _join_gen([q, _Path({}, {}, set(), (), gen, None)])
+            out.append(q)
+        return self.sf.simplify(out)
 
     def _same_model_back(self, target, call: cst.Call, p: _Path):
         """``model = parallelize_fn(model, cfg)``: an unknown call given the model and assigned back to the same
@@ -1526,12 +1564,8 @@ class ScriptFacts:
             run.objs[me[1]].cls = cls
             paths = [p]
             for m in [self.method(cls, "__init__")] + entry:
-                if m is None:
-                    continue
-                nxt = []
-                for q in paths:
-                    nxt.extend(r for r, _v in run.run_fn(m, me, [], {}, q))
-                paths = self.simplify(nxt)
+                if m is not None and paths:
+                    paths = run.run_fn(m, me, paths)
 
     def _interesting(self, stmts) -> bool:
         """Cheap gate: does this body contain an empty-init origin, or both a load and an init?"""
@@ -1646,6 +1680,12 @@ class ScriptFacts:
     def bound(self, paths: list) -> list:
         if len(paths) <= MAX_PATHS:
             return paths
+        groups: dict[tuple, list] = {}
+        for q in paths:
+            groups.setdefault(tuple(id(f) for f in q.saved), []).append(q)
+        if len(groups) > 1:
+            # paths inside an inlined call return to different callers: bounded per caller
+            return [r for g in groups.values() for r in (self.bound(g) if len(g) > 1 else g)]
         first = paths[0]
         env = {k: v for k, v in first.env.items() if all(q.env.get(k) == v for q in paths)}
         st: dict[int, tuple] = {}
@@ -1667,7 +1707,9 @@ class ScriptFacts:
             for k, g in q.gen.items():
                 gen[k] = max(gen.get(k, 0), g)
         attrs = {k: v for k, v in first.attrs.items() if all(q.attrs.get(k) == v for q in paths)}
-        return [_Path(env, st, eng, cond, gen, first.meta, attrs)]
+        merged = _Path(env, st, eng, cond, gen, first.meta, attrs)
+        merged.saved = first.saved
+        return [merged]
 
     # ------------------------------------------------------------------ findings and text
     def hit(self, code: str, node, data) -> None:
