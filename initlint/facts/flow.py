@@ -309,6 +309,8 @@ def _call_statement(small):
     return None, None
 
 
+_MAIN_GUARD = re.compile(r"""__name__ == (['"])__main__\1|(['"])__main__\2 == __name__""")
+
 #: The assignment target standing for ``return f(...)`` when ``f`` runs inline.
 _RETURNED = cst.Name("__returned__")
 
@@ -671,6 +673,8 @@ class _Run:
     # ------------------------------------------------------------------ conditions
     def alts(self, e, truthy: bool, p: _Path) -> list:
         """The test ``e`` being ``truthy`` as alternatives (a small DNF) of literal conjunctions."""
+        if isinstance(e, cst.Comparison) and _MAIN_GUARD.fullmatch(self.sf.text(e)):
+            return [[]] if truthy else []  # a script's main guard: the script runs
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
             return self.alts(e.expression, not truthy, p)
         if isinstance(e, cst.BooleanOperation):
@@ -1046,6 +1050,8 @@ class _Run:
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
             if e.attr.value in _NOT_WEIGHTS:
                 return None  # ``p.grad.zero_()`` does not touch the weights
+            if base is not None and base[0] == "o" and self.objs[base[1]].cls is not None:
+                return None  # ``self.train_spec`` of a trainer is no part of a model
             return self._part(base)
         if t is cst.Subscript:
             base = self.ev(e.value, p, test=test)
@@ -1309,6 +1315,10 @@ class _Run:
         # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
         has_obj_arg = any(v is not None and v[0] == "o" and self.objs[v[1]].param is None for v in passed)
         ctx = self.ctx[-1] if self.ctx else None
+        if tracked_recv and recv[0] == "p" and not recv[2] and self.objs[recv[1]].param is not None and (
+            self._model_like(name, qual)
+        ):
+            tracked_recv = False  # ``args.model_cls(cfg)``, ``cfg.model.build()``: a constructor held in a parameter
         if not tracked_recv and (
             self._model_like(name, qual) or ctx is not None and not has_obj_arg and not _torch_function(qual)
         ):
