@@ -138,9 +138,11 @@ def name_kind(name: str, config, functions) -> int:
 
 def _load_name(name: str, patterns) -> bool:
     """Load helpers: the configured patterns, plus names that say they load weights into a model."""
+    low = name.lower()
+    if "optim" in low or "scheduler" in low:
+        return False  # ``load_from_full_optimizer_state_dict(model, opt, sd)`` restores the optimizer's state
     if name in _LOAD_NAMES or _matches(name, patterns):
         return True
-    low = name.lower()
     return "load" in low and any(w in low for w in ("state_dict", "checkpoint", "weights", "pretrained", "model"))
 
 
@@ -233,6 +235,13 @@ class _Path:
                   dict(self.attrs))
         q.saved = self.saved
         return q
+
+    def loose_key(self):
+        """:meth:`key` without objects that were only constructed (nothing initialized, loaded or emptied them)."""
+        plain = {oid for oid, st in self.st.items() if st == _EAGER}
+        return (frozenset(self.env.items()), frozenset(i for i in self.st.items() if i[0] not in plain),
+                frozenset(self.eng - plain), self.meta, frozenset(self.attrs.items()),
+                tuple(id(f) for f in self.saved))
 
     def key(self):
         """The tracked state; generations of names are not part of it (see :func:`_join_gen`)."""
@@ -343,14 +352,27 @@ class _Run:
         #: functions being run inline (innermost last) and the paths that returned from each
         self.stack: list = []
         self.frames: list[list] = []
+        #: creation site -> the object made there
+        self.made: dict[Any, int] = {}
         #: call sites of inlined helper functions (None for methods): effects inside are reported at the outermost
         self.sites: list = []
 
     # ------------------------------------------------------------------ objects
-    def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None):
+    def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None, site=None):
+        """A new object; the one made at the same ``site`` on another path when this path has none yet (so that
+        paths that built the same model can merge)."""
+        if site is None and len(status) > 1 and isinstance(status[1], cst.CSTNode):
+            site = status[1]
+        if site is not None:
+            oid = self.made.get(site)
+            if oid is not None and oid not in p.st:
+                p.st[oid] = status
+                return ("o", oid)
         obj = _Obj(len(self.objs), name, param)
         self.objs.append(obj)
         p.st[obj.oid] = status
+        if site is not None:
+            self.made[site] = obj.oid
         return ("o", obj.oid)
 
     @staticmethod
@@ -484,7 +506,7 @@ class _Run:
                     continue
                 value = None
                 if cls is not None:
-                    value = recv = self.new(p, _UNKNOWN)
+                    value = recv = self.new(p, _UNKNOWN, site=call)
                     self.objs[value[1]].cls = cls
                 if fn is None:  # a class without ``__init__``
                     if target is not None:
@@ -827,6 +849,14 @@ class _Run:
         inited = [r.st.get(oid) for r in results if r.st.get(oid) != before and r.st.get(oid, _UNKNOWN)[0] == EAGER]
         filters = {lit[0][0] for r in results for lit in r.cond[len(p.cond):]}
         by_type = bool(filters) and all(f.startswith(("isinstance(", "hasattr(", "type(")) for f in filters)
+        emptied = [r.st[oid] for r in results if r.st.get(oid, _UNKNOWN)[0] == UNINIT and r.st[oid] != before]
+        if by_type and emptied and not inited:
+            # ``for m in model.modules(): if isinstance(m, LoRALinear): m.to_empty(...)``: those sub-modules
+            # are uninitialized memory, whatever the rest of the model holds
+            sub = (UNINIT, emptied[0][1], f"its `{filters.pop()}` sub-modules made uninitialized by "
+                   f"`{self.sf.short(emptied[0][1], 40)}`", None, None, "sub")
+            for r in results:
+                r.st[oid] = sub
         if overwrites and len(inited) < len(results) and not by_type:
             # after a load, a loop that initializes only some modules (``if name not in checkpoint: ...``)
             # is selective, not an overwrite of the whole model
@@ -1173,7 +1203,10 @@ class _Run:
         if name == "to_empty" and tracked_recv:
             oid = recv[1]
             if recv[0] == "o" or recv[2]:  # the model itself, or each of its modules in a loop
-                p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None)
+                st = p.st.get(oid, _UNKNOWN)
+                # (emptying a loaded model throws the loaded weights away: an initialization next is INIT104)
+                loaded = st[1] if st[0] == LOADED and recv[0] == "p" and not st[2] else None
+                p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None, loaded)
                 return ("o", oid)
             if p.st.get(oid, _UNKNOWN)[0] == EAGER:
                 p.st[oid] = (PARTIAL,)  # one sub-module emptied: we cannot tell what happens to it
@@ -1331,7 +1364,7 @@ class _Run:
                 return self.new(p, (META, e, "built under `torch.set_default_device(\"meta\")`", p.meta))
             if has_obj_arg:
                 return None
-            return self.new(p, _EAGER)
+            return self.new(p, _EAGER, site=e)
         return None
 
     def _param_init_fn(self, call, fn, st):
@@ -1403,6 +1436,8 @@ class _Run:
                         p.st[oid] = (PARTIAL,)
                     continue
                 self.inits.add(oid)
+                if st[0] == UNINIT and len(st) > 4 and st[4] is not None and not materialize:
+                    st = (LOADED, st[4], False)  # emptied after a load, then initialized: the load is lost
                 if st[0] == LOADED and not st[2] and self.objs[oid].param not in ("self", "cls"):
                     # (a model's own methods know their init semantics, e.g. transformers skips loaded tensors)
                     self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
@@ -1431,6 +1466,8 @@ class _Run:
                     continue
                 if nonstrict and ignored and st[0] == UNINIT:
                     self.sf.hit("INIT103", call, (self.objs[oid], st, p.cond))
+                if st[0] == UNINIT and st[-1] == "sub" and "base" in self.sf.text(call).lower():
+                    continue  # base weights loaded: the emptied adapter sub-modules are not in them
                 p.st[oid] = (LOADED, call, False)
 
     def train(self, call, p: _Path, vals) -> None:
@@ -1696,6 +1733,17 @@ class ScriptFacts:
         if len(groups) > 1:
             # paths inside an inlined call return to different callers: bounded per caller
             return [r for g in groups.values() for r in (self.bound(g) if len(g) > 1 else g)]
+        # first merge paths that differ only in objects that were just constructed (datasets, samplers...)
+        loose: dict[tuple, list] = {}
+        for q in paths:
+            loose.setdefault(q.loose_key(), []).append(q)
+        if len(loose) <= MAX_PATHS:
+            return [g[0] if len(g) == 1 else self._collapse(g) for g in loose.values()]
+        return [self._collapse(paths)]
+
+    @staticmethod
+    def _collapse(paths: list) -> _Path:
+        """One path for ``paths``: what they disagree on becomes unknown, the condition their common prefix."""
         first = paths[0]
         env = {k: v for k, v in first.env.items() if all(q.env.get(k) == v for q in paths)}
         st: dict[int, tuple] = {}
@@ -1719,7 +1767,7 @@ class ScriptFacts:
         attrs = {k: v for k, v in first.attrs.items() if all(q.attrs.get(k) == v for q in paths)}
         merged = _Path(env, st, eng, cond, gen, first.meta, attrs)
         merged.saved = first.saved
-        return [merged]
+        return merged
 
     # ------------------------------------------------------------------ findings and text
     def hit(self, code: str, node, data) -> None:
