@@ -1597,6 +1597,7 @@ class ScriptFacts:
                 if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name)
                 and c.func.value.value == "self"
             }
+
             def trains(m) -> bool:
                 return m.name.value in self.config.train_calls or "train" in m.name.value
 
