@@ -1369,6 +1369,9 @@ class _Run:
 
     def _param_init_fn(self, call, fn, st):
         """FSDP's ``param_init_fn`` materializes a meta model: ``m.to_empty(...)`` alone leaves it uninitialized."""
+        if isinstance(fn, cst.IfExp):
+            # ``(lambda m: m.to_empty(...)) if low_cpu else None``: where it is set, it is this function
+            fn = fn.body if isinstance(fn.body, (cst.Lambda, cst.Name)) else fn.orelse
         body = fn
         if isinstance(fn, cst.Name) and fn.value in self.sf.functions:
             body = self.sf.functions[fn.value]
@@ -1573,6 +1576,14 @@ class ScriptFacts:
             g = self._generators[fn] = bool(re.search(r"\byield\b", self.text(fn)))
         return g
 
+    def _trainer_like(self, cls: cst.ClassDef) -> bool:
+        """A class with a training method (``train``, ``fit``, ``train_step``...) whose methods hold an origin,
+        or a load and an initialization: worth running from its constructor."""
+        methods = _defs(cls)
+        if not any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods):
+            return False
+        return self._interesting([s for m in methods for s in body_of(m)])
+
     def inlinable(self, fn: cst.FunctionDef) -> bool:
         """A same-file helper worth running inline: it initializes or loads its arguments (not training loops)."""
         s = self.summary(fn)
@@ -1590,7 +1601,7 @@ class ScriptFacts:
                     called.add(call.func.value)
         for name, cls in self.classes.items():
             methods = list(_defs(cls))
-            if name in called or not methods or not self._interesting([s for m in methods for s in body_of(m)]):
+            if name in called or not self._trainer_like(cls) or not self._interesting([s for m in methods for s in body_of(m)]):
                 continue
             by_self = {
                 c.func.attr.value for m in methods for c in _calls(body_of(m))
@@ -1644,7 +1655,7 @@ class ScriptFacts:
         if cls is not None:
             # constructing a same-file trainer runs its methods here: as interesting as their bodies
             self._name_kinds[name] = 0  # recursion guard
-            return 3 if self._interesting([s for m in _defs(cls) for s in body_of(m)]) else 0
+            return 3 if self._trainer_like(cls) else 0
         return name_kind(name, self.config, self.functions)
 
     def summary(self, fn: cst.FunctionDef) -> Summary:
@@ -1840,8 +1851,10 @@ class ScriptFacts:
     def _render_101(self, node, data, pos) -> str:
         obj, st, call, conds = data
         decided: dict[tuple, tuple] = {}
+        safe = self.safe.get(obj)
         for c in conds:
-            c = _deciding(c, self.safe.get(obj, ()))
+            # (with no path where this model trained initialized, the whole condition is the best description)
+            c = _deciding(c, safe) if safe else c
             decided.setdefault(tuple((lit[0], lit[1]) for lit in c), c)
         conds = list(decided.values())
         where = f"line {self._line(pos, st[1])}"
