@@ -70,8 +70,8 @@ def main(argv=None) -> int:
         print(f"\nratio {b}/{a} of total CPU: {totals[b] / totals[a]:.2f}x")
     for name, _ in trees:
         per_file = [(statistics.median(r[i][1] for r in runs[name]), files[i]) for i in range(len(files))]
-        print(f"\nslowest files, {name}: " + "; ".join(f"{Path(f).name} {t:.2f} s"
-                                                  for t, f in sorted(per_file, reverse=True)[:args.top]))
+        slowest = sorted(per_file, reverse=True)[:args.top]
+        print(f"\nslowest files, {name}: " + "; ".join(f"{Path(f).name} {t:.2f} s" for t, f in slowest))
     return 0
 
 

@@ -1358,7 +1358,7 @@ class _Run:
             if ctx is not None:
                 how = f"built inside `{sf.short(ctx.node)}`"
                 return self.new(p, (ctx.status, e, how, ctx.node))
-            if _is_meta(keyword(e, "device")) or kw.get("device") == _META_STR:
+            if _is_meta(keyword(e, "device")) or kw.get("device") == _META_STR or kw.get("init_device") == _META_STR:
                 return self.new(p, (META, e, "built with `device=\"meta\"`", None))
             if p.meta is not None:
                 return self.new(p, (META, e, "built under `torch.set_default_device(\"meta\")`", p.meta))
@@ -1580,9 +1580,11 @@ class ScriptFacts:
         """A class with a training method (``train``, ``fit``, ``train_step``...) whose methods hold an origin,
         or a load and an initialization: worth running from its constructor."""
         methods = _defs(cls)
-        if not any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods):
+        if not self._interesting([s for m in methods for s in body_of(m)]):
             return False
-        return self._interesting([s for m in methods for s in body_of(m)])
+        return any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods) or (
+            any(w in cls.name.value for w in ("Trainer", "Recipe")) and any(self.summary(m).trains for m in methods)
+        )
 
     def inlinable(self, fn: cst.FunctionDef) -> bool:
         """A same-file helper worth running inline: it initializes or loads its arguments (not training loops)."""
@@ -1601,7 +1603,7 @@ class ScriptFacts:
                     called.add(call.func.value)
         for name, cls in self.classes.items():
             methods = list(_defs(cls))
-            if name in called or not self._trainer_like(cls) or not self._interesting([s for m in methods for s in body_of(m)]):
+            if name in called or not self._trainer_like(cls):
                 continue
             by_self = {
                 c.func.attr.value for m in methods for c in _calls(body_of(m))
@@ -1609,8 +1611,12 @@ class ScriptFacts:
                 and c.func.value.value == "self"
             }
 
+            named = any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods)
+
             def trains(m) -> bool:
-                return m.name.value in self.config.train_calls or "train" in m.name.value
+                if named:
+                    return m.name.value in self.config.train_calls or "train" in m.name.value
+                return self.summary(m).trains  # (``PolicyTrainer.forward_backward``)
 
             # public methods nothing here calls; a training step that is not the training method (called by a
             # framework, in an order we cannot see) does not run before it
