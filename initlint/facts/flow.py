@@ -1343,6 +1343,11 @@ class _Run:
             self.train(e, p, all_vals + ([recv] if recv is not None else []))
             return None
 
+        # ---------------------------------------------------------- unknown builders given a meta model
+        if any(w in name.lower() for w in ("build", "materializ", "init")):
+            for v in all_vals:
+                if v is not None and v[0] == "o" and p.st.get(v[1], _UNKNOWN)[0] == META:
+                    p.st[v[1]] = _UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
         # ---------------------------------------------------------- construction
         # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
         # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
