@@ -1913,13 +1913,24 @@ class ScriptFacts:
 
 
 def _deciding(cond: tuple, safe: list) -> tuple:
-    """The literals of a bug path's ``cond`` that decide it: each one, taken in order, is flipped on some path
-    (in ``safe``) where the model reached training initialized and which agrees with the literals kept so far."""
+    """The literals of a bug path's ``cond`` that decide it.
+
+    A literal decides when flipping it alone leads to a path (in ``safe``) where the model reached training
+    initialized; when no literal does on its own, the literals are taken in order, each one flipped on some
+    safe path that agrees with the ones kept so far.
+    """
+    pols = [{o[0]: o[1] for o in other} for other in safe]
+    alone = tuple(
+        lit for lit in cond
+        if any(ps.get(lit[0], lit[1]) != lit[1]
+               and all(ps.get(o[0], o[1]) == o[1] for o in cond if o[0] != lit[0]) for ps in pols)
+    )
+    if alone:
+        return alone
     kept: list = []
     for lit in cond:
-        for other in safe:
-            pols = {o[0]: o[1] for o in other}
-            if pols.get(lit[0], lit[1]) != lit[1] and all(pols.get(k[0], k[1]) == k[1] for k in kept):
+        for ps in pols:
+            if ps.get(lit[0], lit[1]) != lit[1] and all(ps.get(k[0], k[1]) == k[1] for k in kept):
                 kept.append(lit)
                 break
     return tuple(kept)

@@ -526,3 +526,24 @@ def test_bad(name):
 def test_good_twin(name):
     _bad, _expected, good = SHAPES[name]
     assert codes(good) == []
+
+
+def test_message_names_the_ordinary_fresh_path_and_only_deciding_conditions():
+    """``resume is True`` picks the latest checkpoint; it changes nothing tracked, so it is no condition: the
+    fresh run is simply ``resume`` falsy (issue 13: a message said "when resume is True is true and resume is
+    falsy", leaving out the ordinary ``resume=False`` run). A check that raises is no condition either."""
+    (f,) = run("""
+        def main(fabric, cfg, resume):
+            with fabric.init_module(empty_init=True):
+                model = GPT(cfg)
+            if cfg.devices < 1:
+                raise ValueError("devices")
+            if resume is True:
+                resume = find_latest(cfg.out_dir)
+            if resume:
+                fabric.load(resume, {"model": model})
+            fit(fabric, model)
+        """)
+    assert f.code == "INIT101" and f.line == 3
+    assert "uninitialized when `resume` is falsy;" in f.message, f.message
+    assert "is True" not in f.message and "devices" not in f.message
