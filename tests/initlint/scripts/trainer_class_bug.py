@@ -5,7 +5,6 @@ initialized only when the config asks for it (bug: the fresh run without that fl
 import torch
 
 from mylib.checkpoint import CheckpointManager
-from mylib.models import Transformer
 
 
 class Trainer:

@@ -4,7 +4,6 @@ checkpointer overwrites it when it finds a checkpoint (clean)."""
 import torch
 
 from mylib.checkpoint import CheckpointManager
-from mylib.models import Transformer
 
 
 class Trainer:
