@@ -57,7 +57,10 @@ UNKNOWN = "unknown"
 REPORTED = "reported"
 
 _UNKNOWN = (UNKNOWN,)
-_EAGER = (EAGER,)
+_EAGER = (EAGER,)  # constructed normally (initialized by the constructor)
+_INITED = (EAGER, None)  # initialized or loaded by a function that returned it
+#: the value of a ``"meta"`` string (``init_device = "meta"``; ``cfg.init_device = "meta"``)
+_META_STR = ("s", "meta")
 
 # ----------------------------------------------------------------------------- vocabulary
 _PASSTHROUGH_METHODS = frozenset(
@@ -83,7 +86,9 @@ _TENSOR_INIT_METHODS = frozenset(
     {"normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
      "geometric_", "cauchy_", "random_"}
 )
-_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "post_init", "_init_weights", "initialize_weights",
+# (``post_init()`` is not here: transformers' skips loaded tensors, others tie weights or build RoPE caches; it
+# counts as "may initialize")
+_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "_init_weights", "initialize_weights",
                            "_initialize_weights", "reset_params", "init_parameters", "initialize_parameters"})
 _MATERIALIZE = frozenset({"materialize_module", "materialize_meta_module"})
 _EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
@@ -97,6 +102,18 @@ _NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dt
 _SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
+
+
+def _hidden(lit):
+    """A path literal kept for pruning, left out of messages."""
+    key, pol, node, form = lit
+    return lit if form.startswith("hidden:") else (key, pol, node, "hidden:" + form)
+
+
+def _fsdp_path(p) -> bool:
+    """Does the path's condition say the strategy is FSDP (``isinstance(fabric.strategy, FSDPStrategy)``,
+    ``fabric.is_fsdp``)? Fabric's ``setup()`` then materializes the empty model with ``reset_parameters()``."""
+    return any(pol and "fsdp" in key[0].lower() for key, pol, _n, _f in p.cond)
 
 
 def _torch_function(qual: str | None) -> bool:
@@ -121,9 +138,11 @@ def name_kind(name: str, config, functions) -> int:
 
 def _load_name(name: str, patterns) -> bool:
     """Load helpers: the configured patterns, plus names that say they load weights into a model."""
+    low = name.lower()
+    if "optim" in low or "scheduler" in low:
+        return False  # ``load_from_full_optimizer_state_dict(model, opt, sd)`` restores the optimizer's state
     if name in _LOAD_NAMES or _matches(name, patterns):
         return True
-    low = name.lower()
     return "load" in low and any(w in low for w in ("state_dict", "checkpoint", "weights", "pretrained", "model"))
 
 
@@ -132,8 +151,10 @@ def _agreed_return(returns: list):
     if not returns or any(r is None for r in returns):
         return None
     kinds = {r[0] for r in returns}
+    if all(r == _EAGER for r in returns):
+        return _EAGER  # constructed: inside an empty-init context the caller's context decides
     if kinds <= {EAGER, LOADED}:
-        return _EAGER  # built and initialized/loaded in the builder: tracked for later effects only
+        return _INITED  # built and initialized/loaded in the builder: tracked for later effects only
     if len(set(returns)) == 1 and returns[0][0] in (UNINIT, META):
         return returns[0]
     return None
@@ -148,7 +169,7 @@ def _nonstrict(call: cst.Call) -> bool:
 
 def _maybe_init_name(name: str) -> bool:
     low = name.lstrip("_").lower()
-    return low.startswith(("init", "reset", "materialize", "setup_weights")) or (
+    return low.startswith(("init", "reset", "materialize", "setup_weights", "post_init")) or (
         "init" in low and any(w in low for w in ("weight", "param", "state"))
     )
 
@@ -186,29 +207,57 @@ def _matches(name: str | None, patterns) -> bool:
 
 
 class _Obj:
-    __slots__ = ("oid", "name", "param")
+    __slots__ = ("oid", "name", "param", "cls")
 
     def __init__(self, oid: int, name: str | None, param: str | None = None) -> None:
         self.oid, self.name, self.param = oid, name, param
+        #: the same-file (non-module) class this object is an instance of: its methods run inline
+        self.cls: cst.ClassDef | None = None
 
 
 class _Path:
-    __slots__ = ("env", "st", "eng", "cond", "gen", "meta")
+    __slots__ = ("env", "st", "eng", "cond", "gen", "meta", "attrs", "saved")
 
-    def __init__(self, env, st, eng, cond, gen, meta) -> None:
+    def __init__(self, env, st, eng, cond, gen, meta, attrs=None) -> None:
         self.env: dict[str, Any] = env
         self.st: dict[int, tuple] = st
         self.eng: set[int] = eng
         self.cond: tuple = cond
         self.gen: dict[str, int] = gen
         self.meta = meta  # torch.set_default_device("meta") call in force, or None
+        #: ``(object id, attribute) -> value``: ``self.model = model``, ``cfg.init_device = "meta"``
+        self.attrs: dict[tuple, Any] = {} if attrs is None else attrs
+        #: callers' ``(variables, generations, constructed object)`` while a call runs inline (innermost last)
+        self.saved: tuple = ()
 
     def fork(self) -> "_Path":
-        return _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta)
+        q = _Path(dict(self.env), dict(self.st), set(self.eng), self.cond, dict(self.gen), self.meta,
+                  dict(self.attrs))
+        q.saved = self.saved
+        return q
+
+    def loose_key(self):
+        """:meth:`key` without objects that were only constructed (nothing initialized, loaded or emptied them)."""
+        plain = {oid for oid, st in self.st.items() if st == _EAGER}
+        return (frozenset(self.env.items()), frozenset(i for i in self.st.items() if i[0] not in plain),
+                frozenset(self.eng - plain), self.meta, frozenset(self.attrs.items()),
+                tuple(id(f) for f in self.saved))
 
     def key(self):
+        """The tracked state; generations of names are not part of it (see :func:`_join_gen`)."""
         return (frozenset(self.env.items()), frozenset(self.st.items()), frozenset(self.eng),
-                frozenset(self.gen.items()), self.meta)
+                self.meta, frozenset(self.attrs.items()), tuple(id(f) for f in self.saved))
+
+
+def _join_gen(paths) -> dict:
+    """Generations after merging ``paths``: a name assigned differently on some of them is a new name after."""
+    gen = dict(paths[0].gen)
+    for q in paths[1:]:
+        for k in set(gen) | set(q.gen):
+            a, b = gen.get(k, 0), q.gen.get(k, 0)
+            if a != b:
+                gen[k] = max(a, b) + 1
+    return gen
 
 
 class _Ctx:
@@ -253,6 +302,37 @@ class _Dead(Exception):
     pass
 
 
+#: Nesting of inlined calls (methods calling methods) before a call is judged by its summary instead.
+_MAX_INLINE = 4
+
+
+def _call_statement(small):
+    """``(call, assignment target or None)`` for ``f(...)`` and ``x = f(...)`` statements, else ``(None, None)``."""
+    t = type(small)
+    if t is cst.Expr and type(small.value) is cst.Call:
+        return small.value, None
+    if t is cst.Assign and type(small.value) is cst.Call and len(small.targets) == 1:
+        return small.value, small.targets[0].target
+    if t is cst.Return and type(small.value) is cst.Call:
+        return small.value, _RETURNED
+    return None, None
+
+
+_MAIN_GUARD = re.compile(r"""__name__ == (['"])__main__\1|(['"])__main__\2 == __name__""")
+
+#: The assignment target standing for ``return f(...)`` when ``f`` runs inline.
+_RETURNED = cst.Name("__returned__")
+
+
+def _module_like(cls: cst.ClassDef) -> bool:
+    """A class that is (probably) a model, not a trainer: its constructor builds a model, it is not run inline."""
+    for base in cls.bases:
+        text = dotted(base.value) or ""
+        if any(w in text for w in ("Module", "Model", "Layer", "nn.", "Block", "Net")):
+            return True
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == "forward" for s in body_of(cls))
+
+
 # ============================================================================= the interpreter
 class _Run:
     """One abstract interpretation of one function (or module) body."""
@@ -269,12 +349,30 @@ class _Run:
         self.returns: list = []
         self.loads: set[int] = set()
         self.trained = False
+        #: functions being run inline (innermost last) and the paths that returned from each
+        self.stack: list = []
+        self.frames: list[list] = []
+        #: creation site -> the object made there
+        self.made: dict[Any, int] = {}
+        #: call sites of inlined helper functions (None for methods): effects inside are reported at the outermost
+        self.sites: list = []
 
     # ------------------------------------------------------------------ objects
-    def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None):
+    def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None, site=None):
+        """A new object; the one made at the same ``site`` on another path when this path has none yet (so that
+        paths that built the same model can merge)."""
+        if site is None and len(status) > 1 and isinstance(status[1], cst.CSTNode):
+            site = status[1]
+        if site is not None:
+            oid = self.made.get(site)
+            if oid is not None and oid not in p.st:
+                p.st[oid] = status
+                return ("o", oid)
         obj = _Obj(len(self.objs), name, param)
         self.objs.append(obj)
         p.st[obj.oid] = status
+        if site is not None:
+            self.made[site] = obj.oid
         return ("o", obj.oid)
 
     @staticmethod
@@ -339,7 +437,20 @@ class _Run:
                 paths = self.assert_(small, paths)
                 continue
             live = []
+            call, target = _call_statement(small)
+            if call is not None and paths:
+                live, paths = self.inline(call, target, paths)
             for p in paths:
+                if call is not None and self._holder_load(call, p):
+                    # a checkpointer loads only when it finds a checkpoint: the fresh run is the other path
+                    key = (f"{self.sf.text(call)} finds a checkpoint", ())
+                    fresh = self.assume(p.fork(), [(key, False, call, "ckpt")])
+                    if fresh is not None:
+                        if target is not None:
+                            self.bind(target, None, fresh)
+                        live.append(fresh)
+                    if self.assume(p, [(key, True, call, "ckpt")]) is None:
+                        continue
                 try:
                     r = self.small(small, p)
                 except _Dead:
@@ -353,13 +464,187 @@ class _Run:
             paths = live
         return paths, brk, cont
 
+    def _holder_load(self, call: cst.Call, p: _Path) -> bool:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or "load" not in func.attr.value.lower():
+            return False
+        held = self._peek(func.value, p)
+        return held is not None and held[0] == "h"
+
+    # ------------------------------------------------------------------ inlined calls
+    def inline(self, call: cst.Call, target, paths: list) -> tuple[list, list]:
+        """Run a same-file method, class constructor or initializing helper called as a statement in place.
+
+        Its body runs on the caller's paths (so ``self.model`` flows from ``__init__``/``setup()`` into
+        ``train()``, and a helper that initializes on some of its paths does so on those only), once for all
+        paths that call the same function; each path keeps its caller's variables in :attr:`_Path.saved`.
+        Returns ``(paths after the call, paths on which the call is not one of those)``.
+        """
+        if len(self.stack) >= _MAX_INLINE:
+            return [], paths
+        batches: dict[Any, list] = {}
+        rest = []
+        for p in paths:
+            r = self._inline_target(call, p)
+            if r is None:
+                rest.append(p)
+            else:
+                batches.setdefault(r[0], []).append((p, r))
+        out = []
+        for fn, items in batches.items():
+            todo = []
+            for p, (_fn, recv, cls) in items:
+                pos, kw = [], {}
+                try:
+                    for a in call.args:
+                        v = self.ev(a.value, p)
+                        if a.keyword is not None:
+                            kw[a.keyword.value] = v
+                        elif not a.star:
+                            pos.append(v)
+                except _Dead:
+                    continue
+                value = None
+                if cls is not None:
+                    value = recv = self.new(p, _UNKNOWN, site=call)
+                    self.objs[value[1]].cls = cls
+                if fn is None:  # a class without ``__init__``
+                    if target is not None:
+                        self.bind(target, value, p)
+                    out.append(p)
+                    continue
+                self._enter(fn, recv, pos, kw, p, value)
+                todo.append(p)
+            if not todo:
+                continue
+            self.sites.append(call if items[0][1][1] is None else None)
+            self.stack.append(fn)
+            self.frames.append([])
+            try:
+                normal, brk, cont = self.block(body_of(fn), todo)
+            finally:
+                rets = self.frames.pop()
+                self.stack.pop()
+                self.sites.pop()
+            for q, ret in [(q, None) for q in normal + brk + cont] + rets:
+                env, gen, value = q.saved[-1]
+                q.saved = q.saved[:-1]
+                q.env, q.gen = dict(env), _join_gen([q, _Path({}, {}, set(), (), gen, None)])
+                if target is _RETURNED:
+                    try:
+                        self._return(ret, q)
+                    except _Dead:
+                        pass
+                    continue
+                if target is not None:
+                    self.bind(target, value if value is not None else ret, q)
+                out.append(q)
+        return self.sf.simplify(out), rest
+
+    def _inline_target(self, call: cst.Call, p: _Path):
+        """``(function, bound receiver, class constructed)`` when ``call`` runs inline on ``p``, else None."""
+        func = call.func
+        sf = self.sf
+        fn = recv = cls = None
+        if isinstance(func, cst.Name):
+            if p.env.get(func.value) is not None:
+                return None
+            cls = sf.classes.get(func.value)
+            if cls is not None:
+                fn = sf.method(cls, "__init__")
+                if fn is not None and fn in self.stack:
+                    return None
+                return fn, None, cls
+            fn = sf.functions.get(func.value)
+            if fn is None or not sf.inlinable(fn):
+                return None
+        elif isinstance(func, cst.Attribute):
+            recv = self._peek(func.value, p)
+            if recv is None or recv[0] != "o":
+                return None
+            held = p.attrs.get((recv[1], func.attr.value))
+            if held is not None and held[0] == "m":
+                fn, recv = held[1], held[2]  # ``self.fwd_bwd_fn = self._forward_backward_body``
+            elif self.objs[recv[1]].cls is None:
+                return None
+            else:
+                fn = sf.method(self.objs[recv[1]].cls, func.attr.value)
+            if fn is None:
+                return None
+        else:
+            return None
+        if fn in self.stack or sf.generator(fn):
+            return None  # (a generator's body runs later, as it is iterated)
+        return fn, recv, None
+
+    def _enter(self, fn: cst.FunctionDef, recv, pos, kw, p: _Path, value=None) -> None:
+        """Switch ``p`` to ``fn``'s variables (``recv`` bound to its first parameter), saving the caller's."""
+        positional_names, kwonly = _params_of(fn)
+        args = ([recv] if recv is not None else []) + list(pos)
+        env = {}
+        for name, v in zip(positional_names, args):
+            if v is not None:
+                env[name] = v
+        for k, v in kw.items():
+            if v is not None and (k in positional_names or k in kwonly):
+                env[k] = v
+        p.saved = p.saved + ((p.env, p.gen, value),)
+        p.env, p.gen = env, dict(p.gen)
+
+    def run_fn(self, fn: cst.FunctionDef, recv, paths: list) -> list:
+        """The paths after running ``fn``'s body on ``paths`` with no arguments but ``recv`` (trainer methods)."""
+        for p in paths:
+            self._enter(fn, recv, [], {}, p)
+        self.stack.append(fn)
+        self.frames.append([])
+        try:
+            normal, brk, cont = self.block(body_of(fn), paths)
+        finally:
+            rets = self.frames.pop()
+            self.stack.pop()
+        out = []
+        for q in normal + brk + cont + [q for q, _v in rets]:
+            env, gen, _value = q.saved[-1]
+            q.saved = q.saved[:-1]
+            q.env, q.gen = dict(env), _join_gen([q, _Path({}, {}, set(), (), gen, None)])
+            out.append(q)
+        return self.sf.simplify(out)
+
+    def _same_model_back(self, target, call: cst.Call, p: _Path):
+        """``model = parallelize_fn(model, cfg)``: an unknown call given the model and assigned back to the same
+        name returns that model (wrapped, sharded, compiled); anything else it might return is not tracked."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            # ``(schedule, self.model_parts, ...) = pipelining_fn(model, ...)``: the elements named for models hold
+            # the model (``*_parts``/``*models``: its modules, split into stages)
+            for a in call.args:
+                held = self._peek(a.value, p) if a.keyword is None and not a.star else None
+                if held is not None and held[0] == "o" and self.objs[held[1]].param is None:
+                    out = []
+                    for el in target.elements:
+                        n = self.sf.text(el.value).rpartition(".")[2].lower()
+                        if "schedule" in n:
+                            out.append(("p", held[1], True))  # a pipeline schedule runs (trains) the stages
+                        elif "model" not in n or isinstance(el, cst.StarredElement):
+                            out.append(None)
+                        else:
+                            out.append(("p", held[1], True) if n.endswith(("parts", "s")) else held)
+                    return ("t", tuple(out)) if any(out) else None
+            return None
+        text = self.sf.text(target)
+        for a in call.args:
+            if a.keyword is None and not a.star and self.sf.text(a.value) == text:
+                held = self._peek(a.value, p)
+                if held is not None and held[0] == "o" and self.objs[held[1]].param is None:
+                    return held
+        return None
+
     def assert_(self, s: cst.Assert, paths):
         """``assert resume or init_ckpt``: only the paths where the test holds go on."""
         out = []
         for p in paths:
             self.ev(s.test, p, test=True)
             for lits in self.alts(s.test, True, p):
-                q = self.assume(p.fork(), lits)
+                q = self.assume(p.fork(), [_hidden(lit) for lit in lits])
                 if q is not None:
                     out.append(q)
         return self.sf.simplify(out)
@@ -370,6 +655,8 @@ class _Run:
             # ``_ = model.load_state_dict(sd, strict=False)`` ignores the result as much as a bare call does
             throwaway = all(isinstance(x.target, cst.Name) and x.target.value == "_" for x in s.targets)
             v = self.ev(s.value, p, ignored=throwaway)
+            if v is None and len(s.targets) == 1 and isinstance(s.value, cst.Call):
+                v = self._same_model_back(s.targets[0].target, s.value, p)
             for target in s.targets:
                 self.bind(target.target, v, p)
         elif t is cst.Expr:
@@ -384,12 +671,7 @@ class _Run:
             self.ev(s.value, p)
             self.bind(s.target, None, p)
         elif t is cst.Return:
-            v = self.ev(s.value, p) if s.value is not None else None
-            if v is not None and v[0] == "o" and self.objs[v[1]].param is None:
-                self.returns.append(p.st.get(v[1], _UNKNOWN))
-            else:
-                self.returns.append(None)
-            raise _Dead
+            self._return(self.ev(s.value, p) if s.value is not None else None, p)
         elif t is cst.Raise:
             raise _Dead
         elif t is cst.Break:
@@ -400,9 +682,21 @@ class _Run:
             self.bind(s.target, None, p)
         return None
 
+    def _return(self, v, p: _Path) -> None:
+        """End ``p`` returning ``v`` (to the inlined call's caller, or as the analysed function's result)."""
+        if self.frames:
+            self.frames[-1].append((p, v))  # an inlined call returns to its caller
+        elif v is not None and v[0] == "o" and self.objs[v[1]].param is None:
+            self.returns.append(p.st.get(v[1], _UNKNOWN))
+        else:
+            self.returns.append(None)
+        raise _Dead
+
     # ------------------------------------------------------------------ conditions
     def alts(self, e, truthy: bool, p: _Path) -> list:
         """The test ``e`` being ``truthy`` as alternatives (a small DNF) of literal conjunctions."""
+        if isinstance(e, cst.Comparison) and _MAIN_GUARD.fullmatch(self.sf.text(e)):
+            return [[]] if truthy else []  # a script's main guard: the script runs
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
             return self.alts(e.expression, not truthy, p)
         if isinstance(e, cst.BooleanOperation):
@@ -462,6 +756,7 @@ class _Run:
                 k = o[0].key()
                 if all(q.key() == k for q in o[1:]):
                     # the decision changed nothing we track: it is not part of any path condition
+                    o[0].gen = _join_gen(o)
                     o[0].cond = base
                     o = o[:1]
             out += o
@@ -471,16 +766,19 @@ class _Run:
 
     def if_paths(self, s, paths):
         tpaths, fpaths = [], []
+        keys = set()
         for p in paths:
             try:
                 self.ev(s.test, p, test=True)
             except _Dead:
                 continue
             for lits in self.alts(s.test, True, p):
+                keys.update(lit[0] for lit in lits)
                 t = self.assume(p.fork(), lits)
                 if t is not None:
                     tpaths.append(t)
             for lits in self.alts(s.test, False, p):
+                keys.update(lit[0] for lit in lits)
                 f = self.assume(p.fork(), lits)
                 if f is not None:
                     fpaths.append(f)
@@ -492,6 +790,11 @@ class _Run:
             o2, b2, c2 = self.block(body_of(orelse), fpaths)
         else:
             o2, b2, c2 = fpaths, [], []
+        if tpaths and fpaths and (not (out or brk or cont) or not (o2 or b2 or c2)):
+            # ``if bad: raise ...``: every path that goes on satisfies the test; it still prunes later tests,
+            # but it is no condition of a finding
+            for q in out + brk + cont + o2 + b2 + c2:
+                q.cond = tuple(_hidden(lit) if lit[0] in keys else lit for lit in q.cond)
         return self.sf.simplify(out + o2), brk + b2, cont + c2
 
     def for_(self, s, paths):
@@ -500,6 +803,11 @@ class _Run:
             try:
                 v = self.ev(s.iter, p)
             except _Dead:
+                continue
+            if v is not None and v[0] == "t" and len(v[1]) == 1 and v[1][0] is not None and v[1][0][0] == "o":
+                # ``for m in self.model_parts`` over ``[model]``: runs once, with the model
+                self.bind(s.target, v[1][0], p)
+                body_in.append(p)
                 continue
             if v is not None and v[0] == "p":
                 if v[2]:
@@ -539,7 +847,17 @@ class _Run:
         if not results:
             return []
         inited = [r.st.get(oid) for r in results if r.st.get(oid) != before and r.st.get(oid, _UNKNOWN)[0] == EAGER]
-        if overwrites and len(inited) < len(results):
+        filters = {lit[0][0] for r in results for lit in r.cond[len(p.cond):]}
+        by_type = bool(filters) and all(f.startswith(("isinstance(", "hasattr(", "type(")) for f in filters)
+        emptied = [r.st[oid] for r in results if r.st.get(oid, _UNKNOWN)[0] == UNINIT and r.st[oid] != before]
+        if by_type and emptied and not inited:
+            # ``for m in model.modules(): if isinstance(m, LoRALinear): m.to_empty(...)``: those sub-modules
+            # are uninitialized memory, whatever the rest of the model holds
+            sub = (UNINIT, emptied[0][1], f"its `{filters.pop()}` sub-modules made uninitialized by "
+                   f"`{self.sf.short(emptied[0][1], 40)}`", None, None, "sub")
+            for r in results:
+                r.st[oid] = sub
+        if overwrites and len(inited) < len(results) and not by_type:
             # after a load, a loop that initializes only some modules (``if name not in checkpoint: ...``)
             # is selective, not an overwrite of the whole model
             for node in overwrites:
@@ -579,6 +897,14 @@ class _Run:
         pushed = 0
         for item in s.items:
             ctx = self.sf.empty_context(item.item)
+            x = item.item
+            if ctx is None and paths and isinstance(x, cst.Call) and call_name(x) == "device" and x.args:
+                # ``torch.device(cfg.init_device)`` after ``cfg.init_device = "meta"`` (on every path)
+                arg = x.args[0].value
+                if isinstance(arg, (cst.Name, cst.Attribute)) and all(
+                    self._peek(arg, q) == _META_STR for q in paths
+                ):
+                    ctx = _Ctx(x, False, META)
             if ctx is not None:
                 self.ctx.append(ctx)
                 pushed += 1
@@ -644,6 +970,16 @@ class _Run:
             out, brk, cont = out + o, brk + b, cont + c
         return self.sf.simplify(out + rest), brk, cont
 
+    def _peek(self, e, p: _Path):
+        """The value of a name or attribute chain, without effects."""
+        if isinstance(e, cst.Name):
+            return p.env.get(e.value)
+        if isinstance(e, cst.Attribute):
+            base = self._peek(e.value, p)
+            if base is not None and base[0] == "o":
+                return p.attrs.get((base[1], e.attr.value))
+        return None
+
     # ------------------------------------------------------------------ binding
     def set_name(self, p: _Path, name: str, val) -> None:
         if val is None:
@@ -688,6 +1024,14 @@ class _Run:
             self.ev(base, p)
         elif t is cst.Attribute:
             base = self.ev(target.value, p)
+            if base is not None and base[0] == "o":
+                # ``self.model = model``: the attribute holds the value (read back by ``self.model``)
+                if val is None:
+                    p.attrs.pop((base[1], target.attr.value), None)
+                else:
+                    p.attrs[(base[1], target.attr.value)] = val
+                    if val[0] == "o" and self.objs[val[1]].name is None:
+                        self.objs[val[1]].name = self.sf.text(target)
             if target.attr.value == "_is_hf_initialized" and base is not None:
                 # transformers: tensors marked initialized are skipped by init_weights()/initialize_weights()
                 for oid, _whole in self.objs_in(base):
@@ -723,10 +1067,21 @@ class _Run:
             return self.call(e, p, ignored, test)
         if t is cst.Attribute:
             base = self.ev(e.value, p, test=test)
+            if base is not None and base[0] == "o":
+                held = p.attrs.get((base[1], e.attr.value))
+                if held is not None:
+                    return held
+                cls = self.objs[base[1]].cls
+                if cls is not None:
+                    fn = self.sf.method(cls, e.attr.value)
+                    if fn is not None:
+                        return ("m", fn, base)  # a bound method of a same-file trainer
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
             if e.attr.value in _NOT_WEIGHTS:
                 return None  # ``p.grad.zero_()`` does not touch the weights
+            if base is not None and base[0] == "o" and self.objs[base[1]].cls is not None:
+                return None  # ``self.train_spec`` of a trainer is no part of a model
             return self._part(base)
         if t is cst.Subscript:
             base = self.ev(e.value, p, test=test)
@@ -759,6 +1114,8 @@ class _Run:
             v = self.ev(e.value, p, test=test)
             self.bind(e.target, v, p)
             return v
+        if t is cst.SimpleString:
+            return _META_STR if string_value(e) == "meta" else None
         if t in _OPAQUE:
             return None  # leaves, and code that may not run (lambda, comprehensions, conditional expressions)
         for child in e.children:
@@ -790,6 +1147,8 @@ class _Run:
         name = call_name(e)
         if isinstance(func, cst.Attribute):
             recv = self.ev(func.value, p, test=test)
+            if recv is not None and recv[0] == "o":
+                fval = p.attrs.get((recv[1], func.attr.value))
         elif isinstance(func, cst.Name):
             fval = p.env.get(func.value)
             if fval is None and func.value in self.sf.functions:
@@ -797,8 +1156,11 @@ class _Run:
         else:
             fval = self.ev(func, p, test=test)
         pos, kw = [], {}
+        passed = []  # values of arguments that are not constructed in this call's own arguments
         for a in e.args:
             v = self.ev(a.value, p, test=test)
+            if not isinstance(a.value, cst.Call):
+                passed.append(v)
             if a.keyword is not None:
                 kw[a.keyword.value] = v
             elif not a.star:
@@ -807,6 +1169,10 @@ class _Run:
         cfg = sf.config
         tracked_recv = recv is not None and recv[0] in ("o", "p")
 
+        if name == "cast" and len(pos) == 2 and self._qual(func) in (None, "typing.cast"):
+            return pos[1]  # ``typing.cast(BaseModel, model)`` is the model
+        if name == "partial" and pos and pos[0] is not None and pos[0][0] == "f":
+            return pos[0]  # ``functools.partial(init_fn, std=0.02)``: applied to a module, it is ``init_fn``
         # calling the model itself
         if fval is not None and fval[0] in ("o", "p"):
             p.eng.add(fval[1])
@@ -837,7 +1203,10 @@ class _Run:
         if name == "to_empty" and tracked_recv:
             oid = recv[1]
             if recv[0] == "o" or recv[2]:  # the model itself, or each of its modules in a loop
-                p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None)
+                st = p.st.get(oid, _UNKNOWN)
+                # (emptying a loaded model throws the loaded weights away: an initialization next is INIT104)
+                loaded = st[1] if st[0] == LOADED and recv[0] == "p" and not st[2] else None
+                p.st[oid] = (UNINIT, e, "made uninitialized by `.to_empty(...)`", None, loaded)
                 return ("o", oid)
             if p.st.get(oid, _UNKNOWN)[0] == EAGER:
                 p.st[oid] = (PARTIAL,)  # one sub-module emptied: we cannot tell what happens to it
@@ -856,6 +1225,8 @@ class _Run:
                     return recv
             else:
                 arg = e.args[0].value if e.args else None
+                if isinstance(arg, cst.Call) and call_name(arg) == "partial" and arg.args:
+                    arg = arg.args[0].value
                 fn_name = (dotted(arg) or "").rpartition(".")[2].lower()
                 if not any(w in fn_name for w in ("init", "reset", "weight")):
                     # ``model.apply(convert_bn)``, ``model.apply(lambda m: ...)``: may or may not initialize
@@ -905,6 +1276,18 @@ class _Run:
                 self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)
                 return None
 
+        if recv is not None and recv[0] == "h" and "load" in name.lower():
+            # ``checkpointer.load(step=-1)``: loads every model it was given
+            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
+            return None
+        if not tracked_recv and deep and (
+            "checkpoint" in name.lower() and name[:1].isupper()
+            or any(w in (dotted(func) or "").lower() for w in ("checkpoint", "ckpt"))
+        ):
+            # ``CheckpointManager(model_parts=[model], ...)``, ``config.checkpoint.build(model_parts=...)``: an
+            # object that loads into those models later
+            return ("h", tuple(deep))
+
         # ---------------------------------------------------------- aliases and wrappers
         if tracked_recv and name in _PASSTHROUGH_METHODS:
             if name == "to" and (pos and _is_meta(positional(e)) or _is_meta(keyword(e, "device"))):
@@ -913,11 +1296,18 @@ class _Run:
         if name in _WRAPPERS:
             tracked = [v for v in pos if v is not None and v[0] in ("o", "p")]
             if tracked:
+                init_fn = keyword(e, "param_init_fn")
                 for v in tracked:
                     p.eng.add(v[1])
                     st = p.st.get(v[1], _UNKNOWN)
+                    sync = keyword(e, "sync_module_states")
+                    if init_fn is not None and st[0] == META and v[0] == "o" and (sync is None or _is_false(sync)):
+                        p.st[v[1]] = self._param_init_fn(e, init_fn, st)
+                        continue
                     if name in ("setup", "setup_module") and (
-                        st[0] == META or st[0] == UNINIT and st[3] in sf.conditional_contexts
+                        st[0] == META or st[0] == UNINIT and (
+                            st[3] in sf.conditional_contexts or st[3] is not None and _fsdp_path(p)
+                        )
                     ):
                         # Fabric materializes meta parameters with reset_parameters() (FSDP)
                         p.st[v[1]] = _EAGER
@@ -953,23 +1343,49 @@ class _Run:
             self.train(e, p, all_vals + ([recv] if recv is not None else []))
             return None
 
+        # ---------------------------------------------------------- unknown builders given a meta model
+        if any(w in name.lower() for w in ("build", "materializ", "init")):
+            for v in all_vals:
+                if v is not None and v[0] == "o" and p.st.get(v[1], _UNKNOWN)[0] == META:
+                    p.st[v[1]] = _UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
         # ---------------------------------------------------------- construction
-        has_obj_arg = any(v is not None and v[0] == "o" for v in all_vals)
+        # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
+        # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
+        has_obj_arg = any(v is not None and v[0] == "o" and self.objs[v[1]].param is None for v in passed)
         ctx = self.ctx[-1] if self.ctx else None
+        if tracked_recv and recv[0] == "p" and not recv[2] and self.objs[recv[1]].param is not None and (
+            self._model_like(name, qual)
+        ):
+            tracked_recv = False  # ``args.model_cls(cfg)``, ``cfg.model.build()``: a constructor held in a parameter
         if not tracked_recv and (
             self._model_like(name, qual) or ctx is not None and not has_obj_arg and not _torch_function(qual)
         ):
             if ctx is not None:
                 how = f"built inside `{sf.short(ctx.node)}`"
                 return self.new(p, (ctx.status, e, how, ctx.node))
-            if _is_meta(keyword(e, "device")):
+            if _is_meta(keyword(e, "device")) or kw.get("device") == _META_STR or kw.get("init_device") == _META_STR:
                 return self.new(p, (META, e, "built with `device=\"meta\"`", None))
             if p.meta is not None:
                 return self.new(p, (META, e, "built under `torch.set_default_device(\"meta\")`", p.meta))
             if has_obj_arg:
                 return None
-            return self.new(p, _EAGER)
+            return self.new(p, _EAGER, site=e)
         return None
+
+    def _param_init_fn(self, call, fn, st):
+        """FSDP's ``param_init_fn`` materializes a meta model: ``m.to_empty(...)`` alone leaves it uninitialized."""
+        if isinstance(fn, cst.IfExp):
+            # ``(lambda m: m.to_empty(...)) if low_cpu else None``: where it is set, it is this function
+            fn = fn.body if isinstance(fn.body, (cst.Lambda, cst.Name)) else fn.orelse
+        body = fn
+        if isinstance(fn, cst.Name) and fn.value in self.sf.functions:
+            body = self.sf.functions[fn.value]
+        elif not isinstance(fn, cst.Lambda):
+            return _UNKNOWN
+        text = self.sf.text(body)
+        if "to_empty" in text and not any(w in text for w in ("reset_param", "init", "load")):
+            return (UNINIT, call, "materialized by FSDP `param_init_fn` with `to_empty()`", None)
+        return _UNKNOWN if "to_empty" not in text else (EAGER, call)
 
     @staticmethod
     def _model_like(name: str, qual: str | None) -> bool:
@@ -996,11 +1412,18 @@ class _Run:
         if s.trains:
             self.train(e, p, list(bound.values()))
         if s.ret is not None:
+            ctx = self.ctx[-1] if self.ctx else None
+            if s.ret == _EAGER and ctx is not None:
+                # a same-file factory called inside the empty-init context builds inside it
+                return self.new(p, (ctx.status, e, f"built inside `{self.sf.short(ctx.node)}`", ctx.node))
             return self.new(p, s.ret)
         return None
 
     # ------------------------------------------------------------------ effects
     def init_action(self, vals, call, p: _Path, materialize: bool = False, via_helper: bool = False) -> None:
+        site = next((c for c in self.sites if c is not None), None)
+        if site is not None:
+            call = site  # ``reset_all(model)``: the finding is at the helper's call, where the reader decides
         fabric_ctx = next((c for c in reversed(self.ctx) if c.fabric), None)
         for v in vals:
             for oid, whole in self.objs_in(v, deep=via_helper):
@@ -1021,6 +1444,8 @@ class _Run:
                         p.st[oid] = (PARTIAL,)
                     continue
                 self.inits.add(oid)
+                if st[0] == UNINIT and len(st) > 4 and st[4] is not None and not materialize:
+                    st = (LOADED, st[4], False)  # emptied after a load, then initialized: the load is lost
                 if st[0] == LOADED and not st[2] and self.objs[oid].param not in ("self", "cls"):
                     # (a model's own methods know their init semantics, e.g. transformers skips loaded tensors)
                     self.sf.hit("INIT104", call, (self.objs[oid], st, p.cond))
@@ -1049,6 +1474,8 @@ class _Run:
                     continue
                 if nonstrict and ignored and st[0] == UNINIT:
                     self.sf.hit("INIT103", call, (self.objs[oid], st, p.cond))
+                if st[0] == UNINIT and st[-1] == "sub" and "base" in self.sf.text(call).lower():
+                    continue  # base weights loaded: the emptied adapter sub-modules are not in them
                 p.st[oid] = (LOADED, call, False)
 
     def train(self, call, p: _Path, vals) -> None:
@@ -1056,6 +1483,12 @@ class _Run:
         for v in vals:
             for oid, _w in self.objs_in(v):
                 p.eng.add(oid)
+        safe = self.sf.safe
+        for oid in p.eng:
+            if p.st.get(oid, _UNKNOWN)[0] in (EAGER, LOADED):
+                conds = safe.setdefault(self.objs[oid], [])
+                if len(conds) < 32 and p.cond not in conds:
+                    conds.append(p.cond)
         for oid, st in list(p.st.items()):
             if st[0] == UNINIT and oid in p.eng:
                 self.sf.hit("INIT101", st[1], (self.objs[oid], st, call, p.cond))
@@ -1083,9 +1516,17 @@ class ScriptFacts:
         self.functions: dict[str, cst.FunctionDef] = {
             s.name.value: s for s in self.module.body if isinstance(s, cst.FunctionDef)
         }
+        #: same-file classes that are not models (trainers, recipes): constructed and called inline
+        self.classes: dict[str, cst.ClassDef] = {
+            s.name.value: s for s in self.module.body if isinstance(s, cst.ClassDef) and not _module_like(s)
+        }
+        self._methods: dict[Any, dict] = {}
+        self._generators: dict[Any, bool] = {}
         self._summaries: dict[Any, Summary] = {}
         self._hits: dict[str, dict] = {"INIT101": {}, "INIT102": {}, "INIT103": {}, "INIT104": {}}
         self._texts: dict[Any, str] = {}
+        #: model object -> conditions of paths on which it reached training initialized or loaded
+        self.safe: dict[Any, list] = {}
         #: init calls that ran on some path where the model was not on the meta device
         self.init_not_meta: set = set()
         #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
@@ -1114,12 +1555,87 @@ class ScriptFacts:
 
     # ------------------------------------------------------------------ analysis
     def _analyze(self) -> None:
+        self._class_runs()
         for fn, scope in _functions(self.module):
             if self._interesting(scope):
                 if fn is None:
                     self._run(self.module)
                 else:
                     self.summary(fn)
+
+    def method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """The method ``name`` of a same-file class (its own or a same-file base's)."""
+        table = self._methods.get(cls)
+        if table is None:
+            table = self._methods[cls] = {}
+            for base in reversed(cls.bases):
+                b = self.classes.get(dotted(base.value) or "")
+                if b is not None and b is not cls:
+                    table.update(self._methods.get(b) or {m.name.value: m for m in _defs(b)})
+            table.update({m.name.value: m for m in _defs(cls)})
+        return table.get(name)
+
+    def generator(self, fn: cst.FunctionDef) -> bool:
+        g = self._generators.get(fn)
+        if g is None:
+            g = self._generators[fn] = bool(re.search(r"\byield\b", self.text(fn)))
+        return g
+
+    def _trainer_like(self, cls: cst.ClassDef) -> bool:
+        """A class with a training method (``train``, ``fit``, ``train_step``...) whose methods hold an origin,
+        or a load and an initialization: worth running from its constructor."""
+        methods = _defs(cls)
+        if not self._interesting([s for m in methods for s in body_of(m)]):
+            return False
+        return any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods) or (
+            any(w in cls.name.value for w in ("Trainer", "Recipe")) and any(self.summary(m).trains for m in methods)
+        )
+
+    def inlinable(self, fn: cst.FunctionDef) -> bool:
+        """A same-file helper worth running inline: it initializes or loads its arguments (not training loops)."""
+        s = self.summary(fn)
+        return bool(s.inits or s.maybe or s.loads) and not s.trains
+
+    def _class_runs(self) -> None:
+        """Trainer classes not constructed in this file: ``__init__``, then each method no other method calls
+        (training methods last), in order, with ``self.<attr>`` flowing between them."""
+        if not self.classes:
+            return
+        called = set()
+        for _fn, scope in _functions(self.module):
+            for call in _calls(scope):
+                if isinstance(call.func, cst.Name):
+                    called.add(call.func.value)
+        for name, cls in self.classes.items():
+            methods = list(_defs(cls))
+            if name in called or not self._trainer_like(cls):
+                continue
+            by_self = {
+                c.func.attr.value for m in methods for c in _calls(body_of(m))
+                if isinstance(c.func, cst.Attribute) and isinstance(c.func.value, cst.Name)
+                and c.func.value.value == "self"
+            }
+
+            named = any(m.name.value in self.config.train_calls or "train" in m.name.value for m in methods)
+
+            def trains(m) -> bool:
+                if named:
+                    return m.name.value in self.config.train_calls or "train" in m.name.value
+                return self.summary(m).trains  # (``PolicyTrainer.forward_backward``)
+
+            # public methods nothing here calls; a training step that is not the training method (called by a
+            # framework, in an order we cannot see) does not run before it
+            entry = [m for m in methods if not m.name.value.startswith("_") and m.name.value not in by_self
+                     and (trains(m) or not self.summary(m).trains)]
+            entry.sort(key=trains)
+            run = _Run(self)
+            p = _Path({}, {}, set(), (), {}, None)
+            me = run.new(p, _UNKNOWN, "self", param="self")
+            run.objs[me[1]].cls = cls
+            paths = [p]
+            for m in [self.method(cls, "__init__")] + entry:
+                if m is not None and paths:
+                    paths = run.run_fn(m, me, paths)
 
     def _interesting(self, stmts) -> bool:
         """Cheap gate: does this body contain an empty-init origin, or both a load and an init?"""
@@ -1146,6 +1662,11 @@ class ScriptFacts:
         return False
 
     def _name_kind(self, name: str) -> int:
+        cls = self.classes.get(name)
+        if cls is not None:
+            # constructing a same-file trainer runs its methods here: as interesting as their bodies
+            self._name_kinds[name] = 0  # recursion guard
+            return 3 if self._trainer_like(cls) else 0
         return name_kind(name, self.config, self.functions)
 
     def summary(self, fn: cst.FunctionDef) -> Summary:
@@ -1229,6 +1750,23 @@ class ScriptFacts:
     def bound(self, paths: list) -> list:
         if len(paths) <= MAX_PATHS:
             return paths
+        groups: dict[tuple, list] = {}
+        for q in paths:
+            groups.setdefault(tuple(id(f) for f in q.saved), []).append(q)
+        if len(groups) > 1:
+            # paths inside an inlined call return to different callers: bounded per caller
+            return [r for g in groups.values() for r in (self.bound(g) if len(g) > 1 else g)]
+        # first merge paths that differ only in objects that were just constructed (datasets, samplers...)
+        loose: dict[tuple, list] = {}
+        for q in paths:
+            loose.setdefault(q.loose_key(), []).append(q)
+        if len(loose) <= MAX_PATHS:
+            return [g[0] if len(g) == 1 else self._collapse(g) for g in loose.values()]
+        return [self._collapse(paths)]
+
+    @staticmethod
+    def _collapse(paths: list) -> _Path:
+        """One path for ``paths``: what they disagree on becomes unknown, the condition their common prefix."""
         first = paths[0]
         env = {k: v for k, v in first.env.items() if all(q.env.get(k) == v for q in paths)}
         st: dict[int, tuple] = {}
@@ -1249,7 +1787,10 @@ class ScriptFacts:
         for q in paths:
             for k, g in q.gen.items():
                 gen[k] = max(gen.get(k, 0), g)
-        return [_Path(env, st, eng, cond, gen, first.meta)]
+        attrs = {k: v for k, v in first.attrs.items() if all(q.attrs.get(k) == v for q in paths)}
+        merged = _Path(env, st, eng, cond, gen, first.meta, attrs)
+        merged.saved = first.saved
+        return merged
 
     # ------------------------------------------------------------------ findings and text
     def hit(self, code: str, node, data) -> None:
@@ -1294,10 +1835,13 @@ class ScriptFacts:
             words = []
             seen = set()
             for key, pol, node, form in reversed(cond):
-                if key[0] in seen:
+                if key[0] in seen or form.startswith("hidden:"):
                     continue
                 seen.add(key[0])
                 text = self.short(node, 50)
+                if form == "ckpt":
+                    words.append(f"`{self.short(node, 50)}` finds {'a' if pol else 'no'} checkpoint")
+                    continue
                 if form == "loop":
                     if not pol:
                         words.append(f"`{text}` is empty (the loop body does not run)")
@@ -1317,6 +1861,13 @@ class ScriptFacts:
 
     def _render_101(self, node, data, pos) -> str:
         obj, st, call, conds = data
+        decided: dict[tuple, tuple] = {}
+        safe = self.safe.get(obj)
+        for c in conds:
+            # (with no path where this model trained initialized, the whole condition is the best description)
+            c = _deciding(c, safe) if safe else c
+            decided.setdefault(tuple((lit[0], lit[1]) for lit in c), c)
+        conds = list(decided.values())
         where = f"line {self._line(pos, st[1])}"
         return (
             f"`{self._name(obj)}` ({st[2]}, {where}) reaches training at line {self._line(pos, call)} "
@@ -1361,6 +1912,30 @@ class ScriptFacts:
         return "" if not cond else " " + self._cond_text([cond])
 
 
+def _deciding(cond: tuple, safe: list) -> tuple:
+    """The literals of a bug path's ``cond`` that decide it.
+
+    A literal decides when flipping it alone leads to a path (in ``safe``) where the model reached training
+    initialized; when no literal does on its own, the literals are taken in order, each one flipped on some
+    safe path that agrees with the ones kept so far.
+    """
+    pols = [{o[0]: o[1] for o in other} for other in safe]
+    alone = tuple(
+        lit for lit in cond
+        if any(ps.get(lit[0], lit[1]) != lit[1]
+               and all(ps.get(o[0], o[1]) == o[1] for o in cond if o[0] != lit[0]) for ps in pols)
+    )
+    if alone:
+        return alone
+    kept: list = []
+    for lit in cond:
+        for ps in pols:
+            if ps.get(lit[0], lit[1]) != lit[1] and all(ps.get(k[0], k[1]) == k[1] for k in kept):
+                kept.append(lit)
+                break
+    return tuple(kept)
+
+
 def _merge_conds(conds: list) -> list:
     """Conditions that differ only in one literal's polarity collapse into one without it."""
     items = [list(c) for c in conds]
@@ -1387,7 +1962,9 @@ def _merge_group(group: list) -> list:
     """Paths with equal states: drop duplicates; merge conditions that differ in one literal's polarity."""
     uniq: dict[tuple, _Path] = {}
     for p in group:
-        uniq.setdefault(tuple((lit[0], lit[1]) for lit in p.cond), p)
+        first = uniq.setdefault(tuple((lit[0], lit[1]) for lit in p.cond), p)
+        if first is not p:
+            first.gen = _join_gen([first, p])
     items = list(uniq.values())
     merged = True
     while merged and len(items) > 1:
@@ -1401,6 +1978,7 @@ def _merge_group(group: list) -> list:
                 if len(diff) == 1 and a[diff[0]][0] == b[diff[0]][0]:
                     k = diff[0]
                     items[i].cond = a[:k] + a[k + 1:]
+                    items[i].gen = _join_gen([items[i], items[j]])
                     del items[j]
                     merged = True
                     break
@@ -1423,6 +2001,10 @@ def _functions(module: cst.Module):
         elif not isinstance(s, cst.SimpleStatementLine):
             for block in _blocks(s):
                 stack.extend(block)
+
+
+def _defs(cls: cst.ClassDef):
+    return [s for s in body_of(cls) if isinstance(s, cst.FunctionDef)]
 
 
 def _blocks(stmt):

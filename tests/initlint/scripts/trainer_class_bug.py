@@ -1,0 +1,45 @@
+"""A trainer class in the torchtitan/torchtune style: the model is built on meta in a setup method, kept in
+``self.model_parts``, checkpointed through a checkpointer object, trained in ``train()``; the weights are
+initialized only when the config asks for it (bug: the fresh run without that flag trains garbage)."""
+
+import torch
+
+from mylib.checkpoint import CheckpointManager
+
+
+class Trainer:
+    def __init__(self, config):
+        self.config = config
+        self.device = torch.device("cuda")
+        self._build_model()
+        self.optimizer = torch.optim.AdamW(
+            [p for m in self.model_parts for p in m.parameters()], lr=config.lr
+        )
+        self.checkpointer = CheckpointManager(model_parts=self.model_parts, folder=config.dump_folder)
+
+    def _build_model(self):
+        with torch.device("meta"):
+            model = self.config.model_cls(self.config.model_args)
+        model = self.config.parallelize_fn(model, self.config)
+        model.to_empty(device=self.device)  # expect: INIT101
+        if self.config.init_weights:
+            with torch.no_grad():
+                model.init_weights()
+        self.model_parts = [model]
+
+    def train_step(self, batch):
+        for m in self.model_parts:
+            loss = m(batch["input"]).sum()
+            loss.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+
+    def train(self):
+        self.checkpointer.load(step=self.config.load_step)
+        for batch in self.config.loader:
+            self.train_step(batch)
+
+
+if __name__ == "__main__":
+    trainer = Trainer(parse_config())  # noqa: F821
+    trainer.train()
