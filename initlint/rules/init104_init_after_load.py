@@ -94,7 +94,6 @@ class InitAfterLoad(Rule):
                 fabric.fit(model)
             """,
             5, "`model`", "Fabric's load through a state dict, then apply(init_fn)",
-            xfail="fabric.load(path, {'model': model}) is not seen as loading an eagerly built model",
         ),
         Invalid(
             """
@@ -108,7 +107,6 @@ class InitAfterLoad(Rule):
                 train(model)
             """,
             7, "`model`", "the model's own init_weights() after the load",
-            xfail="init_weights() after a load is reported only for empty-init models, not eagerly built ones",
         ),
         Invalid(
             """

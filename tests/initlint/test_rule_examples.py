@@ -23,7 +23,7 @@ def _cases(kind: str):
     out = []
     for rule in ALL_RULES:
         for i, case in enumerate(getattr(rule, kind)):
-            marks = [pytest.mark.xfail(reason=case.xfail, strict=False)] if case.xfail else []
+            marks = [pytest.mark.xfail(reason=case.xfail, strict=True)] if case.xfail else []
             out.append(pytest.param(rule, case, id=f"{rule.code}-{kind}-{i}", marks=marks))
     return out
 
