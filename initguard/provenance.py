@@ -35,7 +35,7 @@ from torch.nn.parameter import UninitializedTensorMixin
 
 from initguard import stats
 
-__all__ = ["track", "lookup", "Record"]
+__all__ = ["track", "lookup", "Record", "follow", "mark_initialized"]
 
 # states
 META = "meta"
@@ -132,6 +132,7 @@ class Record:
     fp: tuple | None = None
     fp_dtype: object = None
     tracker: object = None  # weakref to the open tracker until finalized
+    shape: tuple | None = None  # shape of the tensor the fingerprint was read from (a plain, unsharded tensor)
 
     @property
     def finalized(self) -> bool:
@@ -393,6 +394,7 @@ class _Tracker:
                     rec.state, rec.detail = self._local_state(lt)
                     fp = None if rec.state == META else _fingerprint(lt)
                     fp_dtype = cur.dtype
+                    rec.shape = None if _is_dtensor(cur) else tuple(lt.shape)
                 try:
                     rec.version = cur._version
                 except Exception:
@@ -573,11 +575,10 @@ def _close(a: tuple, b: tuple, tol: float, atol: float) -> bool:
 def current_state(rec: Record, tensor) -> tuple[str, str]:
     """Provenance state of ``tensor`` (the same object ``rec`` describes) now.
 
-    Returns ``("written", ...)`` when the tensor changed since the scope closed (``_version`` moved, or the
-    value
-    fingerprint changed: ``p.data.normal_()`` and fused AdamW do not bump ``_version``). Dtype/device moves
-    keep the
-    values (within the dtypes' rounding) and so are not writes.
+    Returns ``("written", ...)`` when the values changed since the scope closed (the value fingerprint changed:
+    ``p.data.normal_()`` and fused AdamW do not bump ``_version``), or when a never-written tensor's ``_version``
+    moved. Dtype/device moves and rewrites of the same values (DDP's broadcast of rank 0's values) are not
+    writes: the tensor keeps its state.
     """
     if not rec.finalized:
         trw = rec.tracker() if rec.tracker is not None else None
@@ -590,18 +591,132 @@ def current_state(rec: Record, tensor) -> tuple[str, str]:
         v = tensor._version
     except Exception:
         v = None
-    if v is not None and rec.version is not None and v != rec.version:
-        return "written", "written after construction"
     fp = stats.fingerprint(tensor)
     if fp is None:
+        if v is not None and rec.version is not None and v != rec.version:
+            return "written", "written after construction"
         return rec.state, rec.detail
     if rec.fp is None:
         return "written", "written after construction"
-    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(tensor.dtype))
-    atol = max(_tiny(rec.fp_dtype), _tiny(tensor.dtype))
-    if not _close(rec.fp, fp, tol, atol):
+    if not _same_values(rec, fp, tensor.dtype):
         return "written", "values changed after construction"
+    if rec.state in (UNWRITTEN, PARTIAL) and v is not None and rec.version is not None and v != rec.version:
+        # an init that wrote what fresh memory already held (zeros) looks the same: a write counts
+        return "written", "written after construction"
+    # Values unchanged. A moved ``_version`` with the same values (of a default or initialized tensor) is a
+    # rewrite of the same contents: DDP's (and FSDP1's ``sync_module_states``) broadcast of rank 0's values, a
+    # cast or ``swap_tensors``. The tensor keeps its provenance; a replica that received *different* values from
+    # rank 0 reads as written here, and the merged report carries rank 0's own verdict.
     return rec.state, rec.detail
+
+
+def _same_values(rec: Record, fp: tuple, dtype) -> bool:
+    """True when fingerprint ``fp`` (of a tensor of ``dtype``) equals ``rec``'s within the dtypes' rounding."""
+    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(dtype))
+    atol = max(_tiny(rec.fp_dtype), _tiny(dtype))
+    return _close(rec.fp, fp, tol, atol)
+
+
+def _is_dtensor(t) -> bool:
+    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
+
+
+def _local_box(t) -> tuple[tuple, tuple] | None:
+    """``(global offset, local shape)`` of a DTensor's local shard, or None when unknown."""
+    try:
+        from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+        shape, offset = compute_local_shape_and_global_offset(t.shape, t.device_mesh, t.placements)
+        return tuple(int(o) for o in offset), tuple(int(s) for s in shape)
+    except Exception:
+        return None
+
+
+def follow(rec: Record, tensor) -> tuple[str, str] | None:
+    """Provenance of ``tensor``, which *replaced* the tensor ``rec`` describes (same module, same name).
+
+    ``fully_shard``/``distribute_tensor`` (a DTensor holding a shard of the old values), a cast or a device move
+    that made a new Parameter, ``load_state_dict(assign=True)``: when the new tensor holds the recorded values
+    (compared at the fingerprint positions that fall into this rank's shard), it is a copy and keeps the recorded
+    state. Returns ``("written", ...)`` when those values differ and the new tensor was written (``_version`` >
+    0), and None when nothing can be compared (materialized from meta, a shard that holds none of the positions,
+    different shape, or fresh memory never written: statistics decide).
+    """
+    if not rec.finalized or rec.state in (META, LAZY) or rec.fp is None or rec.shape is None:
+        return None
+    if isinstance(tensor, UninitializedTensorMixin) or tensor.is_meta:
+        return None
+    if tuple(tensor.shape) != rec.shape:
+        return None
+    lt = stats.local_tensor(tensor)
+    if lt.is_meta:
+        return None
+    n = 1
+    for d in rec.shape:
+        n *= int(d)
+    k = min(n, stats.FINGERPRINT_SIZE)
+    pos = stats._positions(n, stats.FINGERPRINT_SIZE) if n > stats.FINGERPRINT_SIZE else torch.arange(n)
+    if _is_dtensor(tensor):
+        box = _local_box(tensor)
+        if box is None:
+            return None
+        offset, lshape = box
+        if tuple(lt.shape) != lshape:
+            return None
+        coords = stats._unravel(pos, rec.shape)
+        inside = torch.ones(k, dtype=torch.bool)
+        local = []
+        for c, o, s in zip(coords, offset, lshape):
+            inside &= (c >= o) & (c < o + s)
+            local.append(c - o)
+        if not bool(inside.any()):
+            return None
+        idx = tuple(c[inside] for c in local)
+        want = tuple(x for x, ok in zip(rec.fp, inside.tolist()) if ok)
+    else:
+        idx = stats._unravel(pos, rec.shape)
+        want = rec.fp
+    got = lt[idx]
+    if got.is_complex():
+        return None
+    got = tuple(got.to(device="cpu", dtype=torch.float64).tolist())
+    probe = Record(rec.module_type, rec.local_name, rec.kind, fp=want, fp_dtype=rec.fp_dtype)
+    if _same_values(probe, got, tensor.dtype):
+        return rec.state, rec.detail
+    try:
+        v = lt._version
+    except Exception:
+        v = 0
+    if v > 0:
+        return "written", "replaced after construction by different values"
+    return None
+
+
+def mark_initialized(module, local_name: str, tensor, detail: str = "initialized by initguard.initialize()") -> None:
+    """Record that ``module.<local_name>`` (``tensor``) was deliberately initialized now.
+
+    :func:`initguard.initialize` calls this for every tensor it wrote, so that ``initialize(model)`` followed by
+    ``assert_initialized(model)`` passes without ``track()``; a later change of the values keeps it
+    initialized, a replacement by other values is judged as written. Holds no strong references.
+    """
+    kind = "parameter" if local_name in module._parameters else "buffer"
+    rec = Record(type(module).__name__, local_name, kind, state=USER, detail=detail)
+    lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
+    if lt is not None and not lt.is_meta:
+        rec.fp = _fingerprint(lt)
+        rec.fp_dtype = tensor.dtype
+        rec.shape = None if _is_dtensor(tensor) else tuple(lt.shape)
+    try:
+        rec.version = tensor._version
+    except Exception:
+        rec.version = None
+    with _lock:
+        rec.tref = _BY_TENSOR.put(tensor, rec)
+        e = _BY_MODULE.entry(module)
+        if e is None:
+            _BY_MODULE.put(module, {local_name: rec})
+        else:
+            e[1][local_name] = rec
 
 
 def _tiny(dtype) -> float:

@@ -60,6 +60,8 @@ def judge(
     state, detail = None, ""
     if rec is not None and same:
         state, detail = provenance.current_state(rec, tensor)
+    elif rec is not None and (followed := provenance.follow(rec, tensor)) is not None:
+        state, detail = followed  # a copy of the recorded tensor (fully_shard, a cast): same provenance
     elif rec is not None:
         # replaced after construction (to_empty, load_state_dict(assign=True), framework materialisation):
         # a fresh to_empty tensor has _version 0; one that was written since (reset_parameters(), a loaded
