@@ -76,6 +76,9 @@ def check(
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if isinstance(allow, str):
         allow = (allow,)
+    from initguard import autotrack
+
+    autotrack.settle()  # construction is over: finalize an automatic tracking scope (enable_tracking)
     model = unwrap(model)
     report = Report(mode=mode, source=type(model).__name__)
     named = []
