@@ -43,20 +43,20 @@ def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_
 
 def judge(
     name: str, tensor, module, local_name: str, *, kind: str = "parameter", strict: bool = False,
-    mode: str = "sample",
+    mode: str = "sample", full_shape: tuple | None = None, use_provenance: bool = True, expected=None,
 ) -> Judged:
     """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``).
     Read-only."""
     module_type = type(module).__name__
-    shape = _shape(tensor)
+    shape = _shape(tensor) if full_shape is None else tuple(full_shape)  # full_shape: of a ZeRO-3 partition
     is_torch_module = type(module).__module__.startswith("torch.nn")
-    exp = None
-    if kind == "parameter":
+    exp = expected  # given for a ZeRO-3 partition, whose module's weight is empty here
+    if kind == "parameter" and exp is None:
         try:
             exp = stats.module_expectation(module, local_name, shape)
         except Exception:
             exp = None
-    rec, same = provenance.lookup(module, local_name, tensor)
+    rec, same = provenance.lookup(module, local_name, tensor) if use_provenance else (None, False)
     state, detail = None, ""
     if rec is not None and same:
         state, detail = provenance.current_state(rec, tensor)
