@@ -178,3 +178,34 @@ def test_follow_returns_none_for_fresh_unwritten_memory():
     fresh = torch.zeros(64, 64)  # version 0, other values: nothing to say, statistics decide
     assert provenance.follow(rec, fresh) is None
     assert provenance.follow(rec, m.weight.detach().clone()) == (rec.state, rec.detail)
+
+
+def test_initialize_on_real_litgpt_gpt_with_rope_cache():
+    """LitGPT's GPT (0.2.0, 0.3.0, 0.5.13) replaces its RoPE buffers in reset_parameters(): no KeyError.
+
+    Runs when an unpacked litgpt wheel is at $INITCHECK_LITGPT (``pip download --no-deps litgpt==0.3.0`` and
+    unzip; never installed).
+    """
+    import os
+    import sys
+    import warnings
+
+    where = os.environ.get("INITCHECK_LITGPT", "/tmp/initcheck-corpora/litgpt_pkg")
+    if not os.path.isdir(os.path.join(where, "litgpt")):
+        pytest.skip(f"LitGPT not unpacked at {where} (set INITCHECK_LITGPT to an unpacked litgpt wheel)")
+    if where not in sys.path:
+        sys.path.insert(0, where)
+    try:
+        from litgpt.config import Config
+        from litgpt.model import GPT
+    except ImportError as exc:
+        pytest.skip(f"LitGPT needs a dependency that is not installed: {exc}")
+    config = Config.from_name("pythia-14m", n_layer=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = GPT(config)
+        report = initialize(model, "cpu")
+    assert report.ok, str(report)
+    assert report.model_init == "GPT.apply(_init_weights)"
+    initguard.assert_initialized(model)
