@@ -106,9 +106,24 @@ class _WeakIdMap:
         return sum(1 for r, _ in list(self._d.values()) if r() is not None)
 
 
+class _ModuleMap(_WeakIdMap):
+    """``module -> {local_name: Record}``; when a module dies, its finalized records leave ``_BY_ID``."""
+
+    __slots__ = ()
+
+    def _drop(self, ref) -> None:
+        e = self._d.get(ref.k)
+        if e is not None and e[0] is ref:
+            self._d.pop(ref.k, None)
+            for rec in e[1].values():
+                if _BY_ID.get(rec.tid) is rec:
+                    _BY_ID.pop(rec.tid, None)
+
+
 _lock = threading.RLock()
-_BY_TENSOR = _WeakIdMap()  # tensor -> Record
-_BY_MODULE = _WeakIdMap()  # module -> {local_name: Record}
+_BY_TENSOR = _WeakIdMap()  # tensor -> Record, only while its scope is open
+_BY_ID: dict = {}  # id(tensor) -> finalized Record (no weakref: torch.utils.swap_tensors refuses weakref'd tensors)
+_BY_MODULE = _ModuleMap()  # module -> {local_name: Record}
 _active: "_Tracker | None" = None
 _depth = 0
 
@@ -133,6 +148,8 @@ class Record:
     fp_dtype: object = None
     tracker: object = None  # weakref to the open tracker until finalized
     shape: tuple | None = None  # shape of the tensor the fingerprint was read from (a plain, unsharded tensor)
+    tid: int = 0  # id() of the tensor once finalized (no weakref is kept then: see _release)
+    ptr: int | None = None  # its storage address then (with tid: the same object, not a reused id)
 
     @property
     def finalized(self) -> bool:
@@ -329,11 +346,13 @@ class _Tracker:
             return
         with _lock:
             e = _BY_TENSOR.entry(tensor)
-            if e is None:
-                rec = Record(type(module).__name__, name, kind, tracker=self.wself)
-                rec.tref = _BY_TENSOR.put(tensor, rec)
-            else:
+            if e is not None:
                 rec = e[1]
+            else:
+                rec = _by_id(tensor)  # built in an earlier scope: keep what that scope learned
+                if rec is None:
+                    rec = Record(type(module).__name__, name, kind, tracker=self.wself)
+                    rec.tref = _BY_TENSOR.put(tensor, rec)
             e = _BY_MODULE.entry(module)
             if e is None:
                 mod = {}
@@ -377,8 +396,8 @@ class _Tracker:
                 if cur is None:
                     continue
                 old = rec.tref() if rec.tref is not None else None
-                if old is not cur:
-                    existing = _BY_TENSOR.get(cur)
+                if old is not cur and not (rec.finalized and rec.tid == id(cur)):
+                    existing = _BY_TENSOR.get(cur) or _by_id(cur)
                     if existing is not None and existing is not rec:
                         _BY_MODULE.get(module, {})[name] = existing
                         rec = existing
@@ -402,6 +421,8 @@ class _Tracker:
                 rec.fp = fp
                 rec.fp_dtype = fp_dtype
                 rec.tracker = None
+            for _, _, _, rec in self.pending:
+                _release(rec)
             self.pending.clear()
             self.allocs.clear()
 
@@ -544,9 +565,46 @@ def is_tracking() -> bool:
     return _active is not None
 
 
+def _ptr_of(t) -> int | None:
+    if isinstance(t, UninitializedTensorMixin):
+        return None
+    try:
+        return _storage_ptr(stats.local_tensor(t))
+    except Exception:
+        return None
+
+
+def _release(rec: Record) -> None:
+    """Finalized: drop the weakref to the tensor (``swap_tensors``, used by ``Module.to`` for DTensor parameters
+    and under ``torch.__future__.set_swap_module_params_on_conversion``, refuses tensors with weakrefs) and
+    remember it by ``id()`` plus storage address instead."""
+    t = rec.tref() if rec.tref is not None else None
+    if t is None:
+        return
+    rec.tid, rec.ptr = id(t), _ptr_of(t)
+    e = _BY_TENSOR.entry(t)
+    if e is not None and e[1] is rec:
+        _BY_TENSOR._d.pop(id(t), None)
+    rec.tref = None
+    _BY_ID[rec.tid] = rec
+
+
+def _by_id(tensor) -> Record | None:
+    """The finalized record of this very tensor object (an id() reused by another tensor does not match)."""
+    rec = _BY_ID.get(id(tensor))
+    if rec is None:
+        return None
+    ptr = _ptr_of(tensor)
+    if rec.ptr is not None:
+        return rec if rec.ptr == ptr else None
+    # no address recorded (meta, lazy): a lazy parameter is materialized in place (same object); a real tensor
+    # that took a freed meta tensor's id (to_empty) is another tensor
+    return rec if rec.state == LAZY or ptr is None else None
+
+
 def lookup(module, local_name: str, tensor) -> tuple[Record | None, bool]:
     """The record for ``tensor`` (by identity), else for ``module.<local_name>`` (by name; ``same=False``)."""
-    rec = _BY_TENSOR.get(tensor)
+    rec = _BY_TENSOR.get(tensor) or _by_id(tensor)
     if rec is not None:
         return rec, True
     mod = _BY_MODULE.get(module)
@@ -700,18 +758,27 @@ def mark_initialized(module, local_name: str, tensor, detail: str = "initialized
     initialized, a replacement by other values is judged as written. Holds no strong references.
     """
     kind = "parameter" if local_name in module._parameters else "buffer"
-    rec = Record(type(module).__name__, local_name, kind, state=USER, detail=detail)
-    lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
-    if lt is not None and not lt.is_meta:
-        rec.fp = _fingerprint(lt)
-        rec.fp_dtype = tensor.dtype
-        rec.shape = None if _is_dtensor(tensor) else tuple(lt.shape)
-    try:
-        rec.version = tensor._version
-    except Exception:
-        rec.version = None
     with _lock:
-        rec.tref = _BY_TENSOR.put(tensor, rec)
+        open_entry = _BY_TENSOR.entry(tensor)
+        if open_entry is not None:  # registered in a scope that is still open: its record becomes this one
+            rec = open_entry[1]
+            rec.tracker = None
+        else:
+            rec = Record(type(module).__name__, local_name, kind)
+        rec.state, rec.detail = USER, detail
+        rec.fp, rec.fp_dtype, rec.shape = None, None, None
+        lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
+        if lt is not None and not lt.is_meta:
+            rec.fp = _fingerprint(lt)
+            rec.fp_dtype = tensor.dtype
+            rec.shape = None if _is_dtensor(tensor) else tuple(lt.shape)
+        try:
+            rec.version = tensor._version
+        except Exception:
+            rec.version = None
+        if open_entry is None:  # (an open scope's record is released when that scope closes)
+            rec.tid, rec.ptr = id(tensor), _ptr_of(tensor)
+            _BY_ID[rec.tid] = rec
         e = _BY_MODULE.entry(module)
         if e is None:
             _BY_MODULE.put(module, {local_name: rec})

@@ -209,3 +209,24 @@ def test_initialize_on_real_litgpt_gpt_with_rope_cache():
     assert report.ok, str(report)
     assert report.model_init == "GPT.apply(_init_weights)"
     initguard.assert_initialized(model)
+
+
+def test_swap_tensors_cast_of_a_tracked_model_works_and_keeps_provenance():
+    """``Module.to`` swaps tensors (torch's future default, and always for DTensor parameters); swap_tensors
+    refuses tensors with weakrefs, so finalized records hold none (it used to raise 'Couldn't swap')."""
+    old = torch.__future__.get_swap_module_params_on_conversion()
+    torch.__future__.set_swap_module_params_on_conversion(True)
+    try:
+        with initguard.track():
+            m = nn.Linear(64, 64)
+        w = m.weight
+        m.to(torch.bfloat16)
+        assert m.weight is w and m.weight.dtype == torch.bfloat16
+        report = initguard.check(m)
+        assert report.tracked == 2
+        assert sorted(p.name for p in report.defaults) == ["bias", "weight"]
+        initialize(m)
+        m.to(torch.float32)
+        initguard.assert_initialized(m)
+    finally:
+        torch.__future__.set_swap_module_params_on_conversion(old)
