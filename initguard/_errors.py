@@ -19,10 +19,24 @@ class NotInitializedError(RuntimeError):
         self.report = report
         lines = [report.summary(), report.table(max_rows=MAX_ROWS)]
         lines.extend(f"note: {n}" for n in getattr(report, "notes", ()))
-        lines.append(
-            "Exempt intended tensors with allow=['glob*'] (or allow_default=True for PyTorch defaults)."
-        )
+        if getattr(report, "too_small", None):
+            from initguard.report import too_small_note
+
+            lines.append(f"note: {too_small_note(report.too_small)}")
+        lines.append(accept_line(report))
         super().__init__("\n".join(x for x in lines if x))
 
     def __reduce__(self):
         return (type(self), (self.report,), self.__dict__)
+
+
+def accept_line(report) -> str:
+    """The last line of the error: how to accept what is intended, with this report's own names."""
+    from initguard.report import DEFAULT
+
+    first = next((p.name for p in report.problems if p.verdict == DEFAULT), None)
+    if first is None:
+        return "Exempt intended tensors with allow=['glob*'] (tensor-name globs)."
+    from initguard.stats import allow_snippets
+
+    return f"If PyTorch's default is the intended init, accept it: {allow_snippets(first)}."

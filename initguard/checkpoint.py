@@ -25,10 +25,10 @@ _GLOBAL = re.compile(r"GLOBAL ([\w.]+)")
 class CheckpointError(Exception):
     """A checkpoint file that cannot be read; ``reason`` explains why (no traceback needed)."""
 
-    def __init__(self, path: str, reason: str):
+    def __init__(self, path: str, reason: str, read: bool = False):
         self.path = path
         self.reason = reason
-        super().__init__(f"cannot read {path}: {reason}")
+        super().__init__(f"{path}: {reason}" if read else f"cannot read {path}: {reason}")
 
 
 def load_state_dict(path: str) -> dict:
@@ -59,15 +59,26 @@ def load_state_dict(path: str) -> dict:
                 break
     out: dict = {}
     _flatten(torch, obj, "", out)
+    if not out:
+        raise CheckpointError(
+            path,
+            f"it holds no tensors (a {type(obj).__name__}), so there is nothing to check: "
+            "give the file that holds the model's weights",
+            read=True,
+        )
     return out
 
 
 def _flatten(torch, obj, prefix: str, out: dict) -> None:
+    """Tensors of nested dicts, lists and tuples under dotted names (``optimizer.0.w``, ``0.weight``)."""
     if isinstance(obj, torch.Tensor):
-        out[prefix] = obj
+        out[prefix or "tensor"] = obj
     elif isinstance(obj, dict):
         for k, v in obj.items():
             _flatten(torch, v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            _flatten(torch, v, f"{prefix}.{i}" if prefix else str(i), out)
 
 
 def _load_safetensors(path: str) -> dict:

@@ -18,19 +18,28 @@ from initguard.checkpoint import CheckpointError, load_state_dict
 
 # a file's problems are fixed by re-saving it, and intended defaults are accepted with the command's flags
 FIX_UNINITIALIZED = "re-save the checkpoint from an initialized model: this file already holds the bad values"
-FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it with "
-               "--allow '<name glob>' (per tensor) or --allow-default (every default-looking tensor)")
+FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it per "
+               "module (--allow '<module>.*'), per tensor (--allow '<tensor name>') or everywhere (--allow-default)")
 
 
 def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict: bool = False,
                      mode: str = "sample", source: str = ""):
-    """Judge each floating tensor of a state dict with the statistical verdicts; returns a :class:`Report`."""
+    """Judge each floating tensor of a state dict with the statistical verdicts; returns a :class:`Report`.
+
+    Without module types a tensor is compared with the defaults its shape allows (U(+-1/sqrt(fan_in)) for >=2-D
+    tensors and biases next to their weight, N(0, 1) for 2-D ones), and "default" is judged at the level of the
+    file (:func:`initguard.verdicts.model_default_rule`): a lone default-looking tensor among initialized ones is
+    a note, a file whose weights nearly all look default fails. Tensors that fit a default with fewer than
+    ``MIN_DEFAULT_N`` values are "too small to judge".
+    """
     import fnmatch
 
     from initguard import stats
-    from initguard.report import DEFAULT, Entry, Report
+    from initguard.report import DEFAULT, TOO_SMALL, Entry, Report
+    from initguard.verdicts import Judged, all_zero, model_default_rule
 
     report = Report(mode=mode, source=source)
+    judged = []
     with stats.one_thread():
         for name, t in sd.items():
             if not t.is_floating_point() or t.numel() == 0:
@@ -49,7 +58,7 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
             if ex.skipped:
                 continue
             p = ex.problem
-            verdict = p.verdict if p is not None else "ok"
+            verdict = p.verdict if p is not None else (TOO_SMALL if ex.too_small else "ok")
             if p is not None and (any(fnmatch.fnmatchcase(name, a) for a in allow)
                                   or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
@@ -60,8 +69,11 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
             band = ex.band
             dtype = str(t.dtype).replace("torch.", "")
             lo, hi = band if band else (None, None)
-            report.entries.append(
-                Entry(name, tuple(t.shape), dtype, "", verdict, kind, ex.std, ex.max_abs, lo, hi))
+            entry = Entry(name, tuple(t.shape), dtype, "", verdict, kind, ex.std, ex.max_abs, lo, hi)
+            report.entries.append(entry)
+            judged.append((name, Judged(ex.problem, entry, False, verdict == TOO_SMALL, ex.eligible,
+                                        all_zero(ex.problem, ex))))
+    model_default_rule(report, judged)
     return report
 
 
@@ -139,6 +151,10 @@ def _check(args: argparse.Namespace) -> ExitCode:
     except MissingExtra as e:
         hint = " Or drop --plot to check without a figure." if e.extra is MATPLOTLIB else ""
         return _error(f"{e}{hint}")
+    if args.plot:
+        problem = _plot_format_problem(args.plot)
+        if problem:
+            return _error(problem)
     try:
         sd = load_state_dict(args.checkpoint)
     except (CheckpointError, MissingExtra) as e:
@@ -155,6 +171,19 @@ def _check(args: argparse.Namespace) -> ExitCode:
     print(json.dumps(report.to_dict(), indent=2) if args.format == "json" else report)
     sys.stdout.flush()
     return _error(plot_error) if plot_error else code
+
+
+def _plot_format_problem(path: str) -> str | None:
+    """Why matplotlib could not save a figure to ``path`` by its suffix (checked before any work), or None."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if suffix in formats:
+        return None
+    listed = ", ".join(sorted(formats))
+    what = f"unknown figure format {suffix!r}" if suffix else "no file suffix to choose the figure format"
+    return f"--plot {path}: {what}; use one of: {listed} (e.g. --plot report.png)"
 
 
 def main(argv=None) -> int:

@@ -8,7 +8,7 @@ import fnmatch
 from initguard import stats
 from initguard._errors import NotInitializedError
 from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report
-from initguard.verdicts import judge
+from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
 
@@ -139,6 +139,7 @@ def check(
     model = unwrap(model)
     report = Report(mode=mode, source=type(model).__name__)
     named = []
+    judged = []
     with stats.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
             named.append((name, t))
@@ -159,6 +160,7 @@ def check(
                                                 type(module).__name__, NOT_EXAMINED, kind))
                     report.notes.append(f"{name}: not examined ({why})")
                 continue
+            judged.append((name, j))
             if j.tracked:
                 report.tracked += 1
             p = j.problem
@@ -169,6 +171,7 @@ def check(
             if p is not None:
                 report.problems.append(p)
             report.entries.append(j.entry)
+    model_default_rule(report, judged)
     if ranks is not False and _distributed_active():
         from initguard.distributed import distributed_check
 

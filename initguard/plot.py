@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from initguard._extras import MATPLOTLIB, require
 
-COLORS = {"ok": "#2ca02c", "default": "#ff7f0e", "uninitialized": "#d62728", "allowed": "#7f7f7f"}
+COLORS = {"ok": "#2ca02c", "default": "#ff7f0e", "uninitialized": "#d62728", "allowed": "#7f7f7f",
+          "too-small": "#17becf", "default-like": "#bcbd22"}
 LO, HI = 1e-6, 1e6  # finite values outside are clipped to these edges (zero/denormal below, huge above)
 NONFINITE = 1e8  # tensors holding NaN/Inf get their own line above the huge edge
 CLIPPED_MARKER, NONFINITE_MARKER = "x", "X"
@@ -127,7 +128,7 @@ def _legend(entries, marks: list[Mark]) -> list:
     if any(m.nonfinite for m in marks):
         handles.append(Line2D([], [], color=grey, marker=NONFINITE_MARKER, ls="", markersize=9,
                               label="holds NaN / Inf"))
-    for v in ("ok", "default", "uninitialized", "allowed"):
+    for v in ("ok", "default", "uninitialized", "allowed", "too-small", "default-like"):
         if any(e.verdict == v for e in entries):
             handles.append(Line2D([], [], color=COLORS[v], marker="s", ls="", label=v))
     return handles

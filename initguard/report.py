@@ -12,6 +12,10 @@ from typing import Any, Iterable
 UNINITIALIZED = "uninitialized"
 DEFAULT = "default"
 INCONSISTENT = "inconsistent"  # used by initguard.distributed: values differ across ranks
+# not failures: values that fit PyTorch's default but are too few to judge, and default-looking tensors that the
+# model-level rule did not accuse (most of the model is initialized otherwise)
+TOO_SMALL = "too-small"
+DEFAULT_LIKE = "default-like"
 VERDICTS = (UNINITIALIZED, DEFAULT, INCONSISTENT)
 NOT_EXAMINED = "not examined"  # an Entry verdict: the tensor holds values, but none were readable here
 
@@ -122,6 +126,12 @@ class Report:
     tracked: int = 0
     source: str = ""  # what was checked: a model class name or a checkpoint path
     notes: list = field(default_factory=list)
+    # names of tensors not judged: values that fit PyTorch's default but too few of them (never failed)
+    too_small: list = field(default_factory=list)
+    # names of default-looking tensors the model-level rule did not accuse (a note, never failed)
+    default_like: list = field(default_factory=list)
+    # (default-or-uninitialized, judged) counts of the model-level default rule's eligible weight tensors
+    default_share: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -158,6 +168,9 @@ class Report:
             "tracked": self.tracked,
             "allowed": list(self.allowed),
             "notes": list(self.notes),
+            "too_small": list(self.too_small),
+            "default_like": list(self.default_like),
+            "default_share": list(self.default_share),
             "problems": [p.to_dict() for p in self.problems],
             "entries": [e.to_dict() for e in self.entries],
         }
@@ -173,6 +186,9 @@ class Report:
             tracked=int(d.get("tracked", 0)),
             source=d.get("source", ""),
             notes=list(d.get("notes", [])),
+            too_small=list(d.get("too_small", [])),
+            default_like=list(d.get("default_like", [])),
+            default_share=tuple(d.get("default_share", ())),
         )
 
     def summary(self) -> str:
@@ -181,12 +197,19 @@ class Report:
         what = f" of {self.source}" if self.source else ""
         ne = len(self.not_examined)
         unseen = f"; {ne} tensor(s) not examined (no values readable here, see notes)" if ne else ""
+        small = len(self.too_small)
         if self.ok:
             extra = f", {len(self.allowed)} allowed" if self.allowed else ""
+            if self.default_like:
+                extra += f", {len(self.default_like)} default-like taken as intended (see note)"
             if ne and not self.checked:
                 return f"initguard: none of the {ne} tensors{what} could be examined (see notes)."
-            return f"initguard: all {self.checked} examined tensors{what} are initialized{extra}{unseen}." if ne \
-                else f"initguard: all {self.checked} tensors{what} are initialized{extra}."
+            if not small:
+                if ne:
+                    return f"initguard: all {self.checked} examined tensors{what} are initialized{extra}{unseen}."
+                return f"initguard: all {self.checked} tensors{what} are initialized{extra}."
+            return (f"initguard: {self.checked - small} of {self.checked} tensors{what} are initialized{extra}; "
+                    f"{small} too small to judge (not failed){unseen}.")
         parts = []
         if nu:
             parts.append(f"{nu} uninitialized")
@@ -197,7 +220,8 @@ class Report:
             if p.verdict not in (UNINITIALIZED, DEFAULT):
                 others[p.verdict] = others.get(p.verdict, 0) + 1
         parts.extend(f"{n} {v}" for v, n in others.items())
-        return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what}){unseen}."
+        tail = f"; {small} too small to judge" if small else ""
+        return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what}{tail}){unseen}."
 
     def table(self, max_rows: int | None = None) -> str:
         """The problems as an aligned text table, followed by one fix line per distinct fix."""
@@ -208,6 +232,8 @@ class Report:
         if self.problems:
             lines.append(self.table())
         lines.extend(f"note: {n}" for n in self.notes)
+        if self.too_small:
+            lines.append(f"note: {too_small_note(self.too_small)}")
         return "\n".join(lines)
 
     def plot(self, path: str, **kwargs) -> str:
@@ -218,6 +244,14 @@ class Report:
         from initguard.plot import plot_report
 
         return plot_report(self, path, **kwargs)
+
+
+def too_small_note(names: list, shown: int = 8) -> str:
+    """One line naming the tensors that were too small to judge."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return (f"too small to judge ({len(names)}): {', '.join(names[:shown])}{more}: their values fit PyTorch's "
+            "default but are too few (fewer than 128) to tell it from an init of similar scale; not failed, "
+            "not claimed initialized (track() construction gives them a verdict)")
 
 
 def _fmt_shape(shape: Iterable[int]) -> str:

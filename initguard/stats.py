@@ -18,18 +18,29 @@ from functools import lru_cache
 import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
-from initguard.report import DEFAULT, UNINITIALIZED, Problem
+from initguard.report import DEFAULT, TOO_SMALL, UNINITIALIZED, Problem
 
 SAMPLE_SIZE = 4096
 FINGERPRINT_SIZE = 16
 KS_ALPHA = 1e-6
 KS_C = math.sqrt(-0.5 * math.log(KS_ALPHA / 2))  # ~2.69: reject when D > KS_C / sqrt(n)
-MIN_KS_N = 16  # fewer elements than this: too little evidence for a "default" verdict
+# Fewer values than this (in the sample): too little evidence for a "default" verdict. A tensor whose values fit
+# PyTorch's default but that has fewer values is "too small to judge" (listed, never failed). Measured with
+# benchmarks/bench_verdicts.py: at 128 values no realistic init of the benchmark is taken for the default.
+MIN_DEFAULT_N = 128
+MIN_KS_N = MIN_DEFAULT_N  # the former name
+# the sample std of a default tensor is within SCALE_Z standard errors of the default's std (two-sided 1e-6)
+SCALE_Z = 4.89
 HUGE = 1e3  # |x| above this in a parameter: no init produces it
-BUFFER_HUGE = 1e30  # buffers may legitimately hold large constants (masked_bias=-1e4): only absurd values
+# buffers legitimately hold large constants (masked_bias=-1e4, -1e9 masks), +-inf masks and the exact
+# finfo(dtype).max/min sentinels that models use for masking; anything else above this is garbage
+BUFFER_HUGE = 1e12
 TINY = 1e-30  # 0 < |x| < TINY: denormal-like garbage (fp32/bf16/fp64 only; fp16 is too narrow)
 
 _GOLDEN = 0.6180339887498949
+# |finfo(dtype).max| of every float dtype: models fill masks with finfo(dtype).min, which is not garbage
+SENTINELS = tuple(sorted({float(torch.finfo(d).max) for d in (torch.float16, torch.bfloat16, torch.float32,
+                                                              torch.float64)}))
 
 try:  # numpy sorts ~25x faster than torch's CPU sort; optional
     import numpy as _np
@@ -148,6 +159,7 @@ class SampleStats:
     std: float
     max_abs: float
     constant: float | None  # the value when every sampled value is equal
+    min_tiny: float | None = None  # the largest denormal-like |x| (0 < |x| < TINY), when there are some
 
 
 def sample_stats(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE) -> SampleStats:
@@ -179,16 +191,24 @@ def sample_stats(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE) -> Sam
     mn = float(a.min())
     zeros = m if mx == 0 else (int(_np.count_nonzero(a == 0)) if mn == 0 else 0)
     tiny = 0
+    tiny_max = None
     if dtype != torch.float16 and mn < TINY and mx > 0:
-        tiny = int(_np.count_nonzero(a < TINY)) - zeros
-    nhuge = int(_np.count_nonzero(a > huge)) if mx > huge else 0
+        small = a[(a < TINY) & (a > 0)]
+        tiny = int(small.size)
+        tiny_max = float(small.max()) if tiny else None
+    nhuge = 0
+    if mx > huge:
+        big = a[a > huge]
+        nhuge = int(big.size)
+        if huge > HUGE:  # buffers: the finfo.max sentinels of masks are not garbage
+            nhuge -= int(_np.count_nonzero(_np.isin(big, _np.array(SENTINELS))))
     mean = float(x.sum()) / m
     var = max(float(_np.dot(x, x)) / m - mean * mean, 0.0)
     const = None
     if nonfinite == 0 and mx == mn and float(x.min()) == float(x.max()):
         const = float(x[0])
     return SampleStats(n=n, nonfinite=nonfinite, nan=nan, huge=nhuge, tiny=tiny, zeros=zeros,
-                       std=math.sqrt(var), max_abs=mx, constant=const)
+                       std=math.sqrt(var), max_abs=mx, constant=const, min_tiny=tiny_max)
 
 
 def _sample_stats_torch(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE) -> SampleStats:
@@ -198,8 +218,14 @@ def _sample_stats_torch(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE)
     nan = int(torch.isnan(s).sum())
     fa = a[finite]
     tiny = 0
+    tiny_max = None
     if dtype != torch.float16:
-        tiny = int(((fa > 0) & (fa < TINY)).sum())
+        small = fa[(fa > 0) & (fa < TINY)]
+        tiny = int(small.numel())
+        tiny_max = float(small.max()) if tiny else None
+    big = fa[fa > huge]
+    if huge > HUGE:  # buffers: the finfo.max sentinels of masks are not garbage
+        big = big[~torch.isin(big, torch.tensor(SENTINELS, dtype=big.dtype))]
     zeros = int((fa == 0).sum())
     std = float(s[finite].std(unbiased=False)) if fa.numel() > 1 else (0.0 if fa.numel() else float("nan"))
     mx = float(fa.max()) if fa.numel() else float("nan")
@@ -207,8 +233,8 @@ def _sample_stats_torch(s: torch.Tensor, dtype: torch.dtype, huge: float = HUGE)
     if nfin == 0 and s.numel() and bool((s == s[0]).all()):
         const = float(s[0])
     return SampleStats(
-        n=s.numel(), nonfinite=nfin, nan=nan, huge=int((fa > huge).sum()), tiny=tiny, zeros=zeros,
-        std=std, max_abs=mx, constant=const,
+        n=s.numel(), nonfinite=nfin, nan=nan, huge=int(big.numel()), tiny=tiny, zeros=zeros,
+        std=std, max_abs=mx, constant=const, min_tiny=tiny_max,
     )
 
 
@@ -221,7 +247,8 @@ def garbage_reason(
     Parameters: NaN/Inf, |x| > 1e3, denormal-like magnitudes, or a tensor with at least two non-singleton
     dimensions (a matrix, not a ``(1, 1, dim)`` token or a ``(C, 1, 1, 1)`` gain, which libraries zero on
     purpose) that is entirely zero.
-    Buffers: only NaN, |x| > 1e30 and denormal-like values (masks may hold -inf, caches may be zero).
+    Buffers: only NaN, |x| > 1e12 and denormal-like values (masks may hold +-inf or the exact finfo.max/min
+    sentinels, which are not counted; caches may be zero).
     """
     if st is None:
         return None, None
@@ -233,11 +260,16 @@ def garbage_reason(
     if is_param and st.nonfinite:
         return f"{st.nonfinite} of {st.n} sampled values are +-Inf (garbage memory)", None
     if st.huge:
+        what = "no init produces that" if is_param else "no buffer a model builds holds that (masks use +-inf " \
+            "or finfo.min, which are not counted)"
         return f"{st.huge} of {st.n} sampled values have |x| > {HUGE if is_param else BUFFER_HUGE:g} " \
-               f"(max {st.max_abs:.3g}): no init produces that", None
+               f"(max {st.max_abs:.3g}): {what}", None
     if st.tiny:
-        return f"{st.tiny} of {st.n} sampled values are denormal-like (0 < |x| < {TINY:g}, max |x| " \
-               f"{st.max_abs:.3g}): garbage memory", None
+        # the largest of the denormal-like values, not the tensor's max (which may be huge and would contradict
+        # the range shown)
+        largest = f", the largest {st.min_tiny:.3g}" if st.min_tiny is not None else ""
+        return f"{st.tiny} of {st.n} sampled values are denormal-like (0 < |x| < {TINY:g}{largest}): " \
+               "garbage memory", None
     mabs = None
     zero_rule = is_param and ndim >= 2 and not zero_ok
     need_full = full or (zero_rule and st.zeros == st.n)
@@ -248,7 +280,7 @@ def garbage_reason(
             return "contains NaN (full scan): garbage memory", mabs
         if math.isinf(mabs) and is_param:
             return "contains +-Inf (full scan): garbage memory", mabs
-        if mabs > huge and not math.isinf(mabs):
+        if mabs > huge and not math.isinf(mabs) and (is_param or mabs not in SENTINELS):
             return f"max |x| = {mabs:.3g} > {huge:g} (full scan): no init produces that", mabs
         if zero_rule and mabs == 0:
             return "entirely zero (a >=2-D weight no init leaves all-zero): never written", mabs
@@ -395,22 +427,39 @@ def _eps(dtype: torch.dtype) -> float:
         return 1e-7
 
 
-def matches_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torch.dtype) -> bool:
-    """Does the sample look exactly like ``exp``? Support check (no |x| beyond the bound) plus KS at 1e-6."""
+def fits_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torch.dtype) -> bool:
+    """Are the sampled values consistent with ``exp`` (no test rejects it), whatever their number?
+
+    Uniform defaults: support (no |x| beyond the bound), range (``P(max |x| < c*b) = c**n``) and KS at 1e-6;
+    normal defaults: KS at 1e-6; constants: every value equal to it. On a few values this is weak evidence:
+    :func:`matches_default` asks for at least ``MIN_DEFAULT_N`` values besides.
+    """
     if st.nonfinite or st.n == 0:
         return False
     if exp.kind == "const":
         tol = 4 * _eps(dtype) * max(1.0, abs(exp.scale))
         return st.constant is not None and abs(st.constant - exp.scale) <= tol
-    if st.n < MIN_KS_N or st.constant is not None:
-        return False
+    if st.n >= 2 and st.constant is not None:
+        return False  # a constant is no draw from a continuous distribution
     if exp.kind == "uniform":
         tol = exp.scale * 4 * _eps(dtype) + 1e-12
         if st.max_abs > exp.scale + tol:
             return False  # support: no uniform default value lies beyond the bound
         if st.max_abs < exp.scale * KS_ALPHA ** (1.0 / st.n) - tol:
             return False  # range: P(max |x| < c*b) = c**n under U(-b, b); powerful for small tensors
+    # scale: the sample std against the default's (KS alone cannot tell N(0, 1) from N(0, 0.5) on 128 values)
+    sd, rel_se = (exp.scale / math.sqrt(3.0), 0.4472) if exp.kind == "uniform" else (exp.scale, 0.7071)
+    if abs(st.std - sd) > SCALE_Z * rel_se * sd / math.sqrt(st.n) + 4 * _eps(dtype) * sd:
+        return False
     return ks_statistic(s, exp) <= KS_C / math.sqrt(st.n)
+
+
+def matches_default(s: torch.Tensor, st: SampleStats, exp: Expected, dtype: torch.dtype) -> bool:
+    """Is there evidence that the sample *is* ``exp``? :func:`fits_default` on at least ``MIN_DEFAULT_N``
+    values (constant defaults: every value equal to the constant)."""
+    if exp.kind != "const" and st.n < MIN_DEFAULT_N:
+        return False
+    return fits_default(s, st, exp, dtype)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -427,6 +476,11 @@ class Examined:
     band: tuple | None = None
     constant: float | None = None
     skipped: bool = False
+    # fits a non-constant PyTorch default but has fewer than MIN_DEFAULT_N values: "too small to judge"
+    too_small: bool = False
+    # has a non-constant PyTorch default to compare with and at least MIN_DEFAULT_N values: counts for the
+    # model-level default rule (initguard.verdicts.model_default_rule)
+    eligible: bool = False
 
 
 def _type_name(module_type) -> str:
@@ -450,12 +504,34 @@ FIX_META = (
 FIX_LAZY = "run one forward pass with a sample batch so lazy modules materialize, then initialize them"
 
 
+def allow_snippets(name: str, flags: bool = False) -> str:
+    """How to accept an intended PyTorch default for tensor ``name``: per module, per tensor, everywhere.
+
+    ``flags=True``: the ``initguard check`` command-line flags instead of the API's keyword arguments.
+    """
+    module = name.rsplit(".", 1)[0] if "." in name else ""
+    if flags:
+        per_module = f"--allow '{module}.*' (this module), " if module else ""
+        return f"{per_module}--allow '{name}' (this tensor) or --allow-default (every default-looking tensor)"
+    per_module = f"allow=['{module}.*'] (this module), " if module else ""
+    return (f"{per_module}allow=['{name}'] (this tensor) or allow_default=True (every default-init tensor), "
+            "passed to check / assert_initialized or to the Lightning/HF callback")
+
+
 def fix_default(name: str, label: str) -> str:
-    """The fix text for a tensor that still holds PyTorch's default init."""
+    """The fix text for a tensor that still holds PyTorch's default init: apply the init, or accept the default
+    (per module, per tensor or everywhere) when it is the intended init. The same text for every tensor with the
+    same default, so a report groups them under one fix line."""
     return (
-        f"it still holds {label}: apply your init (e.g. model.apply(init_weights)) or load a checkpoint; "
-        "if the default is intended, exempt it with allow=['<name glob>'] or allow_default=True"
+        f"they still hold {label}: apply your init (e.g. model.apply(init_weights) or "
+        "initguard.initialize(model)) or load a checkpoint; if PyTorch's default is the intended init, accept it "
+        "per module (allow=['<module>.*']), per tensor (allow=['<tensor name>']) or everywhere "
+        "(allow_default=True), in check / assert_initialized or the Lightning/HF callback"
     )
+
+
+TOO_SMALL_WHY = ("only {n} values, consistent with {label}: too few to tell PyTorch's default from an init of "
+                 "similar scale (a verdict needs {need}); not failed")
 
 
 def structural_problem(name: str, t, module_type: str = "", kind: str = "parameter") -> Problem | None:
@@ -502,23 +578,30 @@ def examine(
     reason, mabs = garbage_reason(lt, st, kind=kind, full=full, local_shape=tuple(lt.shape), zero_ok=zero_ok)
     max_abs = st.max_abs if mabs is None else mabs
     band = expected[0].band if expected else None
+    eligible = st.n >= MIN_DEFAULT_N and any(e.kind != "const" for e in expected)
     if reason is not None:
         fix = FIX_UNINIT
         p = Problem(name, UNINITIALIZED, reason, shape, dtype, mt, fix, "statistics", kind, st.std, max_abs)
-        return Examined(p, st.std, max_abs, band, st.constant)
+        return Examined(p, st.std, max_abs, band, st.constant, eligible=eligible)
+    too_small = False
     if check_default:
         for exp in expected:
             if exp.kind == "const" and not strict:
                 continue
-            if matches_default(s, st, exp, t.dtype):
-                if exp.kind == "const":
-                    why = f"every sampled value is {st.constant:g}: {exp.label} (strict)"
-                else:
-                    why = f"values match {exp.label}, {exp.kind} scale {exp.scale:.4g} (support + KS test)"
-                return Examined(Problem(name, DEFAULT, why, shape, dtype, mt, fix_default(name, exp.label),
-                                        "statistics", kind, st.std, max_abs), st.std, max_abs, exp.band,
-                                st.constant)
-    return Examined(None, st.std, max_abs, band, st.constant)
+            if not fits_default(s, st, exp, t.dtype):
+                continue
+            if exp.kind != "const" and st.n < MIN_DEFAULT_N:
+                too_small = True  # fits, but too few values to say it *is* the default
+                continue
+            if exp.kind == "const":
+                why = f"every sampled value is {st.constant:g}: {exp.label} (strict)"
+            else:
+                why = (f"values match {exp.label}, {exp.kind} scale {exp.scale:.4g} "
+                       f"(support, range and KS tests on {st.n} values)")
+            return Examined(Problem(name, DEFAULT, why, shape, dtype, mt, fix_default(name, exp.label),
+                                    "statistics", kind, st.std, max_abs), st.std, max_abs, exp.band,
+                            st.constant, eligible=eligible)
+    return Examined(None, st.std, max_abs, band, st.constant, too_small=too_small, eligible=eligible)
 
 
 def tensor_verdict(
@@ -532,14 +615,28 @@ def tensor_verdict(
     else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers
     (``kind="buffer"``)
     get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor.
+    Values that fit the default but are fewer than ``MIN_DEFAULT_N`` give a Problem whose verdict is
+    ``"too-small"`` (too small to judge: not a failure, and not a claim that the tensor is initialized).
     """
     local = name.rsplit(".", 1)[-1]
     if module is not None:  # the registered name of this tensor in its module, when it is registered there
         local = next((k for k, v in module._parameters.items() if v is tensor), local)
     exps = _expectations_for(tensor, module=module, local_name=local, fan_in=fan_in, kind=kind)
     with one_thread():
-        return examine(name, tensor, module_type=module_type if module_type is not None else module,
-                       expected=exps, strict=strict, kind=kind, full=full).problem
+        ex = examine(name, tensor, module_type=module_type if module_type is not None else module,
+                     expected=exps, strict=strict, kind=kind, full=full)
+    if ex.problem is None and ex.too_small:
+        return too_small_problem(name, tensor, _type_name(module_type if module_type is not None else module),
+                                 exps, kind, ex)
+    return ex.problem
+
+
+def too_small_problem(name: str, tensor, module_type: str, expected, kind: str, ex: Examined) -> Problem:
+    """The ``too-small`` verdict: values that fit PyTorch's default, but too few of them to say so."""
+    label = next((e.label for e in expected if e.kind != "const"), "PyTorch's default")
+    why = TOO_SMALL_WHY.format(n=tensor.numel(), label=label, need=MIN_DEFAULT_N)
+    return Problem(name, TOO_SMALL, why, tuple(tensor.shape), str(tensor.dtype).replace("torch.", ""),
+                   module_type, "", "statistics", kind, ex.std, ex.max_abs)
 
 
 def _expectations_for(tensor, *, module=None, local_name="", fan_in=None, kind="parameter") -> list:

@@ -9,7 +9,11 @@ uninitialized;
 partly)
    -> uninitialized; written only by a ``torch.nn`` constructor -> default (constants of norm layers only with
    ``strict``); written by user code, created with values, or changed after construction -> initialized;
-4. otherwise statistics: values that match the owning module's PyTorch default exactly -> default.
+4. otherwise statistics: values that match the owning module's PyTorch default exactly, on at least
+   ``stats.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
+
+Then, over the whole model (:func:`model_default_rule`): statistical "default" and "entirely zero" verdicts fail
+only when most judged weight tensors look so (the skipped-init signature); otherwise they are notes.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import math
 from dataclasses import dataclass
 
 from initguard import provenance, stats
-from initguard.report import DEFAULT, UNINITIALIZED, Entry, Problem
+from initguard.report import DEFAULT, DEFAULT_LIKE, TOO_SMALL, UNINITIALIZED, Entry, Problem
 
 
 @dataclass
@@ -28,6 +32,13 @@ class Judged:
     problem: Problem | None
     entry: Entry | None
     tracked: bool
+    # values fit PyTorch's default but are too few to judge (statistics only): listed, never failed
+    too_small: bool = False
+    # counts for the model-level default rule: a non-constant PyTorch default is known and >= MIN_DEFAULT_N
+    # values
+    eligible: bool = False
+    # statistics found the tensor entirely zero (no NaN/huge/denormal): a skipped init, or zeros by design
+    zero: bool = False
 
 
 def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_torch_module: bool) -> str:
@@ -84,10 +95,11 @@ def judge(
     )
     if ex.skipped:
         return Judged(None, None, tracked)
+    eligible = ex.eligible or (exp is not None and exp.kind != "const" and _numel(tensor) >= stats.MIN_DEFAULT_N)
     problem = ex.problem
     if problem is not None and problem.verdict == UNINITIALIZED:
         if state in (provenance.UNWRITTEN, provenance.PARTIAL):
-            problem.reason = f"{detail}; {problem.reason}"
+            problem.reason = f"{detail}; statistics agree: {_without_never_written(problem.reason)}"
             problem.source = "provenance"
         if problem.source != "structure":
             problem.fix = _fix_for_state(provenance.UNWRITTEN, name, module_type, local_name, is_torch_module)
@@ -104,13 +116,99 @@ def judge(
             fix = _fix_for_state(state, name, module_type, local_name, True)
             problem = Problem(name, DEFAULT, why, shape, _dt(tensor), module_type, fix, "provenance", kind,
                               ex.std, ex.max_abs)
+    if problem is not None and kind == "buffer" and problem.source != "structure" and _non_persistent(
+            module, local_name):
+        problem.fix = FIX_NON_PERSISTENT
+    too_small = problem is None and ex.too_small and not tracked
     band = exp.band if exp is not None else ex.band
+    verdict = problem.verdict if problem is not None else (TOO_SMALL if too_small else "ok")
     entry = Entry(
         name=name, shape=shape, dtype=_dt(tensor), module_type=module_type,
-        verdict=problem.verdict if problem is not None else "ok", kind=kind, std=_f(ex.std),
+        verdict=verdict, kind=kind, std=_f(ex.std),
         max_abs=_f(ex.max_abs), band_std=band[0] if band else None, band_max=band[1] if band else None,
     )
-    return Judged(problem, entry, tracked)
+    return Judged(problem, entry, tracked, too_small, eligible, all_zero(problem, ex))
+
+
+def all_zero(problem, ex) -> bool:
+    """True when statistics (not provenance) called the tensor uninitialized only because it is entirely zero."""
+    return (problem is not None and problem.verdict == UNINITIALIZED and problem.source == "statistics"
+            and ex.constant == 0.0 and ex.max_abs == 0.0)
+
+
+# the rule that judges "default" at the level of the model. Measured with scripts/guard_zoo.py over 60 Hugging Face
+# architectures from tiny configs (docs/real-world.md): correct models reach at most 57 % (Mamba2 4/7, Mamba 6/11)
+# of their judged weight tensors default-looking, _init_weights-skipped ones at least 82 % (ConvBERT 18/22).
+MODEL_DEFAULT_SHARE = 0.7
+
+FIX_NON_PERSISTENT = (
+    "a non-persistent buffer is not saved in checkpoints, so loading one cannot restore it: re-run the code that "
+    "creates it (the module's reset_parameters() / init_weights() or its cache builder, e.g. via "
+    "initguard.initialize(model)) after materializing the model"
+)
+
+
+def _non_persistent(module, local_name: str) -> bool:
+    return local_name in getattr(module, "_non_persistent_buffers_set", ())
+
+
+def _without_never_written(reason: str) -> str:
+    """A statistics reason without its own 'never written' conclusion (provenance already says so)."""
+    for tail in (": never written", " (garbage memory)", ": garbage memory"):
+        if reason.endswith(tail):
+            return reason[: -len(tail)]
+    return reason
+
+
+def _numel(t) -> int:
+    try:
+        return int(t.numel())
+    except Exception:
+        return 0
+
+
+def model_default_rule(report, judged, *, share: float = MODEL_DEFAULT_SHARE) -> None:
+    """Judge "default" (and "entirely zero") at the level of the model when statistics alone decided.
+
+    ``judged``: ``(name, Judged)`` pairs of one check. A model whose init was skipped has nearly all of its
+    weight tensors at PyTorch's default (or garbage: zeros, NaN, ...); a correct model may hold a few tensors
+    whose designed init *is* a PyTorch-like distribution (T5's N(0, 1) embedding, Mamba's
+    kaiming-uniform(a=sqrt(5)) projections) or zeros (Swin's relative-position bias tables). So when fewer than
+    ``share`` of the eligible tensors (a known non-constant default, at least ``MIN_DEFAULT_N`` values) look
+    default or uninitialized, the statistical "default" and "entirely zero" verdicts are not failures: they move
+    to ``report.default_like`` and one note each. A model with no eligible tensor keeps them. NaN, huge and
+    denormal values, provenance verdicts (``track()``) and strict constant defaults are evidence of their own and
+    stay. Too-small tensors are listed in ``report.too_small``. Changes ``report`` in place.
+    """
+    for name, j in judged:
+        if j.too_small:
+            report.too_small.append(name)
+    eligible = [(n, j) for n, j in judged if j.eligible]
+    bad = [n for n, j in eligible if j.problem is not None and j.problem.verdict in (DEFAULT, UNINITIALIZED)]
+    report.default_share = (len(bad), len(eligible))
+    if not eligible or len(bad) >= share * len(eligible):
+        return
+    listed = {id(p) for p in report.problems}
+    lone = [j for _, j in judged if j.problem is not None and id(j.problem) in listed
+            and j.problem.source == "statistics"
+            and ((j.problem.verdict == DEFAULT and j.eligible) or j.zero)]
+    if not lone:
+        return
+    dropped = {id(j.problem) for j in lone}
+    report.problems[:] = [p for p in report.problems if id(p) not in dropped]
+    for j in lone:
+        if j.entry is not None:
+            j.entry.verdict = DEFAULT_LIKE
+        report.default_like.append(j.problem.name)
+    why = (f"only {len(bad)} of {len(eligible)} judged weight tensors look default or uninitialized "
+           f"({len(bad) / len(eligible):.0%}, below {share:.0%}), while a model whose init was skipped has nearly "
+           "all of them so: taken as the designer's choice and not failed. For a per-tensor verdict build the "
+           "model under initguard.track()")
+    for zero, what in ((False, "look like PyTorch's default init"), (True, "are entirely zero")):
+        names = [j.problem.name for j in lone if j.zero == zero]
+        if names:
+            shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+            report.notes.append(f"{len(names)} tensor(s) {what} ({shown}), but {why}")
 
 
 def _shape(t) -> tuple:

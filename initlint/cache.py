@@ -40,7 +40,7 @@ MAX_ENTRIES = 100_000
 #: A stat is trusted only when the file's mtime is at least this old when it was hashed.
 RACY_NS = 2_000_000_000
 
-#: ``[line, col, code, message]`` lists, as stored.
+#: ``[line, col, code, message]`` lists, as stored, with the finding's ``fix`` as a fifth item when it has one.
 Rows = list
 
 
@@ -217,11 +217,12 @@ def _valid_entry(entry) -> bool:
 def _valid_row(row) -> bool:
     return (
         isinstance(row, list)
-        and len(row) == 4
+        and len(row) in (4, 5)
         and isinstance(row[0], int)
         and isinstance(row[1], int)
         and isinstance(row[2], str)
         and isinstance(row[3], str)
+        and (len(row) == 4 or isinstance(row[4], str))
     )
 
 

@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of standard output")
     out.add_argument("--show-source", action="store_true", help="show the source line of each finding (text format)")
     out.add_argument(
+        "--concise", action="store_true",
+        help="one line per finding, without the indented 'fix:' line that follows it by default (text format; "
+             "json, sarif and github always carry the fix)",
+    )
+    out.add_argument(
         "--statistics", action="store_true",
         help="after the findings, print how many there are of each code",
     )
@@ -254,7 +259,7 @@ def _report(result: "runner.RunResult", args: argparse.Namespace) -> None:
         elif args.format == "github":
             output.write_github(findings, stream)
         else:
-            output.write_text(findings, stream, args.show_source, _source_lines)
+            output.write_text(findings, stream, args.show_source, _source_lines, not args.concise)
         if args.statistics:
             # Keep machine-readable reports parseable: statistics go to stderr for json and sarif.
             target = stream if args.format in ("text", "github") else sys.stderr
@@ -273,12 +278,25 @@ def _source_lines(path: str) -> list[str]:
     if lines is None:
         try:
             with open(path, "rb") as fh:
-                lines = fh.read().decode("utf-8", "replace").splitlines()
+                data = fh.read()
+            lines = _decode(data).splitlines()
         except OSError:
             lines = []
         _lines_cache.clear()
         _lines_cache[path] = lines
     return lines
+
+
+def _decode(data: bytes) -> str:
+    """Source text as Python reads it: its coding cookie or BOM (PEP 263), else UTF-8; never raises."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding, "replace")
+    except (SyntaxError, LookupError):
+        return data.decode("utf-8", "replace")
 
 
 def _list_rules(fmt: str) -> int:

@@ -180,6 +180,11 @@ class Config:
                 raise ConfigError(_unknown_key(raw_key, prefix, where, offered))
             if key in ("select", "ignore", "extend_select", "extend_ignore"):
                 parsed: Any = _codes(name, value)
+                if key == "select" and not parsed:
+                    raise ConfigError(
+                        f"{name}: empty: no rule would run; to skip files use exclude or per-file-ignores, "
+                        "to turn a rule off use ignore"
+                    )
             elif key in ("conditional_empty_init", "cache"):
                 parsed = _bool(name, value)
             elif key == "per_file_ignores":
@@ -265,6 +270,8 @@ def find_pyproject(start: Optional[str] = None) -> Optional[str]:
 def find_project_config(explicit: Optional[str] = None, start: Optional[str] = None) -> ProjectConfig:
     """Load ``[tool.initlint]`` from ``explicit`` or from the nearest pyproject.toml above ``start``."""
     if explicit:
+        if os.path.isdir(explicit):
+            raise ConfigError(f"--config {explicit}: is a directory; give the pyproject.toml file itself")
         if not os.path.isfile(explicit):
             raise ConfigError(f"--config {explicit}: no such file")
         path: Optional[str] = os.path.abspath(explicit)
@@ -273,6 +280,11 @@ def find_project_config(explicit: Optional[str] = None, start: Optional[str] = N
     if path is None:
         return ProjectConfig(None, os.path.abspath(start or os.getcwd()), False, Config())
     table = read_initlint_table(path)
+    if explicit and table is None:
+        raise ConfigError(
+            f"--config {explicit}: has no [tool.initlint] table, so it configures nothing; "
+            "add the table or leave --config out to use the defaults"
+        )
     config = Config.from_mapping(table, where=f"{path} [tool.initlint]: ") if table is not None else Config()
     return ProjectConfig(path, os.path.dirname(path), table is not None, config)
 
@@ -301,14 +313,25 @@ def _split_lines(value: Any, name: str) -> Iterable[str]:
 
 
 def _path_matches(path: str, pattern: str) -> bool:
+    """fnmatch on the project-relative path, a directory prefix of it, or the file name.
+
+    ``./tests/*`` means ``tests/*`` (a leading ``./`` is how many users write project-relative globs), and
+    ``**/`` also matches zero directories, as in gitignore and pathlib (``**/conftest.py`` matches a top-level
+    ``conftest.py``; fnmatch's ``*`` already crosses ``/``).
+    """
     path = path.replace("\\", "/")
-    if path.startswith("./"):
+    while path.startswith("./"):
         path = path[2:]
-    pattern = pattern.rstrip("/")
-    return (
-        fnmatch.fnmatch(path, pattern)
-        or fnmatch.fnmatch(path, pattern + "/*")
-        or fnmatch.fnmatch(Path(path).name, pattern)
+    pattern = pattern.replace("\\", "/").rstrip("/")
+    while pattern.startswith("./"):
+        pattern = pattern[2:]
+    candidates = [pattern]
+    while candidates[-1].startswith("**/"):
+        candidates.append(candidates[-1][3:])
+    return any(
+        fnmatch.fnmatch(path, pat) or fnmatch.fnmatch(path, pat + "/*") or fnmatch.fnmatch(Path(path).name, pat)
+        for pat in candidates
+        if pat
     )
 
 

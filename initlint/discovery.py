@@ -116,7 +116,7 @@ def discover(
     patterns = tuple(exclude)
     paths = list(paths)
     for path in paths:
-        if not os.path.exists(path):
+        if not os.path.exists(path) and not os.path.islink(path):  # a broken link is reported as unreadable
             raise PathNotFound(path)
     seen: set[str] = set()
     found: list[SourceFile] = []
@@ -164,7 +164,8 @@ def _walk(top: str, top_key: str, patterns: tuple[str, ...]) -> Iterator[SourceF
                 subdirs.append((os.path.join(directory, name), key))
             elif name.endswith(SUFFIXES):
                 try:
-                    if not entry.is_file():
+                    # a broken symbolic link is yielded: reading it fails and it is reported (INIT901), not skipped
+                    if not entry.is_file() and not (entry.is_symlink() and not os.path.exists(entry.path)):
                         continue
                 except OSError:
                     continue

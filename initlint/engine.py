@@ -19,7 +19,7 @@ import traceback
 
 from .codes import INTERNAL_ERROR, PARSE_ERROR
 from .config import Config
-from .finding import Finding
+from .finding import Finding, split_fix
 
 _rules_cache: dict[tuple, list] = {}
 
@@ -151,12 +151,15 @@ def lint_module(module, path: str, config: Config, rules=None, piece=None) -> li
 
     rules = enabled_rules(config, path) if rules is None else rules
     facts = FileFacts(module, path, config, None if piece is None else piece.line)
-    hits: list[tuple[object, str, str]] = []
+    hits: list[tuple[object, str, str, str | None]] = []
     errors: list[Finding] = []
     for rule_cls in rules:
         try:
-            for node, message in rule_cls().check(facts):
-                hits.append((node, rule_cls.code, message))
+            for hit in rule_cls().check(facts):
+                node, message, fix = hit if len(hit) == 3 else (*hit, None)
+                if fix is None:
+                    message, fix = split_fix(message)
+                hits.append((node, rule_cls.code, message, fix))
         except RecursionError:
             errors.append(_internal(path, rule_cls.code, "file too deeply nested to analyse", config))
         except Exception as exc:  # noqa: BLE001 - a rule bug must never abort the run
@@ -165,9 +168,9 @@ def lint_module(module, path: str, config: Config, rules=None, piece=None) -> li
     findings = [e for e in errors if e is not None]
     if hits:
         positions = facts.positions  # shared with rules that put line numbers in their messages
-        for node, code, message in hits:
+        for node, code, message, fix in hits:
             line, col = _position_of(positions, node)
-            findings.append(Finding(path, line, col, code, message))
+            findings.append(Finding(path, line, col, code, message, fix))
     return sorted(set(findings))
 
 

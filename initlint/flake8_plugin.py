@@ -16,11 +16,13 @@ flake8 rejects 4-letter codes in config ``ignore``/``extend-ignore``; use ``init
 from __future__ import annotations
 
 import argparse
+import os
+from dataclasses import replace
 from typing import Any, Iterator
 
 from . import __version__
 from .codes import INTERNAL_ERROR
-from .config import Config, ConfigError
+from .config import Config, ConfigError, path_matches
 
 #: The plugin's options: ``initlint-<option>`` for each of these Config options, checked by
 #: :meth:`Config.from_mapping` like ``[tool.initlint]`` and the command line.
@@ -45,6 +47,7 @@ class Plugin:
 
     _config: Config = Config()
     _active: bool = True
+    _root: str = os.getcwd()
 
     def __init__(self, tree: Any, filename: str, lines: list[str]) -> None:
         self.tree = tree
@@ -79,7 +82,8 @@ class Plugin:
     def parse_options(cls, option_manager: Any, options: Any, args: Any = None) -> None:
         """Check the options (unknown codes, wrong types) and keep them; a bad value stops flake8 with
         ``flake8: error: initlint-...: ...`` and exit status 2, as flake8's own option errors do."""
-        values: dict[str, Any] = {name: None for name in _misspelt_keys(options)}
+        cfg, cfg_dir = _flake8_config(options)
+        values: dict[str, Any] = {name: None for name in _misspelt_keys(cfg)}
         for option in _OPTIONS:
             given = getattr(options, (_PREFIX + option).replace("-", "_"), None)
             if given not in (None, "", []):
@@ -92,6 +96,18 @@ class Plugin:
                 raise
             parser.error(str(exc))
         cls._active = _init_selectable(options)
+        cls._root = os.path.abspath(cfg_dir or os.getcwd())
+
+    def _file_config(self) -> Config:
+        """The options for this file. ``initlint-per-file-ignores`` globs are relative to the directory of
+        flake8's configuration file, as flake8's own ``per-file-ignores`` are, whatever directory flake8 runs
+        from; matched here and turned into plain ignores, so the engine still sees the file's real path."""
+        config = self._config
+        if not config.per_file_ignores:
+            return config
+        key = os.path.relpath(os.path.abspath(self.filename), self._root).replace(os.sep, "/")
+        codes = tuple(c for pattern, cs in config.per_file_ignores if path_matches(key, (pattern,)) for c in cs)
+        return replace(config, ignore=config.ignore + codes, per_file_ignores=())
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         if not self._active:
@@ -99,32 +115,39 @@ class Plugin:
         try:
             from .engine import lint_source
 
-            findings = lint_source("".join(self.lines), self.filename, self._config, self.tree)
+            findings = lint_source("".join(self.lines), self.filename, self._file_config(), self.tree)
         except BaseException as exc:  # noqa: BLE001 - never abort the user's flake8 run
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                 raise
             yield 1, 0, f"{INTERNAL_ERROR} internal error in initlint (please report it): {exc!r}", type(self)
             return
         for f in findings:
-            yield f.line, f.col, f"{f.code} {f.message}", type(self)
+            # flake8 prints one line per finding: the fix follows the message on it, so a flake8 user still
+            # learns what to change (initlint's own text output puts it on the next line)
+            fix = f" Fix: {f.fix}" if f.fix else ""
+            yield f.line, f.col, f"{f.code} {f.message}{fix}", type(self)
 
 
-def _misspelt_keys(options: Any) -> list[str]:
-    """``initlint-*`` keys in the ``[flake8]`` section that the plugin does not define (flake8 itself skips
-    unknown keys silently, so ``initlint-ignroe = INIT003`` would turn nothing off without a word).
-
-    Reads the configuration flake8 used (its ``load_config``); if that is not possible, reports nothing.
-    """
-    known = {_PREFIX + name for name in _OPTIONS}
+def _flake8_config(options: Any) -> tuple[Any, str | None]:
+    """The configuration flake8 used and its directory (flake8's ``load_config``), or ``(None, None)``."""
     try:
         from flake8.options.config import load_config
 
-        cfg, _ = load_config(
+        return load_config(
             getattr(options, "config", None),
             list(getattr(options, "append_config", None) or []),
             isolated=bool(getattr(options, "isolated", False)),
         )
-        keys = list(cfg["flake8"]) if cfg.has_section("flake8") else []
+    except Exception:  # noqa: BLE001 - a flake8 internals change must never break the user's run
+        return None, None
+
+
+def _misspelt_keys(cfg: Any) -> list[str]:
+    """``initlint-*`` keys in the ``[flake8]`` section that the plugin does not define (flake8 itself skips
+    unknown keys silently, so ``initlint-ignroe = INIT003`` would turn nothing off without a word)."""
+    known = {_PREFIX + name for name in _OPTIONS}
+    try:
+        keys = list(cfg["flake8"]) if cfg is not None and cfg.has_section("flake8") else []
     except Exception:  # noqa: BLE001 - a flake8 internals change must never break the user's run
         return []
     return [k for k in keys if k.replace("_", "-").startswith(_PREFIX) and k.replace("_", "-") not in known]

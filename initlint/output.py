@@ -1,8 +1,13 @@
 """Formatters: findings in, text out. No linting here, no I/O other than the stream given.
 
-Formats: ``text`` (``path:line:col: CODE message``, 1-based column like flake8), ``json`` (an array of
-objects), ``sarif`` (SARIF 2.1.0 as GitHub code scanning accepts it) and ``github`` (workflow commands that
-GitHub Actions turns into annotations).
+Formats: ``text`` (``path:line:col: CODE message``, 1-based column like flake8, then the finding's fix
+on an indented ``fix:`` line unless ``--concise``), ``json`` (an array of objects with a ``fix`` key),
+``sarif`` (SARIF 2.1.0 as GitHub code scanning accepts it) and ``github`` (workflow commands that GitHub
+Actions turns into annotations).
+
+A finding's fix is text, not an edit: SARIF's ``fixes`` property requires ``artifactChanges`` (concrete
+replacements), so SARIF carries the fix in the result's message (after the problem, as ``Fix: ...``) and in
+``properties.fix``; the rule's full fix advice is in the rule's ``help``.
 """
 
 from __future__ import annotations
@@ -29,8 +34,10 @@ def write_text(
     stream: TextIO,
     show_source: bool = False,
     read_lines: Optional[Callable[[str], list[str]]] = None,
+    show_fix: bool = True,
 ) -> None:
-    """flake8-style lines; with ``show_source`` each is followed by its source line and a caret."""
+    """flake8-style lines; with ``show_source`` each is followed by its source line and a caret, with
+    ``show_fix`` (the default; ``--concise`` turns it off) by ``    fix: <text>`` when the finding has a fix."""
     for f in findings:
         stream.write(f.format() + "\n")
         if show_source and read_lines is not None:
@@ -40,6 +47,8 @@ def write_text(
                 stream.write(f"    {line}\n")
                 indent = "".join(c if c == "\t" else " " for c in line[: f.col])
                 stream.write(f"    {indent}^\n")
+        if show_fix and f.fix:
+            stream.write(f"    fix: {f.fix}\n")
 
 
 def write_statistics(
@@ -63,9 +72,10 @@ def _s(count: int) -> str:
 
 # ---------------------------------------------------------------------- json
 def write_json(findings: Sequence[Finding], stream: TextIO) -> None:
-    """A JSON array of ``{path, line, column, code, message}`` (``column`` 1-based like the text output)."""
+    """A JSON array of ``{path, line, column, code, message, fix}`` (``column`` 1-based like the text output;
+    ``fix`` is null when the rule gives none)."""
     data = [
-        {"path": f.path, "line": f.line, "column": f.col + 1, "code": f.code, "message": f.message}
+        {"path": f.path, "line": f.line, "column": f.col + 1, "code": f.code, "message": f.message, "fix": f.fix}
         for f in findings
     ]
     json.dump(data, stream, indent=2)
@@ -113,7 +123,7 @@ def sarif_document(findings: Sequence[Finding], rules: Iterable[CodeInfo], cwd: 
         result = {
             "ruleId": f.code,
             "level": rules[index[f.code]].level if f.code in index else "error",
-            "message": {"text": f.message},
+            "message": {"text": _with_fix(f)},
             "locations": [
                 {
                     "physicalLocation": {
@@ -125,6 +135,8 @@ def sarif_document(findings: Sequence[Finding], rules: Iterable[CodeInfo], cwd: 
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
+        if f.fix:
+            result["properties"] = {"fix": f.fix}
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
@@ -144,6 +156,11 @@ def sarif_document(findings: Sequence[Finding], rules: Iterable[CodeInfo], cwd: 
             }
         ],
     }
+
+
+def _with_fix(f: Finding) -> str:
+    """The message, and the fix on its own line when there is one (GitHub shows only the message)."""
+    return f"{f.message}\nFix: {f.fix}" if f.fix else f.message
 
 
 def _first_paragraph(text: str) -> str:
@@ -170,12 +187,13 @@ def _escape_property(text: str) -> str:
 
 
 def write_github(findings: Sequence[Finding], stream: TextIO) -> None:
-    """``::error file=…,line=…,col=…,title=CODE::message`` workflow commands (1-based column)."""
+    """``::error file=…,line=…,col=…,title=CODE::message`` workflow commands (1-based column); the fix, when
+    there is one, is the annotation's second line."""
     for f in findings:
         path = f.path.replace(os.sep, "/")
         while path.startswith("./"):
             path = path[2:]
         stream.write(
             f"::error file={_escape_property(path)},line={f.line},col={f.col + 1},"
-            f"title={_escape_property(f.code)}::{_escape_data(f.message)}\n"
+            f"title={_escape_property(f.code)}::{_escape_data(_with_fix(f))}\n"
         )

@@ -50,7 +50,11 @@ def unreadable(path: str, exc: OSError, config: Config) -> list[Finding]:
     """The one ``INIT901`` for a file that cannot be read (none when INIT901 is not enabled for ``path``)."""
     if not config.enabled(PARSE_ERROR, path):
         return []
-    return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {exc.strerror or exc}")]
+    reason = exc.strerror or str(exc)
+    real = exc.filename if isinstance(exc.filename, str) else path
+    if os.path.islink(real) and not os.path.exists(real):
+        reason = f"broken symbolic link to {os.readlink(real)}"
+    return [Finding(path, 1, 0, PARSE_ERROR, f"cannot read this file: {reason}")]
 
 
 def lint_file(path: str, config: Optional[Config] = None) -> list[Finding]:
@@ -91,14 +95,19 @@ def lint_one(display: str, key: str, expected_sha: Optional[str], config: Config
             st = os.fstat(fh.fileno())
             data = fh.read()
     except OSError as exc:
-        return FileOutcome(None, None, 0, [[f.line, f.col, f.code, f.message] for f in unreadable(key, exc, config)])
+        return FileOutcome(None, None, 0, [_row(f) for f in unreadable(key, exc, config)])
     hashed_at = time.time_ns()
     sha = content_hash(data)
     stat = (st.st_mtime_ns, st.st_size)
     if sha == expected_sha:
         return FileOutcome(sha, stat, hashed_at, None)
     findings = lint_source(data, key, config)
-    return FileOutcome(sha, stat, hashed_at, [[f.line, f.col, f.code, f.message] for f in findings])
+    return FileOutcome(sha, stat, hashed_at, [_row(f) for f in findings])
+
+
+def _row(f: Finding) -> list:
+    """A finding as a cache row, ``[line, col, code, message]`` plus ``fix`` when it has one."""
+    return [f.line, f.col, f.code, f.message] + ([f.fix] if f.fix is not None else [])
 
 
 # ---------------------------------------------------------------------- many files
@@ -160,7 +169,7 @@ def lint_files(files: Sequence, config: Config, cache=None, jobs: int = 1) -> Ru
         results[index] = rows or []
 
     findings = [
-        Finding(item.display, row[0], row[1], row[2], row[3])
+        Finding(item.display, *row)
         for item, rows in zip(files, results)
         for row in rows or ()
     ]

@@ -22,7 +22,14 @@ def render() -> str:
     parts = [
         "# initlint rules\n",
         "Generated from the rule classes in `initlint/rules/` (and `initlint/codes.py` for INIT900/INIT901) by "
-        "`python scripts/gen_rule_docs.py`; do not edit by hand.\n",
+        "`python scripts/gen_rule_docs.py`; do not edit by hand. `initlint --explain CODE` prints the same text "
+        "without Markdown.\n",
+        "Each rule says **What** it finds, **Why** it matters, an **Example** with the line initlint reports, the "
+        "**Fix** with the example fixed, its **Limitations** (the rules are precision-first: what a rule cannot "
+        "see, it does not report, and the limitations say what that is) and the **Options** that change it. "
+        "On a finding, the message says what is wrong and the fix line after it what to change for that "
+        "finding (`initlint --concise` leaves it out; JSON has a `fix` key, SARIF carries it, the flake8 plugin "
+        "prints both on one line).\n",
         "| code | name | summary |",
         "|---|---|---|",
     ]

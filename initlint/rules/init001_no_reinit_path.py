@@ -1,25 +1,38 @@
 from __future__ import annotations
 
 from ._common import DEFERRED, names
-from .base import Rule
+from .base import Invalid, Rule, Valid
 
 
 class NoReinitPath(Rule):
     """A module class creates parameters but has no way to re-initialize them.
 
-    **What**: an ``nn.Module`` subclass creates parameters (``nn.Parameter(...)``, ``register_parameter``,
-    ``nn.ParameterList``/``ParameterDict``) but has no ``reset_parameters()`` of its own or from a same-file
-    base, and no central init function in the file (``_init_weights(module)``, ``init_weights``...) covers it.
+    What:
+        An ``nn.Module`` subclass creates parameters (``nn.Parameter(...)``, ``register_parameter``,
+        ``nn.ParameterList``/``ParameterDict``) but has no ``reset_parameters()`` of its own, from a same-file
+        base or from a ``torch.nn`` base, and no central init function in the file (``_init_weights(module)``,
+        ``init_weights``... see ``init-functions``) has a branch for it.
 
-    **Why**: ``model.apply(reset)``, FSDP and meta-device materialisation (``to_empty``) re-create the
-    storage and then call each module's ``reset_parameters()``. A parameter with no such path holds
-    whatever memory it gets: garbage, NaN, or zeros. Real instances: RMSNorm-like ``weight =
-    nn.Parameter(torch.ones(d))`` skipped by ``_init_weights`` under FSDP meta init (llm-foundry PR 1745),
-    LayerScale ``gamma``, adapter gates.
+    Why:
+        ``model.apply(reset)``, FSDP and meta-device materialisation (``to_empty``) re-create the storage and
+        then call each module's ``reset_parameters()``. A parameter with no such path holds whatever memory it
+        gets: garbage, NaN, or zeros. Real instances: RMSNorm-like ``weight = nn.Parameter(torch.ones(d))``
+        skipped by ``_init_weights`` under FSDP meta init (llm-foundry PR 1745), LayerScale ``gamma``, adapter
+        gates.
 
-    **Fix**: add ``def reset_parameters(self)`` that initializes every parameter the class creates, in
-    place (``nn.init.ones_(self.weight)``), and call it from ``__init__``; or handle the class in the
-    file's central init function.
+    Fix:
+        Add ``def reset_parameters(self)`` that initializes every parameter the class creates, in place
+        (``nn.init.ones_(self.weight)``), and call it from ``__init__``; or handle the class in the file's
+        central init function.
+
+    Limitations:
+        Precision first: a class is examined only when initlint can tell it is an ``nn.Module`` (a base that
+        resolves through the imports to ``torch.nn``, Lightning or transformers, a same-file module class, or
+        a name in ``module-bases``); a class with any other base is not examined, since that base may bring
+        the init path. Only this file is read: a ``reset_parameters`` or init function defined in another
+        module or a ``model.apply(fn)`` elsewhere is not seen, and a path that cannot be judged counts as
+        initializing. Parameters created through ``setattr`` or outside the class's own methods are not
+        seen. A parameter allocated from uninitialized memory is reported by INIT003 instead.
     """
 
     code = "INIT001"
@@ -58,6 +71,150 @@ class NoReinitPath(Rule):
             def forward(self, x):
                 return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
     """
+
+    invalid = (
+        Invalid(bad, 4, "class `RMSNorm` creates parameter `weight`", "the documented example: a norm weight"),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Gate(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.register_parameter("alpha", nn.Parameter(torch.zeros(1)))
+            """,
+            4, "`alpha`", "register_parameter creates a parameter too",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class MultiScale(nn.Module):
+                def __init__(self, d, n):
+                    super().__init__()
+                    self.scales = nn.ParameterList([nn.Parameter(torch.ones(d)) for _ in range(n)])
+            """,
+            4, "`scales`", "a ParameterList counts as the class's parameter",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                pass
+
+            class LayerScale(Block):
+                def __init__(self, d):
+                    super().__init__()
+                    self.gamma = nn.Parameter(1e-5 * torch.ones(d))
+            """,
+            7, "`LayerScale`", "a same-file module base makes the class a module",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Adapter(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.down = nn.Linear(d, d // 4)
+                    self.gate = nn.Parameter(torch.zeros(1))
+
+            def _init_weights(module):
+                if isinstance(module, nn.Linear):
+                    nn.init.normal_(module.weight, std=0.02)
+            """,
+            4, "`gate`", "a central init function with no branch for the class does not cover it",
+        ),
+        Invalid(
+            """
+            import torch
+
+            class Temperature(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.log_t = torch.nn.Parameter(torch.tensor(0.0))
+            """,
+            3, "`log_t`", "torch.nn.Module spelled out",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: reset_parameters() initializes the weight and __init__ calls it"),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.w = nn.Parameter(torch.ones(d))
+
+            def _init_weights(module):
+                if isinstance(module, Scale):
+                    nn.init.ones_(module.w)
+            """,
+            "a central init function's isinstance branch covers the class",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Proj(nn.Linear):
+                def __init__(self, n_in, n_out):
+                    super().__init__(n_in, n_out)
+                    self.extra = nn.Parameter(torch.zeros(n_out))
+
+                def reset_parameters(self):
+                    super().reset_parameters()
+                    nn.init.zeros_(self.extra)
+            """,
+            "an override of torch's reset_parameters that also covers the new parameter",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+            from mylib import Base
+
+            class Head(Base):
+                def __init__(self, d):
+                    super().__init__()
+                    self.bias = nn.Parameter(torch.zeros(d))
+            """,
+            "not examined: the base is unknown and may bring reset_parameters (precision first)",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Stats(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.register_buffer("mean", torch.zeros(d))
+            """,
+            "buffers are not parameters",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Raw(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.w = nn.Parameter(torch.empty(d))
+            """,
+            "left to INIT003: a parameter from torch.empty is garbage even when built normally",
+        ),
+    )
+    options = ("module-bases", "init-functions")
 
     def check(self, facts):
         mf = facts.modules

@@ -1,21 +1,32 @@
 from __future__ import annotations
 
-from .base import Rule
+from .base import Invalid, Rule, Valid
 
 
 class UninitializedAllocation(Rule):
     """A parameter is allocated from uninitialized memory and never written.
 
-    **What**: ``nn.Parameter(torch.empty(...))`` (or ``empty_like``, ``new_empty``, ``torch.Tensor(n, m)``,
-    ``torch.FloatTensor(n)``...) in ``__init__``, and the constructor never initializes it: no
-    ``self.reset_parameters()`` call that covers it, no in-place init of it, no central init covering it.
+    What:
+        ``nn.Parameter(torch.empty(...))`` (or ``empty_like``, ``new_empty``, ``torch.Tensor(n, m)``,
+        ``torch.FloatTensor(n)``...) in ``__init__``, and the constructor never initializes it: no
+        ``self.reset_parameters()`` call that covers it, no in-place init of it, no central init covering it.
 
-    **Why**: ``torch.empty`` returns whatever the allocator hands out: zeros for fresh pages, but after
-    other allocations denormals, huge values or NaN. The module holds garbage even when built normally,
-    and results change from run to run.
+    Why:
+        ``torch.empty`` returns whatever the allocator hands out: zeros for fresh pages, but after other
+        allocations denormals, huge values or NaN. The module holds garbage even when built normally, and
+        results change from run to run.
 
-    **Fix**: call ``self.reset_parameters()`` at the end of ``__init__`` and initialize the parameter
-    there, or create it with a value (``torch.zeros``, ``torch.randn(...) * std``).
+    Fix:
+        Call ``self.reset_parameters()`` at the end of ``__init__`` and initialize the parameter there, or
+        create it with a value (``torch.zeros``, ``torch.randn(...) * std``).
+
+    Limitations:
+        Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001). A call in
+        ``__init__`` that initlint cannot follow (an imported helper, ``self.apply(imported_fn)``, a method
+        of an unknown base) counts as initializing everything; so does a central init function in the file
+        with a branch for the class, although nothing may call it at construction. ``torch.Tensor(x)`` with
+        a name that looks like data (``weights``, ``values``...) is taken as data, not a size. Allocations
+        in methods other than ``__init__`` are not examined.
     """
 
     code = "INIT003"
@@ -51,6 +62,122 @@ class UninitializedAllocation(Rule):
                 nn.init.uniform_(self.transitions, -0.1, 0.1)
                 nn.init.uniform_(self.start, -0.1, 0.1)
     """
+
+    invalid = (
+        Invalid(bad, 8, "parameter `transitions` of `CRF` is allocated from uninitialized memory", also=(9,),
+                why="the documented example: torch.empty and the legacy torch.Tensor(n) constructor"),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Bias(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.b = nn.Parameter(torch.empty(d))
+
+                def reset_parameters(self):
+                    nn.init.zeros_(self.b)
+            """,
+            7, "parameter `b` of `Bias`", "reset_parameters() exists but __init__ never calls it",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Like(nn.Module):
+                def __init__(self, ref):
+                    super().__init__()
+                    self.w = nn.Parameter(torch.empty_like(ref))
+            """,
+            7, "parameter `w` of `Like`", "empty_like",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Legacy(nn.Module):
+                def __init__(self, n):
+                    super().__init__()
+                    self.bias = nn.Parameter(torch.FloatTensor(n))
+            """,
+            7, "parameter `bias` of `Legacy`", "the typed legacy constructor allocates without writing",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Pair(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.a = nn.Parameter(torch.empty(d))
+                    self.b = nn.Parameter(torch.empty(d))
+                    self.reset_parameters()
+
+                def reset_parameters(self):
+                    nn.init.normal_(self.a)
+            """,
+            8, "parameter `b` of `Pair`", "__init__ calls reset_parameters(), which covers only `a`",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: __init__ calls reset_parameters(), which writes both"),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Bias(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.b = nn.Parameter(torch.empty(d))
+                    nn.init.zeros_(self.b)
+            """,
+            "initialized in place right after the allocation",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Bias(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.b = nn.Parameter(torch.empty(d).uniform_(-0.1, 0.1))
+            """,
+            "an in-place method chained onto the allocation writes it",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Bias(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.b = nn.Parameter(torch.zeros(d))
+            """,
+            "allocated with a value",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+            from mylib import init_module
+
+            class Bias(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.b = nn.Parameter(torch.empty(d))
+                    init_module(self)
+            """,
+            "not examined further: an imported helper may write it (precision first)",
+        ),
+    )
+    options = ("module-bases", "init-functions")
 
     def check(self, facts):
         mf = facts.modules

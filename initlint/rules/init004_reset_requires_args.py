@@ -1,19 +1,29 @@
 from __future__ import annotations
 
-from .base import Rule
+from .base import Invalid, Rule, Valid
 
 
 class ResetRequiresArgs(Rule):
     """``reset_parameters`` requires arguments.
 
-    **What**: a module's ``def reset_parameters(self, x)`` has parameters without defaults.
+    What:
+        A module's ``def reset_parameters(self, x)`` has parameters without defaults (positional or
+        keyword-only).
 
-    **Why**: generic callers call it with no arguments: ``module.reset_parameters()`` in
-    ``model.apply``-style loops, FSDP's meta-device materialisation, Lightning/LitGPT helpers. They either
-    crash with a TypeError or, when they check ``hasattr`` first, skip modules whose call fails.
+    Why:
+        Generic callers call it with no arguments: ``module.reset_parameters()`` in ``model.apply``-style
+        loops, FSDP's meta-device materialisation, Lightning/LitGPT helpers. They either crash with a
+        TypeError or, when they check ``hasattr`` first, skip modules whose call fails.
 
-    **Fix**: give every extra argument a default (store the value on the module in ``__init__``), or move
-    the parametrised logic to another method and keep ``reset_parameters(self)`` argument-free.
+    Fix:
+        Give every extra argument a default (store the value on the module in ``__init__``), or move the
+        parametrised logic to another method and keep ``reset_parameters(self)`` argument-free.
+
+    Limitations:
+        Only a ``reset_parameters`` defined in the body of a class known to be an ``nn.Module`` (see
+        INIT001) is examined; one assigned as an attribute (``self.reset_parameters = partial(...)``) or
+        defined on a class with an unknown base is not. ``*args`` and ``**kwargs`` are not required
+        arguments. Whether any caller passes the arguments is not checked: the rule reports the signature.
     """
 
     code = "INIT004"
@@ -40,6 +50,77 @@ class ResetRequiresArgs(Rule):
             def reset_parameters(self, std=None):
                 nn.init.normal_(self.weight, std=self.std if std is None else std)
     """
+
+    invalid = (
+        Invalid(bad, 4, "`Proj.reset_parameters` requires argument(s) `std`", "the documented example"),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Proj(nn.Linear):
+                def reset_parameters(self, *, gain):
+                    nn.init.xavier_uniform_(self.weight, gain=gain)
+            """,
+            4, "`gain`", "a keyword-only argument without a default",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Table(nn.Module):
+                def __init__(self, n, d):
+                    super().__init__()
+                    self.table = nn.Parameter(torch.zeros(n, d))
+
+                def reset_parameters(self, mean, std=0.02):
+                    nn.init.normal_(self.table, mean=mean, std=std)
+            """,
+            9, "`mean`", "one argument has a default, the other does not",
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Proj(nn.Linear):
+                def reset_parameters(self, std, /):
+                    nn.init.normal_(self.weight, std=std)
+            """,
+            4, "`std`", "a positional-only argument without a default",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: the argument has a default and the value lives on the module"),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Proj(nn.Linear):
+                def reset_parameters(self, *args, **kwargs):
+                    super().reset_parameters()
+            """,
+            "*args and **kwargs do not make a call without arguments fail",
+        ),
+        Valid(
+            """
+            class Schedule:
+                def reset_parameters(self, lr):
+                    self.lr = lr
+            """,
+            "not an nn.Module: not examined",
+        ),
+        Valid(
+            """
+            import torch.nn as nn
+
+            class Proj(nn.Linear):
+                def init_with_std(self, std):
+                    nn.init.normal_(self.weight, std=std)
+            """,
+            "the parametrised logic lives in another method",
+        ),
+    )
+    options = ("module-bases",)
 
     def check(self, facts):
         for cls in facts.modules.classes.values():

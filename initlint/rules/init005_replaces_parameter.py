@@ -1,20 +1,30 @@
 from __future__ import annotations
 
-from .base import Rule
+from .base import Invalid, Rule, Valid
 
 
 class ReplacesParameter(Rule):
     """An init method replaces a parameter instead of initializing it in place.
 
-    **What**: inside ``reset_parameters`` (or a method it calls) or a central init function, an
-    assignment ``self.w = nn.Parameter(...)`` / ``module.w = nn.Parameter(...)`` creates a new tensor.
+    What:
+        Inside ``reset_parameters`` or a central init function (``_init_weights(module)``...), an
+        assignment ``self.w = nn.Parameter(...)`` / ``module.w = nn.Parameter(...)`` (or a new
+        ``ParameterList``/``ParameterDict``) creates a new tensor.
 
-    **Why**: optimizers, FSDP flat parameters, DDP buckets and tied weights keep references to the *old*
-    tensor: they go on training (or sharing) the stale one while the module uses the new one, and under
-    FSDP the new parameter is not sharded at all.
+    Why:
+        Optimizers, FSDP flat parameters, DDP buckets and tied weights keep references to the *old* tensor:
+        they go on training (or sharing) the stale one while the module uses the new one, and under FSDP the
+        new parameter is not sharded at all.
 
-    **Fix**: write in place: ``nn.init.normal_(self.w, std=...)`` or
-    ``with torch.no_grad(): self.w.copy_(new_value)``.
+    Fix:
+        Write in place: ``nn.init.normal_(self.w, std=...)`` or
+        ``with torch.no_grad(): self.w.copy_(new_value)``.
+
+    Limitations:
+        Only assignments written in the body of ``reset_parameters`` itself (including its ``if``/``with``
+        blocks) and in the file's central init functions are examined; a helper method or function they
+        call is not followed (see the cases). Assignments to ``.data`` keep the Parameter object and are
+        not reported. Classes not known to be ``nn.Module`` subclasses are not examined (see INIT001).
     """
 
     code = "INIT005"
@@ -47,6 +57,125 @@ class ReplacesParameter(Rule):
             def reset_parameters(self):
                 nn.init.ones_(self.scale)
     """
+
+    invalid = (
+        Invalid(bad, 10, "Scale.reset_parameters replaces `self.scale` with a new Parameter",
+                "the documented example"),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Head(nn.Linear):
+                def reset_parameters(self):
+                    super().reset_parameters()
+                    if self.bias is not None:
+                        self.bias = torch.nn.Parameter(torch.zeros(self.out_features))
+            """,
+            8, "replaces `self.bias`", "inside an if block",
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Norm(nn.Module):
+                def __init__(self, d):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.ones(d))
+
+            def _init_weights(module):
+                if isinstance(module, Norm):
+                    module.weight = nn.Parameter(torch.ones_like(module.weight))
+            """,
+            11, "_init_weights replaces `module.weight`", "a central init function's branch",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Scales(nn.Module):
+                def __init__(self, d, n):
+                    super().__init__()
+                    self.scales = nn.ParameterList([nn.Parameter(torch.ones(d)) for _ in range(n)])
+
+                def reset_parameters(self):
+                    self.scales = nn.ParameterList([nn.Parameter(torch.ones_like(p)) for p in self.scales])
+            """,
+            10, "replaces `self.scales`", "a new ParameterList replaces every parameter in it",
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.scale = nn.Parameter(torch.ones(dim))
+
+                def reset_parameters(self):
+                    self._reset_scale()
+
+                def _reset_scale(self):
+                    self.scale = nn.Parameter(torch.ones_like(self.scale))
+            """,
+            13, "replaces `self.scale`", "a helper method called by reset_parameters()",
+            xfail="INIT005 reads only reset_parameters' own body: helper methods it calls are not followed",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: nn.init writes in place"),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.scale = nn.Parameter(torch.ones(dim))
+
+                def reset_parameters(self):
+                    with torch.no_grad():
+                        self.scale.copy_(torch.ones_like(self.scale))
+            """,
+            "copy_ under no_grad writes in place",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.scale = nn.Parameter(torch.ones(dim))
+
+                def reset_parameters(self):
+                    self.scale.data = torch.ones_like(self.scale)
+            """,
+            "assigning .data keeps the Parameter object",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Scale(nn.Module):
+                def __init__(self, dim):
+                    super().__init__()
+                    self.scale = nn.Parameter(torch.ones(dim))
+                    self.reset_parameters()
+
+                def reset_parameters(self):
+                    nn.init.ones_(self.scale)
+            """,
+            "creating the Parameter in __init__ is how it should be",
+        ),
+    )
+    options = ("module-bases", "init-functions")
 
     def check(self, facts):
         from ..facts.effects import scan

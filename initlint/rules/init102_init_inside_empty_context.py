@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Invalid, Rule, Valid
 from .init101_uninitialized_training import ORIGIN_TRIGGERS
 
 
@@ -10,16 +10,26 @@ class InitInsideEmptyContext(Rule):
     """An initialization call made inside an empty-init context, or on a model whose parameters are still
     on the meta device, does nothing.
 
-    **What.** ``with fabric.init_module(empty_init=True): model = GPT(c); model.apply(init_fn)``: Lightning's
-    empty-init mode skips ``torch.nn.init`` calls, and under FSDP the tensors are meta tensors, so the
-    call writes nothing. Likewise ``with torch.device("meta"): model = Net()`` followed by
-    ``model.apply(init_fn)`` before ``model.to_empty(...)``: meta tensors hold no data and ``to_empty()``
-    then allocates uninitialized memory.
+    What:
+        ``with fabric.init_module(empty_init=True): model = GPT(c); model.apply(init_fn)``: Lightning's
+        empty-init mode skips ``torch.nn.init`` calls, and under FSDP the tensors are meta tensors, so the
+        call writes nothing. Likewise ``with torch.device("meta"): model = Net()`` followed by
+        ``model.apply(init_fn)`` before ``model.to_empty(...)``: meta tensors hold no data and ``to_empty()``
+        then allocates uninitialized memory.
 
-    **Why.** The script looks initialized but trains from garbage (lit-gpt PR 759: the loss stayed at
-    ln(vocab)).
+    Why:
+        The script looks initialized but trains from garbage (lit-gpt PR 759: the loss stayed at
+        ln(vocab)).
 
-    **Fix.** Move the initialization after the ``with`` block / after ``to_empty()``.
+    Fix:
+        Move the initialization after the ``with`` block / after ``to_empty()``.
+
+    Limitations:
+        Only calls that initlint recognizes as initializations (``apply``, ``reset_parameters()``,
+        ``init_weights()``, ``torch.nn.init`` functions, names matching ``init-helpers``, same-file helpers
+        that initialize their argument) on a model it follows are reported. Empty init entered through a
+        helper or a context manager it does not know, and models that become unknown (passed to an
+        imported function), are not examined. Only one file is read.
     """
 
     code = "INIT102"
@@ -55,6 +65,83 @@ class InitInsideEmptyContext(Rule):
             model = fabric.setup(model)
             fit(fabric, model)
     """
+
+    invalid = (
+        Invalid(bad, 10, "`model.apply(init_fn)`", "the documented example: lit-gpt PR 759"),
+        Invalid(
+            """
+            import torch
+
+            def build(init_fn):
+                with torch.device("meta"):
+                    model = Net()
+                model.apply(init_fn)
+                model.to_empty(device="cuda")
+                return model
+            """,
+            6, "`model.apply(init_fn)`", "on meta tensors, before to_empty()",
+        ),
+        Invalid(
+            """
+            def main(fabric, config):
+                with fabric.init_module(empty_init=True):
+                    model = GPT(config)
+                    model.reset_parameters()
+                fabric.fit(model)
+            """,
+            4, "`model.reset_parameters()`", "reset_parameters() inside the empty-init block",
+        ),
+        Invalid(
+            """
+            import torch
+
+            def build():
+                with torch.device("meta"):
+                    model = Net()
+                model.init_weights()
+                model.to_empty(device="cuda")
+                return model
+            """,
+            6, "`model.init_weights()`", "the model's own init method on meta tensors",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: the init runs after the with block"),
+        Valid(
+            """
+            import torch
+
+            def build(init_fn):
+                with torch.device("meta"):
+                    model = Net()
+                model.to_empty(device="cuda")
+                model.apply(init_fn)
+                return model
+            """,
+            "after to_empty(): the tensors have storage",
+        ),
+        Valid(
+            """
+            def main(fabric, config, init_fn):
+                with fabric.init_module():
+                    model = GPT(config)
+                    model.apply(init_fn)
+                fabric.fit(model)
+            """,
+            "init_module() without empty_init initializes normally",
+        ),
+        Valid(
+            """
+            def main(fabric, config, init_fn):
+                with fabric.init_module(empty_init=False):
+                    model = GPT(config)
+                    model.apply(init_fn)
+                fabric.fit(model)
+            """,
+            "empty_init=False",
+        ),
+    )
+    options = ("init-helpers",)
 
     def check(self, facts):
         yield from facts.script.findings(self.code)

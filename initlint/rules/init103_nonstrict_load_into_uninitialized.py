@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Rule
+from .base import Invalid, Rule, Valid
 from .init101_uninitialized_training import ORIGIN_TRIGGERS
 
 
@@ -10,15 +10,24 @@ class NonStrictLoadIntoUninitialized(Rule):
     """``load_state_dict(..., strict=False)`` (or a non-strict ``load_raw``/load helper) into a model that
     is still uninitialized on that path, with the returned missing keys ignored.
 
-    **What.** After empty/deferred initialization every parameter is garbage until written. A non-strict
-    load writes only the keys present in the checkpoint and silently skips the rest; the result, which
-    lists ``missing_keys``, is thrown away.
+    What:
+        After empty/deferred initialization every parameter is garbage until written. A non-strict load
+        writes only the keys present in the checkpoint and silently skips the rest; the result, which lists
+        ``missing_keys``, is thrown away.
 
-    **Why.** Every weight the checkpoint does not contain (a new head, renamed layers, adapter weights)
-    trains from uninitialized memory.
+    Why:
+        Every weight the checkpoint does not contain (a new head, renamed layers, adapter weights) trains
+        from uninitialized memory.
 
-    **Fix.** Initialize the model before the load, or keep the result and check it
-    (``missing, unexpected = model.load_state_dict(sd, strict=False); assert not missing``).
+    Fix:
+        Initialize the model before the load, or keep the result and check it
+        (``missing, unexpected = model.load_state_dict(sd, strict=False); assert not missing``).
+
+    Limitations:
+        Only loads that say ``strict=False`` as a keyword with a literal ``False`` are examined, on models
+        that are uninitialized on that path by the analysis of INIT101 (the same precision-first limits
+        apply: an unknown model is never reported). A result that is kept is taken as checked, whatever the
+        script does with it. Only one file is read.
     """
 
     code = "INIT103"
@@ -47,6 +56,94 @@ class NonStrictLoadIntoUninitialized(Rule):
         model.reset_parameters()
         model.load_state_dict(torch.load("backbone.pt"), strict=False)
     """
+
+    invalid = (
+        Invalid(bad, 6, "`model`", "the documented example: meta, to_empty, non-strict load"),
+        Invalid(
+            """
+            def main(fabric, config, ckpt):
+                with fabric.init_module(empty_init=True):
+                    model = GPT(config)
+                fabric.load_raw(ckpt, model, strict=False)
+                fabric.fit(model)
+            """,
+            4, "`model`", "Fabric's load_raw, non-strict",
+        ),
+        Invalid(
+            """
+            import torch
+
+            def finetune(path, resume):
+                with torch.device("meta"):
+                    model = Classifier()
+                model.to_empty(device="cuda")
+                if not resume:
+                    model.load_state_dict(torch.load(path), strict=False)
+                return model
+            """,
+            8, "`model`", "inside a branch",
+        ),
+        Invalid(
+            """
+            import torch
+
+            with torch.device("meta"):
+                backbone = Backbone()
+            backbone.to_empty(device="cpu")
+            _ = backbone.load_state_dict(torch.load("b.pt"), strict=False)
+            """,
+            6, "`backbone`", "assigning the result to `_` still ignores it",
+        ),
+        Invalid(
+            """
+            import torch
+
+            with torch.device("meta"):
+                model = Classifier()
+            model.to_empty(device="cuda")
+            model.load_state_dict(torch.load("backbone.pt"), False)
+            """,
+            6, "`model`", "strict given positionally",
+            xfail="only the keyword strict=False is read: a positional False is not seen (without the word "
+                  "'strict' the file does not even pass the rule's prefilter)",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: initialized before the load"),
+        Valid(
+            """
+            import torch
+
+            with torch.device("meta"):
+                model = Classifier()
+            model.to_empty(device="cuda")
+            missing, unexpected = model.load_state_dict(torch.load("backbone.pt"), strict=False)
+            assert not missing
+            """,
+            "the result is kept and checked",
+        ),
+        Valid(
+            """
+            import torch
+
+            with torch.device("meta"):
+                model = Classifier()
+            model.to_empty(device="cuda")
+            model.load_state_dict(torch.load("full.pt"))
+            """,
+            "a strict load fails loudly on missing keys",
+        ),
+        Valid(
+            """
+            import torch
+
+            model = Classifier()
+            model.load_state_dict(torch.load("backbone.pt"), strict=False)
+            """,
+            "an eagerly built model is initialized: missing keys keep their initial values",
+        ),
+    )
+    options = ("init-helpers", "load-helpers")
 
     def check(self, facts):
         yield from facts.script.findings(self.code)

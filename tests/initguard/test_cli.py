@@ -39,10 +39,11 @@ def test_default_checkpoint_exits_1_with_table(tmp_path, capsys):
     torch.save(_model(init=False).state_dict(), p)
     assert main(["check", str(p)]) == 1
     out = capsys.readouterr().out
-    for name in ("0.weight", "1.weight", "1.bias", "3.weight", "3.bias"):
+    for name in ("0.weight", "1.weight", "3.weight"):
         assert name in out
+    assert "too small to judge (2): 1.bias, 3.bias" in out  # 64 and 32 values: listed, not failed
     assert "default" in out and "2.weight" not in out  # LayerNorm ones: not flagged
-    assert "--allow '<name glob>'" in out and "--allow-default" in out  # the command's flags, not API kwargs
+    assert "--allow '<module>.*'" in out and "--allow-default" in out  # the command's flags, not API kwargs
     assert "allow_default=True" not in out
     assert main(["check", str(p), "--allow-default"]) == 0
 
@@ -139,3 +140,30 @@ def test_zip_archive_that_is_no_checkpoint(tmp_path, capsys):
         z.writestr("readme.txt", "not a tensor")
     assert main(["check", str(p)]) == 2
     assert "data.pt: a zip archive, but not a torch.save checkpoint" in capsys.readouterr().err
+
+
+def test_file_without_tensors_is_an_error_not_all_initialized(tmp_path, capsys):
+    path = tmp_path / "meta.pt"
+    torch.save({"epoch": 3, "lr": 0.1}, path)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "holds no tensors" in err and "all 0 tensors" not in err
+
+
+def test_tensors_inside_lists_are_found_and_judged(tmp_path, capsys):
+    path = tmp_path / "list.pt"
+    torch.save([{"w": torch.full((64, 64), float("nan"))}], path)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "0.w" in out and "uninitialized" in out
+
+
+@pytest.mark.parametrize("target", ["fig.xyz", "fig"])
+def test_plot_format_is_checked_before_any_work(tmp_path, capsys, target):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "m.pt"
+    torch.save(_model().state_dict(), path)
+    assert main(["check", str(path), "--plot", str(tmp_path / target)]) == 2
+    captured = capsys.readouterr()
+    assert "use one of:" in captured.err and "png" in captured.err
+    assert captured.out == "" and "Traceback" not in captured.err

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 
 import initguard
-from initguard import NotInitializedError, Problem, Report
+from initguard import NotInitializedError, Problem, Report, stats
 
 
 class Custom(nn.Module):  # noqa: INIT001 - deliberately incomplete init (init=False) is what is tested
@@ -304,7 +304,9 @@ def test_import_is_cheap_and_lazy():
 def test_stats_fallback_default_then_user_init(h):
     m = nn.Sequential(nn.Conv2d(3, 16, 3), nn.Linear(16, 32), nn.GRU(16, 16))
     r = initguard.check(m)
-    assert h.names(r, "default") == {n for n, _ in m.named_parameters()}
+    big = {n for n, p in m.named_parameters() if p.numel() >= stats.MIN_DEFAULT_N}
+    assert h.names(r, "default") == big
+    assert set(r.too_small) == {n for n, _ in m.named_parameters()} - big  # biases of 16-48 values
     assert all(p.source == "statistics" for p in r.problems)
     for p in m.parameters():
         nn.init.normal_(p, std=0.02)

@@ -113,8 +113,9 @@ def test_low_precision_dtypes():
 def test_tensor_verdict_from_fan_in_or_shape_only():
     w = torch.empty(64, 100).uniform_(-0.1, 0.1)  # U(+-1/sqrt(100)): the Linear default for fan_in=100
     assert tensor_verdict("x.weight", w).verdict == "default"
-    b = torch.empty(64).uniform_(-0.1, 0.1)
+    b = torch.empty(256).uniform_(-0.1, 0.1)
     assert tensor_verdict("x.bias", b, fan_in=100).verdict == "default"
+    assert tensor_verdict("x.bias", b[:64], fan_in=100).verdict == "too-small"  # fits, but only 64 values
     assert tensor_verdict("x.bias", b) is None  # a 1-D tensor alone has no known fan-in
     e = torch.randn(500, 16)
     assert tensor_verdict("emb.weight", e).verdict == "default"  # N(0,1) 2-D: nn.Embedding's default

@@ -78,7 +78,7 @@ def codes_in(out: str) -> list[str]:
 # ---------------------------------------------------------------------- basics
 def test_reports_findings_like_the_engine(project, capsys):
     write(project, "pkg/model.py", BAD)
-    code, out, err = run(capsys, "--no-cache")
+    code, out, err = run(capsys, "--no-cache", "--concise")
     assert code == 1
     expected = [f.format().replace("pkg/model.py", "./pkg/model.py", 1) for f in lint_source(BAD, "pkg/model.py")]
     assert out.splitlines() == expected
@@ -227,7 +227,7 @@ def test_discovery_skips_vendored_and_generated_directories(project, capsys):
     write(project, "myenv/pyvenv.cfg", "home = /usr\n")
     write(project, "stubs/model.pyi", BAD)
     write(project, "script.txt", BAD)
-    _, out, _ = run(capsys, "--no-cache")
+    _, out, _ = run(capsys, "--no-cache", "--concise")
     assert sorted({line.split(":")[0] for line in out.splitlines()}) == ["./stubs/model.pyi"]
     # a file named on the command line is linted whatever its name or directory
     assert "INIT003" in run(capsys, "--no-cache", "script.txt", "venv/model.py")[1]
@@ -326,7 +326,7 @@ def test_json_format(project, capsys):
     assert code == 1 and {"path": "./model.py", "line": 8, "column": 9, "code": "INIT003"}.items() <= next(
         d for d in data if d["code"] == "INIT003"
     ).items()
-    assert all(set(d) == {"path", "line", "column", "code", "message"} for d in data)
+    assert all(set(d) == {"path", "line", "column", "code", "message", "fix"} for d in data)
     assert json.loads(run(capsys, "--no-cache", "--format", "json", "--select", "INIT9")[1]) == []
 
 
@@ -404,13 +404,16 @@ def _many_files(root: Path, n: int = 14) -> None:
 
 def test_jobs_give_identical_sorted_output(project, capsys):
     _many_files(project)
-    serial = run(capsys, "--no-cache", "-j", "1")
+    serial = run(capsys, "--no-cache", "--concise", "-j", "1")
     assert serial[0] == 1 and len(serial[1].splitlines()) >= 8
     assert serial[1].splitlines() == sorted(serial[1].splitlines(), key=lambda text: text.split(":")[0])
-    assert run(capsys, "--no-cache", "-j", "3") == serial
-    assert run(capsys, "--no-cache", "-j", "auto") == serial
-    assert run(capsys, "-j", "2") == serial  # fills the cache from worker results
-    assert run(capsys, "-j", "2") == serial  # and reads it
+    assert run(capsys, "--no-cache", "--concise", "-j", "3") == serial
+    with_fix_serial = run(capsys, "--no-cache", "-j", "1")
+    with_fix_pool = run(capsys, "--no-cache", "-j", "3")
+    assert with_fix_pool == with_fix_serial and "\n    fix: " in with_fix_serial[1]
+    assert run(capsys, "--no-cache", "--concise", "-j", "auto") == serial
+    assert run(capsys, "-j", "2") == with_fix_serial  # fills the cache from worker results
+    assert run(capsys, "-j", "2") == with_fix_serial  # and reads it (the fix lines come back from the cache)
 
 
 # ---------------------------------------------------------------------- cache

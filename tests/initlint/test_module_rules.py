@@ -207,4 +207,4 @@ def test_messages_name_class_parameter_and_fix():
     """
     [f] = lint_source(textwrap.dedent(src), "m.py")
     assert f.code == "INIT001" and f.line == 4 and f.col == 6
-    assert "`Norm`" in f.message and "`weight`" in f.message and "Fix:" in f.message
+    assert "`Norm`" in f.message and "`weight`" in f.message and f.fix and "reset_parameters" in f.fix
