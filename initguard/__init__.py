@@ -7,12 +7,15 @@ Public API::
     initguard.assert_initialized(model)  # raise NotInitializedError listing every bad tensor
     report = initguard.check(model)      # same verdicts as data: report.ok, report.problems, str(report)
     initguard.guard(model, optimizer)    # one-shot check at the first optimizer.step()
+    initguard.enable_tracking()          # or INITGUARD_TRACK=1: track every model built from now on
 
-``import initguard`` is cheap: torch is imported on first use of the API, never
-lightning/transformers/matplotlib.
+``import initguard`` is cheap: torch is imported on first use of the API (or at import when
+``INITGUARD_TRACK=1`` asks for tracking), never lightning/transformers/matplotlib.
 """
 
 from __future__ import annotations
+
+import os as _os
 
 from initguard._errors import NotInitializedError
 from initguard.report import Entry, Problem, Report
@@ -28,6 +31,9 @@ __all__ = [
     "Entry",
     "initialize",
     "testing",
+    "enable_tracking",
+    "disable_tracking",
+    "tracking_enabled",
 ]
 
 _LAZY = {
@@ -38,6 +44,9 @@ _LAZY = {
     "initialize": ("initguard.initializer", "initialize"),
     "testing": ("initguard.testing", None),
     "tensor_verdict": ("initguard.stats", "tensor_verdict"),
+    "enable_tracking": ("initguard.autotrack", "enable_tracking"),
+    "disable_tracking": ("initguard.autotrack", "disable_tracking"),
+    "tracking_enabled": ("initguard.autotrack", "tracking_enabled"),
 }
 
 
@@ -60,3 +69,9 @@ def __getattr__(name):
 
 def __dir__():
     return sorted(set(globals()) | set(__all__))
+
+
+if _os.environ.get("INITGUARD_TRACK", "").strip().lower() in ("1", "true", "yes", "on"):
+    from initguard.autotrack import _from_env
+
+    _from_env()

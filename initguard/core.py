@@ -7,7 +7,7 @@ import fnmatch
 
 from initguard import stats
 from initguard._errors import NotInitializedError
-from initguard.report import DEFAULT, Report
+from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report
 from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
@@ -53,6 +53,63 @@ def iter_tensors(model, buffers: bool = True):
             yield prefix + local, b, module, local, "buffer"
 
 
+def zero3_partition(t):
+    """This rank's elements of a DeepSpeed ZeRO-3 partitioned parameter (``ds_tensor`` without its padding).
+
+    None when ``t`` is not a partitioned ZeRO-3 parameter (also while it is gathered, e.g. inside
+    ``deepspeed.zero.GatheredParameters``: then ``t`` holds the full values) or when this rank's partition
+    holds only padding. A flat view of the partition; never a copy, never a gather.
+    """
+    ds = getattr(t, "ds_tensor", None)
+    if ds is None or t.numel() != 0 or not getattr(t, "ds_numel", 0):
+        return None
+    flat = ds.detach().reshape(-1)
+    rank = 0
+    try:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            rank = dist.get_rank(getattr(t, "ds_process_group", None))
+    except Exception:
+        rank = 0
+    valid = max(0, min(flat.numel(), int(t.ds_numel) - rank * flat.numel()))
+    return flat[:valid] if valid else None
+
+
+def _zero3_expectation(module, local_name: str):
+    """PyTorch's default for a partitioned Linear/Conv parameter, from the full shape DeepSpeed records."""
+    from torch import nn
+
+    w = getattr(module, "weight", None)
+    ws = getattr(w, "ds_shape", None)
+    linear_like = isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
+    if ws is None or local_name not in ("weight", "bias") or not linear_like:
+        return stats.module_expectation(module, local_name) if ws is None else None
+    return stats._uniform(stats.fan_in_of(tuple(ws)), f"{type(module).__name__} default U(+-1/sqrt(fan_in))")
+
+
+def not_examined_reason(t) -> str:
+    """Why ``t`` (a tensor the check skipped) holds values that nobody here looked at, or "" when it has none.
+
+    A DTensor / ZeRO-3 parameter whose local part on this rank is empty while the tensor is not: another rank
+    holds (and examines) its values; with a single process nobody does.
+    """
+    if getattr(t, "ds_tensor", None) is not None and t.numel() == 0 and getattr(t, "ds_numel", 0):
+        return "DeepSpeed ZeRO-3 partition on this rank holds no elements"
+    if getattr(t, "ds_numel", 0) and t.numel() == 0:
+        return "DeepSpeed ZeRO-3 parameter without a local partition"
+    if not t.is_floating_point() or t.is_meta:
+        return ""
+    if t.numel() and stats.local_tensor(t).numel() == 0:
+        return "this rank's shard holds no elements"
+    return ""
+
+
+def _global_shape(t) -> tuple:
+    shape = getattr(t, "ds_shape", None)
+    return tuple(shape) if shape is not None and t.numel() == 0 else tuple(t.shape)
+
+
 def _allowed(name: str, patterns) -> bool:
     return any(fnmatch.fnmatchcase(name, pat) for pat in patterns)
 
@@ -76,6 +133,9 @@ def check(
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
     if isinstance(allow, str):
         allow = (allow,)
+    from initguard import autotrack
+
+    autotrack.settle()  # construction is over: finalize an automatic tracking scope (enable_tracking)
     model = unwrap(model)
     report = Report(mode=mode, source=type(model).__name__)
     named = []
@@ -83,8 +143,22 @@ def check(
     with stats.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
             named.append((name, t))
-            j = judge(name, t, module, local, kind=kind, strict=strict, mode=mode)
+            part = zero3_partition(t)
+            if part is not None:  # DeepSpeed ZeRO-3: judge this rank's partition (statistics only)
+                j = judge(name, part, module, local, kind=kind, strict=strict, mode=mode,
+                          full_shape=tuple(t.ds_shape), use_provenance=False,
+                          expected=_zero3_expectation(module, local))
+                for x in (j.problem, j.entry):
+                    if x is not None:
+                        x.shape = tuple(t.ds_shape)
+            else:
+                j = judge(name, t, module, local, kind=kind, strict=strict, mode=mode)
             if j.entry is None:
+                why = not_examined_reason(t)
+                if why:
+                    report.entries.append(Entry(name, _global_shape(t), str(t.dtype).replace("torch.", ""),
+                                                type(module).__name__, NOT_EXAMINED, kind))
+                    report.notes.append(f"{name}: not examined ({why})")
                 continue
             judged.append((name, j))
             if j.tracked:

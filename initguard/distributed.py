@@ -106,7 +106,14 @@ def _local(t: torch.Tensor) -> torch.Tensor:
     """The rank-local data of ``t`` (the shard of a DTensor), detached; never a copy."""
     if _is_dtensor(t):
         t = t.to_local()
+    elif _is_zero3(t):
+        return t.ds_tensor.detach()  # this rank's ZeRO-3 partition (the parameter itself is empty)
     return t.detach()
+
+
+def _is_zero3(t: torch.Tensor) -> bool:
+    """A DeepSpeed ZeRO-3 parameter while partitioned (its data lives in ``ds_tensor``)."""
+    return getattr(t, "ds_tensor", None) is not None and t.numel() == 0 and bool(getattr(t, "ds_numel", 0))
 
 
 def _is_sharded(t: torch.Tensor, world_size: int, fsdp1: bool) -> bool:
@@ -118,7 +125,7 @@ def _is_sharded(t: torch.Tensor, world_size: int, fsdp1: bool) -> bool:
             return True
         # A replicated DTensor on a sub-mesh is only replicated within that sub-mesh.
         return t.device_mesh.size() != world_size
-    if getattr(t, "_is_flat_param", False) or type(t).__name__ == "FlatParameter":
+    if getattr(t, "_is_flat_param", False) or type(t).__name__ == "FlatParameter" or _is_zero3(t):
         return True
     return fsdp1
 
@@ -438,13 +445,15 @@ def distributed_check(
     extra = int(any(getattr(p, "name", None) not in name_set for p in local_problems))
 
     device = _comm_device(group, tensors)
+    # tensors this rank could not examine (an empty shard/partition): another rank may have; merge the entries
+    unseen = int(any(getattr(e, "verdict", "") == "not examined" for e in getattr(report, "entries", []) or []))
 
     # Fast path: ONE fixed-size all_reduce(MAX) and ONE host synchronisation for the whole model.
     # Every field travels as itself and as its bitwise complement, so MAX yields both the maximum
     # and (complemented back) the minimum over ranks: a field agrees on all ranks iff they are equal.
     summary = torch.tensor(
         [_MAGIC, _name_hash(names, tensors), len(names), _WIDTH,
-         int(any(codes)), extra, _flags_hash(sharded)],
+         int(any(codes)), extra, _flags_hash(sharded), unseen],
         dtype=torch.int64,
     ).to(device)  # uploaded before any checksum kernel is queued
     records = local_records(tensors, codes, sharded, device)
@@ -454,7 +463,7 @@ def distributed_check(
     reduced = both.cpu().tolist()  # the one host synchronisation
     nf = fields.numel()
     high, low = reduced[:nf], [~v for v in reduced[nf:]]
-    if high == low and high[4] == 0 and high[5] == 0:
+    if high == low and high[4] == 0 and high[5] == 0 and high[7] == 0:
         return report  # every rank: same tensor set, same replicated values, no local problem
 
     # Slow path (something is wrong; decided identically on every rank from the reduced fields):
@@ -478,7 +487,7 @@ def distributed_check(
         if len(groups) > 1:
             mismatches.append(_mismatch_fields(name, tensors[i], list(groups.values()), col, owners))
     flagged = bool(mismatches) or bool((gathered[:, :, 3] != 0).any())
-    if not flagged:
+    if not flagged and not high[7]:
         return report  # decided identically on every rank: nothing to merge
     sharded_names = {n for i, n in enumerate(names) if bool(gathered[:, i, 4].any())}
     return _merge(report, local_problems, mismatches, world, group, sharded_names)
@@ -553,12 +562,20 @@ def _merge(
         ecls = type(local_entries[0])
         seen: set[str] = set()
         entries = []
+        index: dict[str, int] = {}
         for _, elist in gathered:
             for d in elist or []:
-                if d.get("name") not in seen:
-                    seen.add(d.get("name"))
+                name = d.get("name")
+                if name not in seen:
+                    seen.add(name)
+                    index[name] = len(entries)
                     entries.append(_make_problem(ecls, **d))
+                elif entries[index[name]].verdict == "not examined" and d.get("verdict") != "not examined":
+                    entries[index[name]] = _make_problem(ecls, **d)  # another rank examined its shard
         new.entries = entries
+        examined = {e.name for e in entries if getattr(e, "verdict", "") != "not examined"}
+        new.notes = [n for n in getattr(report, "notes", []) if n.split(": not examined (")[0] not in examined
+                     or ": not examined (" not in n]
     _add_note(new, f"checked across {world} ranks; problems merged from every rank")
     return new
 

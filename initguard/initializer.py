@@ -64,7 +64,9 @@ class InitializeReport:
     ``called``: module names whose ``reset_parameters()`` ran, in call order (``""`` is the root);
     ``materialized``: whether meta tensors were materialised and on which device;
     ``uncovered``: tensors no ``reset_parameters`` wrote (``problems`` is an alias);
-    ``contract_violations``: ``reset_parameters`` calls that wrote tensors owned by another module.
+    ``contract_violations``: ``reset_parameters`` calls that wrote tensors owned by another module;
+    ``model_init``: the designer's whole-model init that ran after them (e.g. ``"GPT.apply(_init_weights)"``),
+    or ``""``.
     """
 
     called: list = field(default_factory=list)
@@ -72,6 +74,7 @@ class InitializeReport:
     device: str = ""
     uncovered: list = field(default_factory=list)
     contract_violations: list = field(default_factory=list)
+    model_init: str = ""
 
     @property
     def ok(self) -> bool:
@@ -90,6 +93,7 @@ class InitializeReport:
         head = (
             f"initguard.initialize: called reset_parameters() on {len(self.called)} module(s)"
             + (f" after materialising meta tensors on {self.device}" if self.materialized else "")
+            + (f", then {self.model_init}" if self.model_init else "")
             + ("; every tensor covered." if self.ok else f"; {len(self.uncovered)} tensor(s) not covered:")
         )
         lines = [head] + [f"  - {u.describe()}" for u in self.uncovered]
@@ -105,6 +109,7 @@ class InitializeReport:
             "device": self.device,
             "uncovered": [dict(vars(u), shape=list(u.shape)) for u in self.uncovered],
             "contract_violations": list(self.contract_violations),
+            "model_init": self.model_init,
         }
 
 
@@ -211,6 +216,7 @@ def initialize(
     strict: bool = False,
     buffers: bool = True,
     allow: Sequence[str] = (),
+    model_init: Any = "auto",
 ) -> InitializeReport:
     """Materialise (if on meta) and initialize ``model`` with every module's own ``reset_parameters()``.
 
@@ -224,13 +230,24 @@ def initialize(
         buffers: also report buffers that were materialised from meta and not written (a buffer
             computed in ``__init__``, e.g. a RoPE cache, is garbage after materialisation).
         allow: names or fnmatch patterns of tensors that may stay uncovered.
+        model_init: the designer's whole-model init, run after every ``reset_parameters()``.
+            ``"auto"`` (default): the root's ``init_weights()`` when it takes no arguments (torchtitan
+            style; Hugging Face ``PreTrainedModel.init_weights``, whose per-module "already initialized"
+            flags are cleared first), else ``model.apply(model._init_weights)`` when the root has an
+            ``_init_weights(module)`` (LitGPT's ``GPT``, Hugging Face); a callable: ``model_init(model)``;
+            ``None``: only ``reset_parameters()``.
 
     Every module's ``reset_parameters`` (a method, or a callable patched onto the instance) is called
     exactly once, children before parents.  A tensor counts as covered when a call changed its
     version counter or its contents; materialised tensors are first filled with NaN so that any
     write is seen, independent of allocator contents.  Calls that write tensors of *other* modules
     (which breaks FSDP's per-module contract and double-initializes children) are listed in
-    ``contract_violations``.  Runs under ``torch.no_grad()``.
+    ``contract_violations``.  A ``reset_parameters`` that *replaces* a buffer or parameter (LitGPT's
+    ``GPT.reset_parameters()`` rebuilds its RoPE cache) covers it.  Runs under ``torch.no_grad()``.
+
+    Every covered tensor is marked as deliberately initialized (``provenance.mark_initialized``), so
+    ``initialize(model); assert_initialized(model)`` passes without ``track()`` even where the result is
+    PyTorch's per-module default (that is what ``reset_parameters()`` writes).
 
     Returns:
         :class:`InitializeReport` (falsy when something is uncovered).
@@ -285,44 +302,110 @@ def initialize(
                     "values were overwritten)"
                 )
             written |= {tid for tid, t in sub.items() if t._version != versions[tid]}
+        designer = _designer_init(model, model_init)
+        if designer is not None:
+            label, fn = designer
+            cur = {id(t): t for _, m in order for _, _, t in _own_tensors(m)}
+            versions = {tid: t._version for tid, t in cur.items()}
+            fn()
+            report.model_init = label
+            written |= {tid for tid, t in cur.items() if t._version != versions[tid]}
 
+    covered: list = []  # (module, local name, tensor) to mark as deliberately initialized
     for mname, module in order:
         has_reset = callable(getattr(module, "reset_parameters", None))
         for kind, lname, t in _own_tensors(module):
             tid = id(t)
+            if tid not in owner_of:
+                covered.append((module, lname, t))  # replaced by reset_parameters()/the model's init
+                continue
             full = owner_of[tid][0]
             if owner_of[tid][2] is not module:
                 continue
-            if any(fnmatch.fnmatchcase(full, pat) or full == pat for pat in allow):
-                continue
-            if kind == "buffer" and (not buffers or tid not in materialized):
-                continue  # buffers built eagerly keep their constructed values
-            if tid in materialized and (t.is_floating_point() or t.is_complex()):
-                n = t.numel()
-                nan = int(torch.isnan(t.detach()).sum()) if n else 0
-                if nan == 0:
-                    continue
-                if nan < n or tid in written:
-                    what = "were not written" if nan < n else "were only updated in place (NaN stays NaN)"
-                    reason = f"{nan}/{n} elements {what} by reset_parameters()"
-                    report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
-                    continue
-            elif tid in written or (tid in before and _fingerprint(t) != before[tid]):
-                continue
-            if has_reset and tid not in materialized:
-                reason = (
-                    f"{type(module).__name__}.reset_parameters() did not change it (neither its version "
-                    "counter nor its bits; a rewrite of identical values through .data looks the same)"
-                )
-            elif has_reset:
-                reason = f"{type(module).__name__}.reset_parameters() did not write it"
-            else:
-                reason = f"no reset_parameters() covers it ({type(module).__name__} has none)"
-            report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
+            n_before = len(report.uncovered)
+            if _judge_one(report, module, kind, lname, t, full, tid, has_reset, allow, buffers, materialized,
+                          written, before) or (len(report.uncovered) == n_before and tid in written):
+                covered.append((module, lname, t))
 
+    from initguard import provenance
+
+    for module, lname, t in covered:
+        provenance.mark_initialized(module, lname, t)
     if strict and report.uncovered:
         raise InitializationIncomplete(report)
     return report
+
+
+def _designer_init(model: nn.Module, model_init: Any):
+    """``(label, zero-argument callable)`` for the model's own whole-model init, or None."""
+    if model_init is None or model_init is False:
+        return None
+    if callable(model_init):
+        return getattr(model_init, "__name__", "model_init") + "(model)", lambda: model_init(model)
+    if model_init != "auto":
+        raise ValueError(f"model_init must be 'auto', None or a callable, got {model_init!r}")
+    import inspect
+
+    fn = getattr(model, "init_weights", None)
+    if callable(fn):
+        try:
+            required = [
+                p for p in inspect.signature(fn).parameters.values()
+                if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            ]
+        except (TypeError, ValueError):
+            required = [None]
+        if not required:
+            def run():
+                for m in model.modules():  # Hugging Face skips modules flagged as already initialized
+                    if getattr(m, "_is_hf_initialized", False):
+                        m._is_hf_initialized = False
+                    for _, t in _own_tensors_plain(m):
+                        if getattr(t, "_is_hf_initialized", False):
+                            t._is_hf_initialized = False
+                fn()
+            return f"{type(model).__name__}.init_weights()", run
+    fn = getattr(model, "_init_weights", None)
+    if callable(fn):
+        return f"{type(model).__name__}.apply(_init_weights)", lambda: model.apply(fn)
+    return None
+
+
+def _own_tensors_plain(module: nn.Module):
+    for _, name, t in _own_tensors(module):
+        yield name, t
+
+
+def _judge_one(report, module, kind, lname, t, full, tid, has_reset, allow, buffers, materialized, written,
+               before) -> bool:
+    """Add ``t`` to ``report.uncovered`` when nothing wrote it; True when some call wrote all of it."""
+    if any(fnmatch.fnmatchcase(full, pat) or full == pat for pat in allow):
+        return False
+    if kind == "buffer" and (not buffers or tid not in materialized):
+        return False  # buffers built eagerly keep their constructed values
+    if tid in materialized and (t.is_floating_point() or t.is_complex()):
+        n = t.numel()
+        nan = int(torch.isnan(t.detach()).sum()) if n else 0
+        if nan == 0:
+            return True
+        if nan < n or tid in written:
+            what = "were not written" if nan < n else "were only updated in place (NaN stays NaN)"
+            reason = f"{nan}/{n} elements {what} by reset_parameters()"
+            report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
+            return False
+    elif tid in written or (tid in before and _fingerprint(t) != before[tid]):
+        return True
+    if has_reset and tid not in materialized:
+        reason = (
+            f"{type(module).__name__}.reset_parameters() did not change it (neither its version "
+            "counter nor its bits; a rewrite of identical values through .data looks the same)"
+        )
+    elif has_reset:
+        reason = f"{type(module).__name__}.reset_parameters() did not write it"
+    else:
+        reason = f"no reset_parameters() covers it ({type(module).__name__} has none)"
+    report.uncovered.append(_uncovered(full, kind, t, module, reason, has_reset))
+    return False
 
 
 def _uncovered(

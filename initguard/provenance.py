@@ -35,7 +35,7 @@ from torch.nn.parameter import UninitializedTensorMixin
 
 from initguard import stats
 
-__all__ = ["track", "lookup", "Record"]
+__all__ = ["track", "lookup", "Record", "follow", "mark_initialized"]
 
 # states
 META = "meta"
@@ -106,9 +106,24 @@ class _WeakIdMap:
         return sum(1 for r, _ in list(self._d.values()) if r() is not None)
 
 
+class _ModuleMap(_WeakIdMap):
+    """``module -> {local_name: Record}``; when a module dies, its finalized records leave ``_BY_ID``."""
+
+    __slots__ = ()
+
+    def _drop(self, ref) -> None:
+        e = self._d.get(ref.k)
+        if e is not None and e[0] is ref:
+            self._d.pop(ref.k, None)
+            for rec in e[1].values():
+                if _BY_ID.get(rec.tid) is rec:
+                    _BY_ID.pop(rec.tid, None)
+
+
 _lock = threading.RLock()
-_BY_TENSOR = _WeakIdMap()  # tensor -> Record
-_BY_MODULE = _WeakIdMap()  # module -> {local_name: Record}
+_BY_TENSOR = _WeakIdMap()  # tensor -> Record, only while its scope is open
+_BY_ID: dict = {}  # id(tensor) -> finalized Record (no weakref: torch.utils.swap_tensors refuses weakref'd tensors)
+_BY_MODULE = _ModuleMap()  # module -> {local_name: Record}
 _active: "_Tracker | None" = None
 _depth = 0
 
@@ -132,6 +147,9 @@ class Record:
     fp: tuple | None = None
     fp_dtype: object = None
     tracker: object = None  # weakref to the open tracker until finalized
+    shape: tuple | None = None  # shape of the tensor the fingerprint was read from (a plain, unsharded tensor)
+    tid: int = 0  # id() of the tensor once finalized (no weakref is kept then: see _release)
+    ptr: int | None = None  # its storage address then (with tid: the same object, not a reused id)
 
     @property
     def finalized(self) -> bool:
@@ -328,11 +346,13 @@ class _Tracker:
             return
         with _lock:
             e = _BY_TENSOR.entry(tensor)
-            if e is None:
-                rec = Record(type(module).__name__, name, kind, tracker=self.wself)
-                rec.tref = _BY_TENSOR.put(tensor, rec)
-            else:
+            if e is not None:
                 rec = e[1]
+            else:
+                rec = _by_id(tensor)  # built in an earlier scope: keep what that scope learned
+                if rec is None:
+                    rec = Record(type(module).__name__, name, kind, tracker=self.wself)
+                    rec.tref = _BY_TENSOR.put(tensor, rec)
             e = _BY_MODULE.entry(module)
             if e is None:
                 mod = {}
@@ -376,8 +396,8 @@ class _Tracker:
                 if cur is None:
                     continue
                 old = rec.tref() if rec.tref is not None else None
-                if old is not cur:
-                    existing = _BY_TENSOR.get(cur)
+                if old is not cur and not (rec.finalized and rec.tid == id(cur)):
+                    existing = _BY_TENSOR.get(cur) or _by_id(cur)
                     if existing is not None and existing is not rec:
                         _BY_MODULE.get(module, {})[name] = existing
                         rec = existing
@@ -393,6 +413,7 @@ class _Tracker:
                     rec.state, rec.detail = self._local_state(lt)
                     fp = None if rec.state == META else _fingerprint(lt)
                     fp_dtype = cur.dtype
+                    rec.shape = None if _is_dtensor(cur) else tuple(lt.shape)
                 try:
                     rec.version = cur._version
                 except Exception:
@@ -400,6 +421,8 @@ class _Tracker:
                 rec.fp = fp
                 rec.fp_dtype = fp_dtype
                 rec.tracker = None
+            for _, _, _, rec in self.pending:
+                _release(rec)
             self.pending.clear()
             self.allocs.clear()
 
@@ -542,9 +565,46 @@ def is_tracking() -> bool:
     return _active is not None
 
 
+def _ptr_of(t) -> int | None:
+    if isinstance(t, UninitializedTensorMixin):
+        return None
+    try:
+        return _storage_ptr(stats.local_tensor(t))
+    except Exception:
+        return None
+
+
+def _release(rec: Record) -> None:
+    """Finalized: drop the weakref to the tensor (``swap_tensors``, used by ``Module.to`` for DTensor parameters
+    and under ``torch.__future__.set_swap_module_params_on_conversion``, refuses tensors with weakrefs) and
+    remember it by ``id()`` plus storage address instead."""
+    t = rec.tref() if rec.tref is not None else None
+    if t is None:
+        return
+    rec.tid, rec.ptr = id(t), _ptr_of(t)
+    e = _BY_TENSOR.entry(t)
+    if e is not None and e[1] is rec:
+        _BY_TENSOR._d.pop(id(t), None)
+    rec.tref = None
+    _BY_ID[rec.tid] = rec
+
+
+def _by_id(tensor) -> Record | None:
+    """The finalized record of this very tensor object (an id() reused by another tensor does not match)."""
+    rec = _BY_ID.get(id(tensor))
+    if rec is None:
+        return None
+    ptr = _ptr_of(tensor)
+    if rec.ptr is not None:
+        return rec if rec.ptr == ptr else None
+    # no address recorded (meta, lazy): a lazy parameter is materialized in place (same object); a real tensor
+    # that took a freed meta tensor's id (to_empty) is another tensor
+    return rec if rec.state == LAZY or ptr is None else None
+
+
 def lookup(module, local_name: str, tensor) -> tuple[Record | None, bool]:
     """The record for ``tensor`` (by identity), else for ``module.<local_name>`` (by name; ``same=False``)."""
-    rec = _BY_TENSOR.get(tensor)
+    rec = _BY_TENSOR.get(tensor) or _by_id(tensor)
     if rec is not None:
         return rec, True
     mod = _BY_MODULE.get(module)
@@ -573,11 +633,10 @@ def _close(a: tuple, b: tuple, tol: float, atol: float) -> bool:
 def current_state(rec: Record, tensor) -> tuple[str, str]:
     """Provenance state of ``tensor`` (the same object ``rec`` describes) now.
 
-    Returns ``("written", ...)`` when the tensor changed since the scope closed (``_version`` moved, or the
-    value
-    fingerprint changed: ``p.data.normal_()`` and fused AdamW do not bump ``_version``). Dtype/device moves
-    keep the
-    values (within the dtypes' rounding) and so are not writes.
+    Returns ``("written", ...)`` when the values changed since the scope closed (the value fingerprint changed:
+    ``p.data.normal_()`` and fused AdamW do not bump ``_version``), or when a never-written tensor's ``_version``
+    moved. Dtype/device moves and rewrites of the same values (DDP's broadcast of rank 0's values) are not
+    writes: the tensor keeps its state.
     """
     if not rec.finalized:
         trw = rec.tracker() if rec.tracker is not None else None
@@ -590,18 +649,141 @@ def current_state(rec: Record, tensor) -> tuple[str, str]:
         v = tensor._version
     except Exception:
         v = None
-    if v is not None and rec.version is not None and v != rec.version:
-        return "written", "written after construction"
     fp = stats.fingerprint(tensor)
     if fp is None:
+        if v is not None and rec.version is not None and v != rec.version:
+            return "written", "written after construction"
         return rec.state, rec.detail
     if rec.fp is None:
         return "written", "written after construction"
-    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(tensor.dtype))
-    atol = max(_tiny(rec.fp_dtype), _tiny(tensor.dtype))
-    if not _close(rec.fp, fp, tol, atol):
+    if not _same_values(rec, fp, tensor.dtype):
         return "written", "values changed after construction"
+    if rec.state in (UNWRITTEN, PARTIAL) and v is not None and rec.version is not None and v != rec.version:
+        # an init that wrote what fresh memory already held (zeros) looks the same: a write counts
+        return "written", "written after construction"
+    # Values unchanged. A moved ``_version`` with the same values (of a default or initialized tensor) is a
+    # rewrite of the same contents: DDP's (and FSDP1's ``sync_module_states``) broadcast of rank 0's values, a
+    # cast or ``swap_tensors``. The tensor keeps its provenance; a replica that received *different* values from
+    # rank 0 reads as written here, and the merged report carries rank 0's own verdict.
     return rec.state, rec.detail
+
+
+def _same_values(rec: Record, fp: tuple, dtype) -> bool:
+    """True when fingerprint ``fp`` (of a tensor of ``dtype``) equals ``rec``'s within the dtypes' rounding."""
+    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(dtype))
+    atol = max(_tiny(rec.fp_dtype), _tiny(dtype))
+    return _close(rec.fp, fp, tol, atol)
+
+
+def _is_dtensor(t) -> bool:
+    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
+
+
+def _local_box(t) -> tuple[tuple, tuple] | None:
+    """``(global offset, local shape)`` of a DTensor's local shard, or None when unknown."""
+    try:
+        from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
+
+        shape, offset = compute_local_shape_and_global_offset(t.shape, t.device_mesh, t.placements)
+        return tuple(int(o) for o in offset), tuple(int(s) for s in shape)
+    except Exception:
+        return None
+
+
+def follow(rec: Record, tensor) -> tuple[str, str] | None:
+    """Provenance of ``tensor``, which *replaced* the tensor ``rec`` describes (same module, same name).
+
+    ``fully_shard``/``distribute_tensor`` (a DTensor holding a shard of the old values), a cast or a device move
+    that made a new Parameter, ``load_state_dict(assign=True)``: when the new tensor holds the recorded values
+    (compared at the fingerprint positions that fall into this rank's shard), it is a copy and keeps the recorded
+    state. Returns ``("written", ...)`` when those values differ and the new tensor was written (``_version`` >
+    0), and None when nothing can be compared (materialized from meta, a shard that holds none of the positions,
+    different shape, or fresh memory never written: statistics decide).
+    """
+    if not rec.finalized or rec.state in (META, LAZY) or rec.fp is None or rec.shape is None:
+        return None
+    if isinstance(tensor, UninitializedTensorMixin) or tensor.is_meta:
+        return None
+    if tuple(tensor.shape) != rec.shape:
+        return None
+    lt = stats.local_tensor(tensor)
+    if lt.is_meta:
+        return None
+    n = 1
+    for d in rec.shape:
+        n *= int(d)
+    k = min(n, stats.FINGERPRINT_SIZE)
+    pos = stats._positions(n, stats.FINGERPRINT_SIZE) if n > stats.FINGERPRINT_SIZE else torch.arange(n)
+    if _is_dtensor(tensor):
+        box = _local_box(tensor)
+        if box is None:
+            return None
+        offset, lshape = box
+        if tuple(lt.shape) != lshape:
+            return None
+        coords = stats._unravel(pos, rec.shape)
+        inside = torch.ones(k, dtype=torch.bool)
+        local = []
+        for c, o, s in zip(coords, offset, lshape):
+            inside &= (c >= o) & (c < o + s)
+            local.append(c - o)
+        if not bool(inside.any()):
+            return None
+        idx = tuple(c[inside] for c in local)
+        want = tuple(x for x, ok in zip(rec.fp, inside.tolist()) if ok)
+    else:
+        idx = stats._unravel(pos, rec.shape)
+        want = rec.fp
+    got = lt[idx]
+    if got.is_complex():
+        return None
+    got = tuple(got.to(device="cpu", dtype=torch.float64).tolist())
+    probe = Record(rec.module_type, rec.local_name, rec.kind, fp=want, fp_dtype=rec.fp_dtype)
+    if _same_values(probe, got, tensor.dtype):
+        return rec.state, rec.detail
+    try:
+        v = lt._version
+    except Exception:
+        v = 0
+    if v > 0:
+        return "written", "replaced after construction by different values"
+    return None
+
+
+def mark_initialized(module, local_name: str, tensor, detail: str = "initialized by initguard.initialize()") -> None:
+    """Record that ``module.<local_name>`` (``tensor``) was deliberately initialized now.
+
+    :func:`initguard.initialize` calls this for every tensor it wrote, so that ``initialize(model)`` followed by
+    ``assert_initialized(model)`` passes without ``track()``; a later change of the values keeps it
+    initialized, a replacement by other values is judged as written. Holds no strong references.
+    """
+    kind = "parameter" if local_name in module._parameters else "buffer"
+    with _lock:
+        open_entry = _BY_TENSOR.entry(tensor)
+        if open_entry is not None:  # registered in a scope that is still open: its record becomes this one
+            rec = open_entry[1]
+            rec.tracker = None
+        else:
+            rec = Record(type(module).__name__, local_name, kind)
+        rec.state, rec.detail = USER, detail
+        rec.fp, rec.fp_dtype, rec.shape = None, None, None
+        lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
+        if lt is not None and not lt.is_meta:
+            rec.fp = _fingerprint(lt)
+            rec.fp_dtype = tensor.dtype
+            rec.shape = None if _is_dtensor(tensor) else tuple(lt.shape)
+        try:
+            rec.version = tensor._version
+        except Exception:
+            rec.version = None
+        if open_entry is None:  # (an open scope's record is released when that scope closes)
+            rec.tid, rec.ptr = id(tensor), _ptr_of(tensor)
+            _BY_ID[rec.tid] = rec
+        e = _BY_MODULE.entry(module)
+        if e is None:
+            _BY_MODULE.put(module, {local_name: rec})
+        else:
+            e[1][local_name] = rec
 
 
 def _tiny(dtype) -> float:

@@ -17,6 +17,7 @@ INCONSISTENT = "inconsistent"  # used by initguard.distributed: values differ ac
 TOO_SMALL = "too-small"
 DEFAULT_LIKE = "default-like"
 VERDICTS = (UNINITIALIZED, DEFAULT, INCONSISTENT)
+NOT_EXAMINED = "not examined"  # an Entry verdict: the tensor holds values, but none were readable here
 
 
 def _num_out(x: float | None) -> Any:
@@ -139,8 +140,13 @@ class Report:
 
     @property
     def checked(self) -> int:
-        """Number of tensors examined."""
-        return len(self.entries)
+        """Number of tensors examined (entries marked ``"not examined"`` excluded)."""
+        return sum(1 for e in self.entries if e.verdict != NOT_EXAMINED)
+
+    @property
+    def not_examined(self) -> list:
+        """Names of tensors whose values nobody examined (e.g. an empty ZeRO-3 partition/shard on this rank)."""
+        return [e.name for e in self.entries if e.verdict == NOT_EXAMINED]
 
     @property
     def uninitialized(self) -> list:
@@ -189,15 +195,21 @@ class Report:
         """One line: how many tensors were checked and what was found."""
         nu, nd = len(self.uninitialized), len(self.defaults)
         what = f" of {self.source}" if self.source else ""
+        ne = len(self.not_examined)
+        unseen = f"; {ne} tensor(s) not examined (no values readable here, see notes)" if ne else ""
         small = len(self.too_small)
         if self.ok:
             extra = f", {len(self.allowed)} allowed" if self.allowed else ""
             if self.default_like:
                 extra += f", {len(self.default_like)} default-like taken as intended (see note)"
+            if ne and not self.checked:
+                return f"initguard: none of the {ne} tensors{what} could be examined (see notes)."
             if not small:
+                if ne:
+                    return f"initguard: all {self.checked} examined tensors{what} are initialized{extra}{unseen}."
                 return f"initguard: all {self.checked} tensors{what} are initialized{extra}."
             return (f"initguard: {self.checked - small} of {self.checked} tensors{what} are initialized{extra}; "
-                    f"{small} too small to judge (not failed).")
+                    f"{small} too small to judge (not failed){unseen}.")
         parts = []
         if nu:
             parts.append(f"{nu} uninitialized")
@@ -209,7 +221,7 @@ class Report:
                 others[p.verdict] = others.get(p.verdict, 0) + 1
         parts.extend(f"{n} {v}" for v, n in others.items())
         tail = f"; {small} too small to judge" if small else ""
-        return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what}{tail})."
+        return f"initguard: {' and '.join(parts)} (of {self.checked} tensors{what}{tail}){unseen}."
 
     def table(self, max_rows: int | None = None) -> str:
         """The problems as an aligned text table, followed by one fix line per distinct fix."""

@@ -54,23 +54,25 @@ def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_
 
 def judge(
     name: str, tensor, module, local_name: str, *, kind: str = "parameter", strict: bool = False,
-    mode: str = "sample",
+    mode: str = "sample", full_shape: tuple | None = None, use_provenance: bool = True, expected=None,
 ) -> Judged:
     """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``).
     Read-only."""
     module_type = type(module).__name__
-    shape = _shape(tensor)
+    shape = _shape(tensor) if full_shape is None else tuple(full_shape)  # full_shape: of a ZeRO-3 partition
     is_torch_module = type(module).__module__.startswith("torch.nn")
-    exp = None
-    if kind == "parameter":
+    exp = expected  # given for a ZeRO-3 partition, whose module's weight is empty here
+    if kind == "parameter" and exp is None:
         try:
             exp = stats.module_expectation(module, local_name, shape)
         except Exception:
             exp = None
-    rec, same = provenance.lookup(module, local_name, tensor)
+    rec, same = provenance.lookup(module, local_name, tensor) if use_provenance else (None, False)
     state, detail = None, ""
     if rec is not None and same:
         state, detail = provenance.current_state(rec, tensor)
+    elif rec is not None and (followed := provenance.follow(rec, tensor)) is not None:
+        state, detail = followed  # a copy of the recorded tensor (fully_shard, a cast): same provenance
     elif rec is not None:
         # replaced after construction (to_empty, load_state_dict(assign=True), framework materialisation):
         # a fresh to_empty tensor has _version 0; one that was written since (reset_parameters(), a loaded

@@ -1,0 +1,165 @@
+"""Worker side of test_provenance_dist.py: provenance across DDP's broadcast and FSDP2's re-created parameters.
+
+``run_all(rank, world, port, out_dir)`` joins a 2-rank gloo group on 127.0.0.1, runs every scenario in lockstep
+and writes ``rank<r>.json``. Scenarios catch their own exceptions so one failure does not desynchronise ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+
+def _outcome(fn) -> dict:
+    import initguard
+
+    out: dict = {}
+    try:
+        report = fn()
+        out["raised"] = False
+        out["tracked"] = report.tracked
+    except initguard.NotInitializedError as e:
+        out["raised"] = True
+        out["message"] = str(e)
+        out["problems"] = [p.to_dict() for p in e.report.problems]
+    return out
+
+
+def _net():
+    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 8))
+
+
+def _user_init(m):
+    for layer in (m[0], m[2]):
+        nn.init.normal_(layer.weight, std=0.02)
+        nn.init.zeros_(layer.bias)
+
+
+def sc_ddp_default_tracked(rank, world):
+    """Same seed, PyTorch's default kept, tracked construction, then DDP(m): the broadcast is no init."""
+    import initguard
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+    ddp = DDP(m)
+    versions = [p._version for p in m.parameters()]
+    out = _outcome(lambda: initguard.assert_initialized(ddp))
+    out["versions"] = versions
+    return out
+
+
+def sc_ddp_default_seeds_differ_tracked(rank, world):
+    """Per-rank seeds, default kept: rank 1 receives rank 0's values (a copy, not an init)."""
+    import initguard
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    torch.manual_seed(rank)
+    with initguard.track():
+        m = _net()
+    ddp = DDP(m)
+    return _outcome(lambda: initguard.assert_initialized(ddp))
+
+
+def sc_ddp_initialized_tracked(rank, world):
+    """The designer's init ran inside track(): passes after DDP's broadcast, decided by provenance."""
+    import initguard
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+        _user_init(m)
+    ddp = DDP(m)
+    return _outcome(lambda: initguard.assert_initialized(ddp))
+
+
+def sc_fsdp2_default_tracked(rank, world):
+    """An eager default-init model under track(), then fully_shard: the DTensor shards are copies of defaults."""
+    import initguard
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+    mesh = init_device_mesh("cpu", (world,))
+    fully_shard(m, mesh=mesh)
+    out = {"dtensor": type(m[0].weight).__name__}
+    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    return out
+
+
+def sc_fsdp2_initialized_tracked(rank, world):
+    """The same with the designer's init inside track(): passes, decided by provenance."""
+    import initguard
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+        _user_init(m)
+    mesh = init_device_mesh("cpu", (world,))
+    fully_shard(m, mesh=mesh)
+    return _outcome(lambda: initguard.assert_initialized(m))
+
+
+def sc_fsdp2_meta_init_after_shard_tracked(rank, world):
+    """torchtitan order under track(): meta build, fully_shard, to_empty, init: passes; without init: fails."""
+    import initguard
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
+
+    mesh = init_device_mesh("cpu", (world,))
+    out = {}
+    for do_init in (True, False):
+        with initguard.track(), torch.device("meta"):
+            m = _net()
+        fully_shard(m, mesh=mesh)
+        m.to_empty(device="cpu")
+        if do_init:
+            torch.manual_seed(0)
+            _user_init(m)
+        else:
+            with torch.no_grad():
+                for p in m.parameters():
+                    p.to_local().fill_(float("nan"))  # deterministic stand-in for never-written memory
+        out["init" if do_init else "no_init"] = _outcome(lambda: initguard.assert_initialized(m))
+    return out
+
+
+SCENARIOS = [
+    sc_ddp_default_tracked,
+    sc_ddp_default_seeds_differ_tracked,
+    sc_ddp_initialized_tracked,
+    sc_fsdp2_default_tracked,
+    sc_fsdp2_initialized_tracked,
+    sc_fsdp2_meta_init_after_shard_tracked,
+]
+
+
+def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(port)
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
+    results = {}
+    try:
+        for sc in SCENARIOS:
+            try:
+                results[sc.__name__] = {"ok": True, **sc(rank, world)}
+            except Exception:
+                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
+            dist.barrier()
+    finally:
+        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
+        dist.destroy_process_group()

@@ -1,0 +1,137 @@
+"""Worker side of test_zero3.py: DeepSpeed ZeRO-3 partitioned parameters on a 2-rank gloo group (CPU).
+
+Needs ``deepspeed`` importable (``DS_BUILD_OPS=0 pip install deepspeed``). DeepSpeed's shared-memory
+communication op would be JIT-compiled with a C++ toolchain on first use; it is switched off here (gloo does
+the communication), which changes nothing about how parameters are partitioned.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+CONFIG = {"zero_optimization": {"stage": 3}, "train_batch_size": 2}
+
+
+class Net(nn.Module):
+    def __init__(self, fresh: bool = False):
+        super().__init__()
+        self.a = nn.Linear(32, 64)
+        self.b = nn.Linear(64, 8)
+        if fresh:  # a parameter nobody ever writes
+            self.extra = nn.Parameter(torch.empty(64, 32))
+
+
+def _build(fresh=False):
+    import deepspeed
+
+    torch.manual_seed(0)
+    with deepspeed.zero.Init(config_dict_or_path=CONFIG):
+        return Net(fresh)
+
+
+def _outcome(fn) -> dict:
+    import initguard
+
+    out: dict = {}
+    try:
+        report = fn()
+        out.update(raised=False, summary=report.summary(), checked=report.checked)
+    except initguard.NotInitializedError as e:
+        out.update(raised=True, message=str(e), checked=e.report.checked,
+                   problems=[p.to_dict() for p in e.report.problems])
+    return out
+
+
+def sc_partitioned_default(rank, world):
+    """PyTorch's default kept: judged from each rank's partition, reported on every rank."""
+    import initguard
+
+    m = _build()
+    w = m.a.weight
+    out = {"numel": w.numel(), "partition": w.ds_tensor.numel()}
+    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    return out
+
+
+def sc_partitioned_never_written(rank, world):
+    """A parameter allocated with torch.empty and never written: rank 1's half holds NaN (a deterministic
+    stand-in for empty memory); every rank raises, naming it."""
+    import deepspeed
+    import initguard
+
+    m = _build(fresh=True)
+    with deepspeed.zero.GatheredParameters([m.a.weight, m.a.bias, m.b.weight, m.b.bias], modifier_rank=0):
+        if rank == 0:
+            for layer in (m.a, m.b):
+                nn.init.normal_(layer.weight, std=0.02)
+                nn.init.zeros_(layer.bias)
+    if rank == 1:
+        with torch.no_grad():
+            m.extra.ds_tensor.fill_(float("nan"))
+    return _outcome(lambda: initguard.assert_initialized(m))
+
+
+def sc_partitioned_initialized(rank, world):
+    """Initialized through GatheredParameters(modifier_rank=0): passes, with every tensor examined."""
+    import deepspeed
+    import initguard
+
+    m = _build()
+    with deepspeed.zero.GatheredParameters(list(m.parameters()), modifier_rank=0):
+        if rank == 0:
+            for layer in (m.a, m.b):
+                nn.init.normal_(layer.weight, std=0.02)
+                nn.init.zeros_(layer.bias)
+    return _outcome(lambda: initguard.assert_initialized(m))
+
+
+def sc_padding_only_partition(rank, world):
+    """A 1-element bias: rank 1's partition is padding only. Rank 0 examines it; every rank says so."""
+    import deepspeed
+    import initguard
+
+    torch.manual_seed(0)
+    with deepspeed.zero.Init(config_dict_or_path=CONFIG):
+        m = nn.Linear(64, 1)
+    with deepspeed.zero.GatheredParameters(list(m.parameters()), modifier_rank=0):
+        if rank == 0:
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+    local = initguard.check(m, ranks=False)
+    out = {"local_not_examined": local.not_examined, "local_summary": local.summary()}
+    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    return out
+
+
+SCENARIOS = [sc_partitioned_default, sc_partitioned_never_written, sc_partitioned_initialized,
+             sc_padding_only_partition]
+
+
+def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
+    results = {}
+    try:
+        import deepspeed
+        import deepspeed.ops
+
+        deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False  # no C++ JIT build (see module doc)
+        for sc in SCENARIOS:
+            try:
+                results[sc.__name__] = {"ok": True, **sc(rank, world)}
+            except Exception:
+                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
+            dist.barrier()
+    finally:
+        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
+        dist.destroy_process_group()

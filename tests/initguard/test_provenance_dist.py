@@ -1,0 +1,111 @@
+"""Provenance across DDP's broadcast and FSDP2's re-created parameters: a real 2-rank gloo group on CPU.
+
+One spawn runs every scenario of ``_dist_provenance_workers.SCENARIOS`` in lockstep (issue 16 items 3-4).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+WORLD = 2
+TIMEOUT_S = 240
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    import torch.multiprocessing as mp
+
+    import _dist_provenance_workers as workers
+
+    if not torch.distributed.is_available():  # pragma: no cover
+        pytest.skip("torch.distributed not available")
+    ctx = mp.get_context("spawn")
+    for attempt in range(2):  # a second try only if the rendezvous port was taken in between
+        out = tmp_path_factory.mktemp("dist")
+        port = _free_port()
+        procs = [ctx.Process(target=workers.run_all, args=(r, WORLD, port, str(out))) for r in range(WORLD)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(TIMEOUT_S)
+        hung = [p for p in procs if p.is_alive()]
+        for p in hung:
+            p.kill()
+            p.join(5)
+        assert not hung, f"distributed workers hung for {TIMEOUT_S}s (killed)"
+        files = [out / f"rank{r}.json" for r in range(WORLD)]
+        if all(f.exists() for f in files) or attempt == 1:
+            break
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return [json.loads(f.read_text()) for f in files]
+
+
+def _both(results, name):
+    rs = [results[r][name] for r in range(WORLD)]
+    for r, res in enumerate(rs):
+        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
+    return rs
+
+
+def _defaults(res):
+    return sorted(p["name"] for p in res["problems"] if p["verdict"] == "default")
+
+
+def test_ddp_broadcast_is_not_an_init_under_track(results):
+    rs = _both(results, "sc_ddp_default_tracked")
+    assert all(v > 0 for r in rs for v in r["versions"]), "DDP's broadcast moved _version (the old false pass)"
+    for r in rs:
+        assert r["raised"], "a model at PyTorch's default passed after DDP(m)"
+        assert _defaults(r) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+        assert "written only by Linear's own constructor" in r["message"]
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_ddp_copy_of_rank0_defaults_fails_on_every_rank(results):
+    rs = _both(results, "sc_ddp_default_seeds_differ_tracked")
+    for r in rs:
+        assert r["raised"]
+        assert _defaults(r) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_ddp_initialized_model_passes_by_provenance(results):
+    for r in _both(results, "sc_ddp_initialized_tracked"):
+        assert r["raised"] is False, r.get("message")
+        assert r["tracked"] == 4
+
+
+def test_fully_shard_keeps_default_provenance(results):
+    rs = _both(results, "sc_fsdp2_default_tracked")
+    for r in rs:
+        assert r["dtensor"] == "DTensor"
+        assert r["raised"], "fully_shard of a default-init model passed under track()"
+        assert _defaults(r) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_fully_shard_of_initialized_model_passes(results):
+    for r in _both(results, "sc_fsdp2_initialized_tracked"):
+        assert r["raised"] is False, r.get("message")
+        assert r["tracked"] == 4
+
+
+def test_meta_fully_shard_to_empty_then_init(results):
+    for r in _both(results, "sc_fsdp2_meta_init_after_shard_tracked"):
+        assert r["init"]["raised"] is False, r["init"].get("message")
+        assert r["no_init"]["raised"] is True

@@ -1,0 +1,97 @@
+"""DeepSpeed ZeRO-3: partitioned parameters are examined on every rank, never passed unexamined (issue 16).
+
+Skipped when deepspeed is not importable (``DS_BUILD_OPS=0 pip install deepspeed`` installs it CPU-only).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("deepspeed", reason="deepspeed not installed (DS_BUILD_OPS=0 pip install deepspeed)")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+WORLD = 2
+TIMEOUT_S = 240
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    import torch.multiprocessing as mp
+
+    import _dist_zero3_workers as workers
+
+    ctx = mp.get_context("spawn")
+    out = tmp_path_factory.mktemp("zero3")
+    port = _free_port()
+    procs = [ctx.Process(target=workers.run_all, args=(r, WORLD, port, str(out))) for r in range(WORLD)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(TIMEOUT_S)
+    hung = [p for p in procs if p.is_alive()]
+    for p in hung:
+        p.kill()
+        p.join(5)
+    assert not hung, f"ZeRO-3 workers hung for {TIMEOUT_S}s (killed)"
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(WORLD)]
+
+
+def _both(results, name):
+    rs = [results[r][name] for r in range(WORLD)]
+    for r, res in enumerate(rs):
+        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
+    return rs
+
+
+def test_partitioned_default_is_reported_on_every_rank(results):
+    rs = _both(results, "sc_partitioned_default")
+    for r in rs:
+        assert r["numel"] == 0 and r["partition"] == 32 * 64 // WORLD
+        assert r["raised"], "a ZeRO-3 model at PyTorch's default passed (0 tensors examined)"
+        assert r["checked"] == 4
+        assert {p["name"] for p in r["problems"] if p["verdict"] == "default"} >= {"a.weight", "b.weight"}
+        assert all(p["shape"] in ([64, 32], [8, 64], [64], [8]) for p in r["problems"])
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_never_written_partition_is_named_on_every_rank(results):
+    rs = _both(results, "sc_partitioned_never_written")
+    for r in rs:
+        assert r["raised"]
+        assert [p["name"] for p in r["problems"]] == ["extra"]
+        assert r["problems"][0]["verdict"] == "uninitialized"
+        assert "rank 1" in r["problems"][0]["reason"]
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_initialized_partitions_pass_and_are_counted(results):
+    for r in _both(results, "sc_partitioned_initialized"):
+        assert r["raised"] is False, r.get("message")
+        assert r["checked"] == 4
+        assert r["summary"] == "initguard: all 4 tensors of Net are initialized."
+
+
+def test_padding_only_partition_is_not_examined_locally_but_merged(results):
+    rs = _both(results, "sc_padding_only_partition")
+    assert rs[0]["local_not_examined"] == []
+    assert rs[1]["local_not_examined"] == ["bias"]
+    assert "1 tensor(s) not examined" in rs[1]["local_summary"]
+    assert "all 1 examined tensors of Linear are initialized" in rs[1]["local_summary"]
+    for r in rs:
+        assert r["raised"] is False, r.get("message")
+        assert r["checked"] == 2
+        assert r["summary"] == "initguard: all 2 tensors of Linear are initialized."
