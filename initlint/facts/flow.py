@@ -1871,7 +1871,7 @@ class ScriptFacts:
         where = f"line {self._line(pos, st[1])}"
         return (
             f"`{self._name(obj)}` ({st[2]}, {where}) reaches training at line {self._line(pos, call)} "
-            f"(`{self.short(call.func, 40)}(...)`) uninitialized {self._cond_text(conds)}; initialize it on that "
+            f"(`{self.short(call.func, 40)}(...)`) uninitialized {self._cond_text(conds)}. Fix: initialize it on that "
             "path (call reset_parameters() on every module, model.apply(init_fn) or init_weights()) or load a "
             "checkpoint before training"
         )
@@ -1882,13 +1882,13 @@ class ScriptFacts:
         if kind == "fabric":
             return (
                 f"`{call_text}` runs inside `{self.short(info, 50)}` (line {self._line(pos, info)}) where it is a "
-                f"no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the meta device); "
-                "initialize after the `with` block"
+                f"no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the meta device). "
+                "Fix: initialize after the `with` block"
             )
         return (
             f"`{call_text}` initializes `{self._name(obj)}` while its parameters are still on the meta device "
             f"({info[2]}, line {self._line(pos, info[1])}): nothing is written and materializing with "
-            "`to_empty()` later gives uninitialized memory; initialize after `to_empty()`"
+            "`to_empty()` later gives uninitialized memory. Fix: initialize after `to_empty()`"
         )
 
     def _render_103(self, node, data, pos) -> str:
@@ -1896,7 +1896,7 @@ class ScriptFacts:
         return (
             f"non-strict load into `{self._name(obj)}`, which is uninitialized here ({st[2]}, line "
             f"{self._line(pos, st[1])}){self._when(cond)}, and its result is ignored: every missing key stays "
-            "uninitialized memory; check `missing_keys` in the returned value or initialize the model first"
+            "uninitialized memory. Fix: check `missing_keys` in the returned value or initialize the model first"
         )
 
     def _render_104(self, node, data, pos) -> str:
@@ -1905,7 +1905,7 @@ class ScriptFacts:
         return (
             f"`{self.short(node, 50)}` re-initializes `{self._name(obj)}` after it was loaded at line "
             f"{self._line(pos, load)} (`{self.short(load.func, 40)}(...)`){self._when(cond)}: the loaded weights "
-            "are overwritten; initialize before loading, or only on the path that does not load"
+            "are overwritten. Fix: initialize before loading, or only on the path that does not load"
         )
 
     def _when(self, cond) -> str:

@@ -545,5 +545,5 @@ def test_message_names_the_ordinary_fresh_path_and_only_deciding_conditions():
             fit(fabric, model)
         """)
     assert f.code == "INIT101" and f.line == 3
-    assert "uninitialized when `resume` is falsy;" in f.message, f.message
+    assert "uninitialized when `resume` is falsy." in f.message, f.message
     assert "is True" not in f.message and "devices" not in f.message
