@@ -640,7 +640,8 @@ class ModuleFacts:
                 covered = True
                 cov.add(sub.attrs, sub.all)
                 cov.sources.append(f"{central.owner}.{central.name}")
-        if self.index is not None and self.origin is not None and params:
+        if (self.index is not None and self.origin is not None and params and not cov.all
+                and not params <= cov.attrs):
             # the ``_init_weights`` of models in other files of the package that build this class
             for label, fx in self.index.init_functions_applying_to(self.origin, cls.name, self.config.init_functions):
                 for entry in fx.dispatch:
@@ -721,7 +722,12 @@ class ModuleFacts:
         if "__init__" in fx.super_calls:
             # a same-file base constructor may call self.reset_parameters() (dispatched to this class)
             owner, base_init = self.find_method(cls, "__init__", cls)
-            if base_init is not None and _self_name(base_init):
+            if base_init is not None and getattr(base_init, "fx", None) is not None:
+                # a constructor in another file (its summary): what it writes and the methods it calls
+                if base_init.has_self:
+                    cov.add(base_init.fx.inits, base_init.fx.all)
+                    self._merge_effects(cls, owner, Effects(self_calls=set(base_init.fx.self_calls)), cov, frozenset())
+            elif base_init is not None and _self_name(base_init):
                 bfx = scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
                 cov.add(bfx.inits, bfx.all)
                 calls = Effects(self_calls=bfx.self_calls, applied=bfx.applied, passed_to=bfx.passed_to)

@@ -259,10 +259,13 @@ class ProjectIndex:
         consulted: list[str] = []
         wanted = set(init_names)
         needle = class_name.encode("utf-8")
+        init_words = [w.encode("utf-8") for w in wanted]
         from .summaries import effects_from_json
 
         for path, data in self._package_files(file):
-            if path == file or needle not in data:
+            if path == file or needle not in data or not any(w in data for w in init_words):
+                continue
+            if not _imports_name(data, needle):  # mentioned in a comment ("Copied from ..."), not imported
                 continue
             summary = self.summary(path)
             if summary is None:
@@ -319,6 +322,17 @@ class ProjectIndex:
                 break
         self._packages[top] = out if ok else None
         return out if ok else []
+
+
+def _imports_name(data: bytes, name: bytes) -> bool:
+    """Does the text import ``name`` (``from x import a, name``, ``from x import (\n name,\n)``)?"""
+    import re
+
+    word = re.escape(name)
+    if re.search(rb"^[ \t]*from[ \t]+\S+[ \t]+import[ \t][^#\n(]*\b" + word + rb"\b", data, re.M):
+        return True
+    return any(re.search(rb"\b" + word + rb"\b", m.group(1))
+               for m in re.finditer(rb"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]*\(([^)]*)\)", data, re.M))
 
 
 def _stat(path: str) -> Optional[tuple[int, int]]:

@@ -3,9 +3,9 @@
 Search roots, in order: for relative imports the importing file's package; for absolute imports the linted
 file's project (the directory above its top-level package, i.e. the first ancestor without ``__init__.py``;
 a ``src/`` directory beside ``pyproject.toml``/``setup.cfg``/``.git``; that marker directory itself), then the
-running interpreter's ``sys.path`` entries (site-packages). Namespace packages (directories without
-``__init__.py``) are walked through. ``.pyi`` stubs are ignored (they hold no code). Answers are memoized per
-process; an unresolvable name gives ``None``.
+running interpreter's ``sys.path`` entries that are ``site-packages``/``dist-packages`` (the standard library
+is not read). Namespace packages (directories without ``__init__.py``) are walked through. ``.pyi`` stubs are
+ignored (they hold no code). Answers are memoized per process; an unresolvable name gives ``None``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,10 @@ class ModuleResolver:
     """Resolve module names to ``.py`` files (see the module docstring)."""
 
     def __init__(self, sys_path: Optional[list[str]] = None) -> None:
-        self.sys_path = [os.path.abspath(p or ".") for p in (sys.path if sys_path is None else sys_path)
-                         if isinstance(p, str) and os.path.isdir(p or ".")]
+        # installed packages only: the standard library holds no nn.Module classes worth reading
+        self.sys_path = [os.path.abspath(p) for p in (sys.path if sys_path is None else sys_path)
+                         if isinstance(p, str) and p and os.path.isdir(p)
+                         and (sys_path is not None or os.path.basename(p) in ("site-packages", "dist-packages"))]
         self._roots: dict[str, tuple[str, ...]] = {}
         self._memo: dict[tuple, Optional[str]] = {}
 
