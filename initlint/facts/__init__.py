@@ -32,13 +32,18 @@ class FileFacts:
 
     @cached_property
     def project(self):
-        """The :class:`~initlint.project.index.ProjectIndex` for this file (None when the file is not on disk).
+        """The :class:`~initlint.project.index.ProjectIndex` for this file (None when the file is not on disk,
+        or ``INITLINT_NO_INDEX=1`` is set).
 
         Classes and init functions of other files (bases, re-exports, the models that initialize a layer
         class) are read from there, lazily; see :mod:`initlint.project`.
         """
         if self.origin is None:
             return None
+        import os
+
+        if os.environ.get("INITLINT_NO_INDEX", "") not in ("", "0"):
+            return None  # one file at a time, as before the index (benchmarks compare both)
         from ..project.index import get_index
 
         index = get_index()

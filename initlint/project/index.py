@@ -68,7 +68,8 @@ class ProjectIndex:
         self._classes: dict[tuple[str, str], Optional[RemoteClass]] = {}
         self._is_module: dict[tuple[str, str], bool] = {}
         self._packages: dict[str, Optional[list[tuple[str, bytes]]]] = {}
-        self._users: dict[tuple[str, str], list] = {}
+        self._users: dict[tuple[str, str], tuple] = {}
+        self._importer_tables: dict[tuple, dict[str, list[str]]] = {}
         #: path -> sha256 of the files consulted since :meth:`begin`
         self.consulted: dict[str, str] = {}
         self._budget = MAX_FILES
@@ -90,6 +91,7 @@ class ProjectIndex:
                 self._is_module.clear()
                 self._packages.clear()
                 self._users.clear()
+                self._importer_tables.clear()
                 break
 
     # ------------------------------------------------------------------ summaries
@@ -258,14 +260,10 @@ class ProjectIndex:
         found: list[tuple[str, Any]] = []
         consulted: list[str] = []
         wanted = set(init_names)
-        needle = class_name.encode("utf-8")
-        init_words = [w.encode("utf-8") for w in wanted]
         from .summaries import effects_from_json
 
-        for path, data in self._package_files(file):
-            if path == file or needle not in data or not any(w in data for w in init_words):
-                continue
-            if not _imports_name(data, needle):  # mentioned in a comment ("Copied from ..."), not imported
+        for path in self._importers(file, tuple(sorted(wanted))).get(class_name, ()):
+            if path == file:
                 continue
             summary = self.summary(path)
             if summary is None:
@@ -284,6 +282,39 @@ class ProjectIndex:
                     found.append((fname, effects_from_json(info["fx"])))
         self._users[key] = (found, consulted)
         return found
+
+    def _importers(self, file: str, init_names: tuple[str, ...]) -> dict[str, list[str]]:
+        """name -> files of ``file``'s top-level package that import that name and mention an init function.
+
+        Built once per package and process from the text (a regex over ``from x import ...`` lines), so a name
+        only mentioned in a comment (transformers' "Copied from ...") does not count."""
+        top = self._package_top(file)
+        if top is None:
+            return {}
+        key = (top, init_names)
+        table = self._importer_tables.get(key)
+        if table is None:
+            table = {}
+            words = [w.encode("utf-8") for w in init_names]
+            for path, data in self._package_files(file):
+                if not any(w in data for w in words):
+                    continue
+                for name in _imported_names(data):
+                    table.setdefault(name, []).append(path)
+            self._importer_tables[key] = table
+        return table
+
+    @staticmethod
+    def _package_top(file: str) -> Optional[str]:
+        directory = os.path.dirname(file)
+        top = None
+        while os.path.isfile(os.path.join(directory, "__init__.py")):
+            top = directory
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        return top
 
     def _package_files(self, file: str) -> list[tuple[str, bytes]]:
         """``(path, bytes)`` of the .py files of the top-level package holding ``file`` (bounded; memoized)."""
@@ -324,15 +355,26 @@ class ProjectIndex:
         return out if ok else []
 
 
-def _imports_name(data: bytes, name: bytes) -> bool:
-    """Does the text import ``name`` (``from x import a, name``, ``from x import (\n name,\n)``)?"""
+_FROM_IMPORT = None
+
+
+def _imported_names(data: bytes) -> set[str]:
+    """Names bound by ``from x import a, b as c`` / ``from x import (\n a,\n b,\n)`` lines of a file's text."""
+    global _FROM_IMPORT
     import re
 
-    word = re.escape(name)
-    if re.search(rb"^[ \t]*from[ \t]+\S+[ \t]+import[ \t][^#\n(]*\b" + word + rb"\b", data, re.M):
-        return True
-    return any(re.search(rb"\b" + word + rb"\b", m.group(1))
-               for m in re.finditer(rb"^[ \t]*from[ \t]+\S+[ \t]+import[ \t]*\(([^)]*)\)", data, re.M))
+    if _FROM_IMPORT is None:
+        _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n#]*)", re.M)
+    out: set[str] = set()
+    for m in _FROM_IMPORT.finditer(data):
+        for item in m.group(1).strip(b"()").replace(b"\\\n", b" ").split(b","):
+            word = item.split(b"#")[0].split()
+            if word:
+                try:
+                    out.add(word[0].decode("ascii"))
+                except UnicodeDecodeError:
+                    pass
+    return out
 
 
 def _stat(path: str) -> Optional[tuple[int, int]]:
