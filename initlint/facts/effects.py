@@ -269,6 +269,10 @@ class _Scanner:
             sub.block(body_of(stmt))
             self.fx.container_writes.update((child, attr) for attr in sub.fx.inits)
         # ``for p in [module.q, module.k]: init(p)`` / ``for w in module.weights: init(w)``
+        # ``for k, p in self.experts.items(): init(p)`` (a ParameterDict filled by key)
+        if (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)
+                and it.func.attr.value in ("items", "values") and self._own_attr(it.func.value)):
+            it = it.func.value
         elements = [e.value for e in it.elements] if isinstance(it, (cst.List, cst.Tuple)) else [it]
         if target_names and all(self._own_attr(e) for e in elements) and _writes_names(
             body_of(stmt), target_names, self.imports
@@ -383,6 +387,12 @@ class _Scanner:
                 self._touch(parts[0])
 
     def _touch_expr(self, node) -> None:
+        item = node.value if isinstance(node, cst.Attribute) and node.attr.value == "data" else node
+        if (isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index)
+                and isinstance(item.slice[0].slice.value, cst.Name) and self._own_attr(item.value)):
+            # ``init(self.experts[key])``, ``self.gains[i].data.copy_(...)``: an item of a ParameterList/Dict
+            # indexed by a loop variable (``self.weight[self.padding_idx].zero_()`` is one row, not a write)
+            node = item.value
         attr = _attr_of(node, self.recv)
         if attr is not None:
             self._touch(attr)

@@ -114,7 +114,8 @@ class ReinitPath:
 
     ``kind``: "reset" (its own or a base's ``reset_parameters()``), "torch-reset" (inherited from a torch.nn
     class), "own" (an init method of the class itself: nanoGPT's ``GPT.init_weights``), "dispatch" (a central
-    init function whose branch for the class covers it: ``_init_weights(module)``, here or in another file).
+    init function whose branch for the class covers it: ``_init_weights(module)``, here or in another file),
+    "owner" (the init method of a class that builds this one as its child and initializes it there).
     """
 
     kind: str
@@ -174,6 +175,8 @@ class ModuleFacts:
         self._function_cache: dict[tuple, Coverage] = {}
         self._constructed_cache: dict[str, set[str]] = {}
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
+        self._built_cache: dict[str, set[str]] = {}
+        self._owner_cache: dict[tuple, Coverage] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
         #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
         self.remote_central: list[CentralInit] = self._remote_central_inits()
@@ -640,6 +643,12 @@ class ModuleFacts:
                 covered = True
                 cov.add(sub.attrs, sub.all)
                 cov.sources.append(f"{central.owner}.{central.name}")
+        if params and not cov.all and not params <= cov.attrs:
+            owner = self.owner_coverage(cls, construction=False)  # a parent's init method writes them
+            if owner.sources:
+                covered = True
+                cov.add(owner.attrs, owner.all)
+                cov.sources.extend(owner.sources)
         if (self.index is not None and self.origin is not None and params and not cov.all
                 and not params <= cov.attrs):
             # the ``_init_weights`` of models in other files of the package that build this class
@@ -751,6 +760,75 @@ class ModuleFacts:
             cached = self._unwritten_cache[cls.name] = self._uninitialized_at_construction(cls)
         return cached
 
+    def owner_coverage(self, cls: ModuleClass, construction: bool) -> Coverage:
+        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``) initialize of it.
+
+        ``construction``: in their ``__init__`` (``self.child.reset()`` right after building it,
+        ``nn.init.zeros_(self.child.weight)``); otherwise in their init methods (``reset_parameters`` and the
+        configured init function names), which run again under deferred init.
+        """
+        key = (cls.name, construction)
+        cached = self._owner_cache.get(key)
+        if cached is not None:
+            return cached
+        from .walk import iter_calls, simple_statements
+
+        cov = Coverage()
+        self._owner_cache[key] = cov  # cycles
+        methods = ("__init__",) if construction else ("reset_parameters",) + tuple(self.config.init_functions)
+        for parent in self.classes.values():
+            attrs = {a for a, c in parent.children.items() if c == cls.name}
+            if not attrs or parent is cls:
+                continue
+            for name in methods:
+                fn = parent.methods.get(name)
+                self_name = _self_name(fn) if fn is not None else None
+                if self_name is None:
+                    continue
+                before = (set(cov.attrs), cov.all)
+                fx = scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
+                for entry in fx.dispatch:
+                    if entry.guard is None:
+                        cov.add({attr for child, attr in entry.nested if child in attrs}, False)
+                for small in simple_statements(body_of(fn)):
+                    for call in iter_calls(small):
+                        f = call.func
+                        if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Attribute)
+                                and isinstance(f.value.value, cst.Name) and f.value.value.value == self_name
+                                and f.value.attr.value in attrs
+                                and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
+                            sub = self.method_coverage(cls, f.attr.value)
+                            cov.add(sub.attrs, sub.all)
+                if (set(cov.attrs), cov.all) != before:
+                    cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+        return cov
+
+    def built_at_construction(self, cls: ModuleClass) -> set[str]:
+        """``__init__`` and the methods of the class it calls (transitively): where parameters that exist
+        after construction are created. A parameter created elsewhere (in ``forward``, a ``build(shape)`` on
+        first use) is created lazily, with real data, after any deferred init: INIT001/INIT002 leave it alone."""
+        cached = self._built_cache.get(cls.name)
+        if cached is not None:
+            return cached
+        out = {"__init__"}
+        todo = ["__init__"]
+        while todo:
+            fn = cls.methods.get(todo.pop())
+            self_name = _self_name(fn) if fn is not None else None
+            if self_name is None:
+                continue
+            from .walk import iter_calls, simple_statements
+
+            for small in simple_statements(body_of(fn)):
+                for call in iter_calls(small):
+                    f = call.func
+                    if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == self_name
+                            and f.attr.value in cls.methods and f.attr.value not in out):
+                        out.add(f.attr.value)
+                        todo.append(f.attr.value)
+        self._built_cache[cls.name] = out
+        return out
+
     def checked_classes(self) -> list[ModuleClass]:
         """The module classes INIT001-INIT003 judge: none in test files (``tests/``, ``test_*.py``)."""
         return [] if self.test_file else list(self.classes.values())
@@ -763,8 +841,9 @@ class ModuleFacts:
             return out
         ctor = self.constructor_coverage(cls)
         _covered, central = self.central_coverage(cls)
+        owner = self.owner_coverage(cls, construction=True)
         for p in empties:
-            if not ctor.covers(p.name) and not central.covers(p.name):
+            if not ctor.covers(p.name) and not central.covers(p.name) and not owner.covers(p.name):
                 out.append(p)
         return out
 
