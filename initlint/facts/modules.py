@@ -339,6 +339,9 @@ class ModuleFacts:
                     alloc == "empty" and isinstance(frozen, cst.Name) and frozen.value == "False"
                 )
         elif kind == "container":
+            call = value.body if isinstance(value, cst.IfExp) else value
+            if isinstance(call, cst.Call) and _empty_container(call):
+                return  # ``nn.ParameterDict({})``: filled later (peft's per-adapter dicts); nothing to initialize yet
             alloc = "unknown"
         cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
 
@@ -867,6 +870,17 @@ def _integer_storage(data, imports) -> bool:
         if name and name.startswith("torch.") and name.rsplit(".", 1)[-1] in _LOAD_ONLY_DTYPES:
             return True
         node = node.func.value if isinstance(node.func, cst.Attribute) else None
+    return False
+
+
+def _empty_container(call: cst.Call) -> bool:
+    """``nn.ParameterDict()``, ``nn.ParameterDict({})``, ``nn.ParameterList([])``: a container with no parameter."""
+    args = [a for a in call.args if a.keyword is None]
+    if not args and not call.args:
+        return True
+    if len(call.args) == 1 and args:
+        only = args[0].value
+        return isinstance(only, (cst.Dict, cst.List, cst.Tuple)) and not only.elements
     return False
 
 
