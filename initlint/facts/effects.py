@@ -179,7 +179,11 @@ def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
 
 
 class _Scanner:
-    def __init__(self, recv: set[str], imports: Imports, functions: Iterable[str], dispatch_names: set[str]):
+    def __init__(self, recv: set[str], imports: Imports, functions: Iterable[str], dispatch_names: set[str],
+                 writer=None):
+        #: ``writer(func_expr) -> indices`` of the arguments a function of another file writes in place
+        #: (the project index's answer for ``glorot(self.weight)``), or None
+        self.writer = writer
         self.recv = recv
         self.imports = imports
         self.functions = set(functions)
@@ -239,7 +243,7 @@ class _Scanner:
             owner, method = it.func.value, it.func.attr.value
             owner_is_recv = isinstance(owner, cst.Name) and owner.value in self.recv | self.dispatch_names
             if method in _PARAM_ITERATORS and (owner_is_recv or _attr_of(owner, self.recv)):
-                sub = _Scanner(target_names, self.imports, self.functions, set())
+                sub = _Scanner(target_names, self.imports, self.functions, set(), self.writer)
                 sub.block(body_of(stmt))
                 selected = None
                 names = _names_in(stmt.target)
@@ -257,7 +261,7 @@ class _Scanner:
                 return
             if method in _MODULE_ITERATORS and owner_is_recv:
                 # ``for m in self.modules(): if isinstance(m, nn.Linear): init(m.weight)``
-                sub = _Scanner(set(), self.imports, self.functions, target_names)
+                sub = _Scanner(set(), self.imports, self.functions, target_names, self.writer)
                 sub.block(body_of(stmt))
                 self.fx.dispatch.extend(sub.fx.dispatch)
                 self.fx.all = self.fx.all or sub.fx.all
@@ -265,7 +269,7 @@ class _Scanner:
         # ``for level in self.levels: trunc_normal_(level.pos_embed)`` (timm Nest): each item's attribute
         child = _attr_of(it, self.recv)
         if child is not None and target_names:
-            sub = _Scanner(target_names, self.imports, self.functions, set())
+            sub = _Scanner(target_names, self.imports, self.functions, set(), self.writer)
             sub.block(body_of(stmt))
             self.fx.container_writes.update((child, attr) for attr in sub.fx.inits)
         # ``for p in [module.q, module.k]: init(p)`` / ``for w in module.weights: init(w)``
@@ -372,6 +376,14 @@ class _Scanner:
             for arg in call.args:
                 if isinstance(arg.value, cst.Name) and arg.value.value in self.recv:
                     self.fx.passed_to.append((func.value, _arg_index(call, arg)))
+        elif self.writer is not None and call.args and isinstance(func, (cst.Name, cst.Attribute)):
+            # ``glorot(self.weight)``: a function of another file that writes its argument in place
+            positional_args = [a.value for a in call.args if a.keyword is None and not a.star]
+            if any(self._own_attr(a) or _attr_of(a, self.recv) for a in positional_args):
+                written = self.writer(func)
+                for index in written or ():
+                    if index < len(positional_args):
+                        self._touch_expr(positional_args[index])
 
     # -- recording ------------------------------------------------------------------------------
     def _touch_names(self, owner, selected: set[str]) -> None:
@@ -551,6 +563,7 @@ def scan(
     *,
     functions: Iterable[str] = (),
     dispatch_names: Iterable[str] = (),
+    writer=None,
 ) -> Effects:
     """Effects of ``body`` on the receiver names ``recv``.
 
@@ -558,7 +571,9 @@ def scan(
     receiver are recorded in ``passed_to`` rather than assumed to initialize everything).
     ``dispatch_names``: names bound to "some module" (an ``_init_weights(module)`` parameter); writes to
     them are recorded per ``isinstance`` guard in ``dispatch``.
+    ``writer``: ``writer(func_expr)`` -> indices of the positional arguments a called function writes in place
+    (functions of other files, answered by the project index), or None.
     """
-    scanner = _Scanner(set(recv), imports, functions, set(dispatch_names))
+    scanner = _Scanner(set(recv), imports, functions, set(dispatch_names), writer)
     scanner.block(body)
     return scanner.fx

@@ -177,6 +177,7 @@ class ModuleFacts:
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
         self._built_cache: dict[str, set[str]] = {}
         self._owner_cache: dict[tuple, Coverage] = {}
+        self._writers: dict[str, frozenset[int]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
         #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
         self.remote_central: list[CentralInit] = self._remote_central_inits()
@@ -186,6 +187,23 @@ class ModuleFacts:
             self._is_hf_base(ext) and not self._resolves(ext) for c in self.classes.values()
             for ext in c.external_bases
         )
+
+    def _scan(self, body, recv, imports, **kw) -> Effects:
+        """:func:`~initlint.facts.effects.scan` with the project index answering for functions of other files."""
+        if self.index is not None and self.origin is not None:
+            kw["writer"] = self._remote_writer
+        return scan(body, recv, imports, **kw)
+
+    def _remote_writer(self, func) -> frozenset[int]:
+        """Indices of the arguments an imported function (``torch_geometric.nn.inits.glorot``) writes in place."""
+        qual = self.imports.resolve(func)
+        if not qual or qual.startswith(("torch.", "math.", "numpy.")):
+            return frozenset()
+        cached = self._writers.get(qual)
+        if cached is None:
+            found = self.index.function_writes(self.origin, qual)
+            cached = self._writers[qual] = frozenset(found or ())
+        return cached
 
     # ------------------------------------------------------------------ which classes are modules
     def _is_module_base(self, expr) -> str | None:
@@ -434,7 +452,7 @@ class ModuleFacts:
         if self_name is None:
             self._method_cache[key] = cov
             return cov
-        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
         # an init method that assigns a fresh value does set it (INIT005 reports the replacement)
         cov.add(fx.inits | set(fx.assigned), fx.all)
         cov.sources.append(f"{owner.name}.{name}")
@@ -471,8 +489,8 @@ class ModuleFacts:
         if fn is None or index < 0 or index >= len(names) or key in _seen:
             cov.all = index < 0  # passed by keyword: be generous (precision first)
             return cov
-        fx = scan(body_of(fn), {names[index]}, self.imports, functions=self.functions,
-                  dispatch_names={names[index]})
+        fx = self._scan(body_of(fn), {names[index]}, self.imports, functions=self.functions,
+                        dispatch_names={names[index]})
         cov.add(fx.inits, fx.all)
         if cls is not None:
             self._dispatch_into(cls, fx, cov)
@@ -498,8 +516,8 @@ class ModuleFacts:
                 return cov
             names = _param_names(fn)
             if len(names) >= 2:
-                fx = scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
-                          dispatch_names={names[1]})
+                fx = self._scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
+                                dispatch_names={names[1]})
                 self._dispatch_into(cls, fx, cov)
             return cov
         if isinstance(fn_expr, cst.Name) and fn_expr.value in self.functions:
@@ -531,7 +549,7 @@ class ModuleFacts:
             fn = self.functions[name]
             names = _param_names(fn)
             if names:
-                fx = scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
+                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
                 out.append(CentralInit(name, fn, None, fx))
         for cname, node in all_classes.items():
             if not isinstance(node.body, cst.IndentedBlock):
@@ -542,13 +560,13 @@ class ModuleFacts:
                     self_name = _self_name(stmt)
                     if self_name is None:
                         if names:
-                            fx = scan(body_of(stmt), set(), self.imports, functions=self.functions,
-                                      dispatch_names={names[0]})
+                            fx = self._scan(body_of(stmt), set(), self.imports, functions=self.functions,
+                                            dispatch_names={names[0]})
                             out.append(CentralInit(stmt.name.value, stmt, None, fx))
                         continue
                     dispatch = {names[1]} if len(names) >= 2 else set()
-                    fx = scan(body_of(stmt), {self_name}, self.imports, functions=self.functions,
-                              dispatch_names=dispatch)
+                    fx = self._scan(body_of(stmt), {self_name}, self.imports, functions=self.functions,
+                                    dispatch_names=dispatch)
                     out.append(CentralInit(stmt.name.value, stmt, cname, fx))
         return out
 
@@ -729,7 +747,7 @@ class ModuleFacts:
         self_name = _self_name(fn)
         if self_name is None:
             return cov
-        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
         cov.add(fx.inits, fx.all)
         if "__init__" in fx.super_calls:
             # a same-file base constructor may call self.reset_parameters() (dispatched to this class)
@@ -740,7 +758,7 @@ class ModuleFacts:
                     cov.add(base_init.fx.inits, base_init.fx.all)
                     self._merge_effects(cls, owner, Effects(self_calls=set(base_init.fx.self_calls)), cov, frozenset())
             elif base_init is not None and _self_name(base_init):
-                bfx = scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
+                bfx = self._scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
                 cov.add(bfx.inits, bfx.all)
                 calls = Effects(self_calls=bfx.self_calls, applied=bfx.applied, passed_to=bfx.passed_to)
                 self._merge_effects(cls, owner, calls, cov, frozenset())
@@ -789,7 +807,7 @@ class ModuleFacts:
                 if self_name is None:
                     continue
                 before = (set(cov.attrs), cov.all)
-                fx = scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
+                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
                 for entry in fx.dispatch:
                     if entry.guard is None:
                         cov.add({attr for child, attr in entry.nested if child in attrs}, False)

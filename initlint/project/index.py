@@ -244,6 +244,17 @@ class ProjectIndex:
 
         return list(data.get("params", [])), effects_from_json(data["fx"])
 
+    def function_writes(self, file: str, qualname: str) -> Optional[list[int]]:
+        """Indices of the positional arguments that a top-level function of another file writes in place."""
+        where = self.locate(file, qualname)
+        if where is None:
+            return None
+        summary = self.summary(where[0])
+        data = summary["functions"].get(where[1]) if summary else None
+        if data is None:
+            return None
+        return [i for i in data.get("writes", ()) if isinstance(i, int)]
+
     # ------------------------------------------------------------------ who initializes a class
     def init_functions_applying_to(self, file: str, class_name: str, init_names) -> list[tuple[str, Any]]:
         """Central init functions in other files of the package that import ``class_name`` from ``file``.

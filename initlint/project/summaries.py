@@ -12,7 +12,7 @@ Layout (all lists and dicts of strings/bools, so ``json`` round-trips it)::
     {"aliases": {local: qualname},
      "classes": {name: {"local_bases": [...], "bases": [...], "module": bool, "params": {p: alloc},
                         "methods": {m: {"params": [...], "self": bool, "fx": EFFECTS}}}},
-     "functions": {name: {"params": [...], "fx": EFFECTS}}}
+     "functions": {name: {"params": [...], "fx": EFFECTS, "writes": [indices of arguments written in place]}}}
 
 ``EFFECTS`` is :func:`effects_to_json` of :class:`initlint.facts.effects.Effects`.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 #: Bump when the layout above changes (part of the cache key).
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 3
 
 
 def effects_to_json(fx) -> dict[str, Any]:
@@ -64,12 +64,42 @@ def effects_from_json(data: dict[str, Any]):
     return fx
 
 
+def _forward_writes(functions, out_functions) -> None:
+    """``def zeros(value): constant(value, 0.)``: an argument passed on to a same-file function that writes it
+    is written too (to a fixpoint)."""
+    import libcst as cst
+
+    from ..facts.walk import body_of, iter_calls, simple_statements
+
+    calls: dict[str, list[tuple[str, int, int]]] = {}
+    for name, info in out_functions.items():
+        params = info["params"]
+        edges = []
+        for small in simple_statements(body_of(functions[name])):
+            for call in iter_calls(small):
+                if isinstance(call.func, cst.Name) and call.func.value in out_functions:
+                    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+                    for j, arg in enumerate(pos):
+                        if isinstance(arg, cst.Name) and arg.value in params:
+                            edges.append((call.func.value, j, params.index(arg.value)))
+        calls[name] = edges
+    changed = True
+    while changed:
+        changed = False
+        for name, edges in calls.items():
+            writes = out_functions[name]["writes"]
+            for callee, j, i in edges:
+                if j in out_functions[callee]["writes"] and i not in writes:
+                    writes.append(i)
+                    changed = True
+
+
 def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
     """The summary of one module's text, or None when it cannot be parsed."""
     import libcst as cst
 
     from ..config import Config
-    from ..facts.effects import scan
+    from ..facts.effects import _writes_names, scan
     from ..facts.imports import Imports, dotted
     from ..facts.modules import _param_names, _self_name, _top_level, module_base_name
     from ..facts.walk import body_of
@@ -122,5 +152,8 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
         if not params:
             continue
         fx = scan(body_of(fn), set(), imports, functions=functions, dispatch_names={params[0]})
-        out_functions[name] = {"params": params, "fx": effects_to_json(fx)}
+        # which arguments it writes in place (``def glorot(value): value.data.uniform_(...)``)
+        writes = [i for i, p in enumerate(params) if _writes_names(body_of(fn), {p}, imports)]
+        out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
+    _forward_writes(functions, out_functions)
     return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}

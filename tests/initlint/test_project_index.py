@@ -334,3 +334,55 @@ def test_summary_cache_is_shared_and_survives_corruption(tmp_path):
     third = ProjectIndex(ModuleResolver([]), SummaryCache(str(tmp_path / "s")))
     assert third.summary(str(base)) == first  # recomputed
     assert third.consulted == {str(base): file_key(base.read_bytes())}
+
+
+def test_init_helpers_of_another_file_count_as_writes(tmp_path):
+    """torch_geometric style: ``glorot(self.weight)`` / ``zeros(self.bias)`` from ``nn/inits.py``; ``zeros``
+    passes its argument on to ``constant``, which writes it. A helper that writes nothing stays a non-write."""
+    write(tmp_path, {
+        "geo/__init__.py": "",
+        "geo/inits.py": """
+            import math
+
+            def glorot(value):
+                stdv = math.sqrt(6.0 / (value.size(-2) + value.size(-1)))
+                value.data.uniform_(-stdv, stdv)
+
+            def constant(value, fill_value):
+                value.data.fill_(fill_value)
+
+            def zeros(value):
+                constant(value, 0.0)
+
+            def describe(value):
+                return value.shape
+        """,
+        "geo/conv.py": """
+            import torch
+            from torch.nn import Parameter
+            from .base import MessagePassing
+            from .inits import describe, glorot, zeros
+
+            class GATConv(MessagePassing):
+                def __init__(self, d):
+                    super().__init__()
+                    self.att = Parameter(torch.empty(1, d))
+                    self.bias = Parameter(torch.empty(d))
+                    self.scale = Parameter(torch.empty(d))
+                    self.reset_parameters()
+
+                def reset_parameters(self):
+                    glorot(self.att)
+                    zeros(self.bias)
+                    describe(self.scale)
+        """,
+        "geo/base.py": """
+            from torch import nn
+
+            class MessagePassing(nn.Module):
+                def reset_parameters(self):
+                    pass
+        """,
+    })
+    conv = tmp_path / "geo/conv.py"
+    assert codes(conv) == {(line_of(conv, "self.scale ="), "INIT003")}
