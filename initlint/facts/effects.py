@@ -29,6 +29,9 @@ _NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin
 _PARAM_ITERATORS = frozenset({"parameters", "named_parameters", "buffers", "named_buffers"})
 _MODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
 _TORCH_INIT = "torch.nn.init."
+#: Methods returning a view of the whole tensor: writing the view writes the tensor.
+_VIEWS = frozenset({"view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "t", "transpose", "permute",
+                    "squeeze", "unsqueeze", "contiguous"})
 #: Central init methods a wrapper forwards a module to (``self._init_weights(module)``): judged on their own.
 _FORWARDERS = frozenset({"_init_weights", "init_weights", "_init_weight", "init_weight"})
 
@@ -93,6 +96,8 @@ def _child_attr_of(node, names: set[str]) -> tuple[str, str] | None:
     """``(child, x)`` for ``m.child.x`` or ``m.child.x.data`` where ``m`` is one of ``names``."""
     if isinstance(node, cst.Attribute) and node.attr.value == "data":
         node = node.value
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Subscript):
+        node = node.with_changes(value=node.value.value)  # ``m.adapters[key].weight``: an item of a container
     if (
         isinstance(node, cst.Attribute)
         and isinstance(node.value, cst.Attribute)
@@ -363,6 +368,9 @@ class _Scanner:
             and any(isinstance(a.value, cst.Name) and a.value.value in self.dispatch_names for a in call.args)
         ):
             return  # ``self._init_weights(module)`` in HF's ``_initialize_weights``: that central init is its own entry
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "out":
+                self._touch_expr(arg.value)  # ``torch.arange(1, n + 1, out=self.freq)``
         if is_init_callee(call, self.imports):
             for arg in call.args:
                 self._touch_expr(arg.value)
@@ -379,7 +387,7 @@ class _Scanner:
         elif self.writer is not None and call.args and isinstance(func, (cst.Name, cst.Attribute)):
             # ``glorot(self.weight)``: a function of another file that writes its argument in place
             positional_args = [a.value for a in call.args if a.keyword is None and not a.star]
-            if any(self._own_attr(a) or _attr_of(a, self.recv) for a in positional_args):
+            if any(self._own_attr(_strip_views(a)) for a in positional_args):
                 written = self.writer(func)
                 for index in written or ():
                     if index < len(positional_args):
@@ -399,11 +407,13 @@ class _Scanner:
                 self._touch(parts[0])
 
     def _touch_expr(self, node) -> None:
+        while (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+               and node.func.attr.value in _VIEWS):
+            node = node.func.value  # ``xavier_normal_(self.att.view(2, h, d))``: a view of the whole tensor
         item = node.value if isinstance(node, cst.Attribute) and node.attr.value == "data" else node
-        if (isinstance(item, cst.Subscript) and len(item.slice) == 1 and isinstance(item.slice[0].slice, cst.Index)
-                and isinstance(item.slice[0].slice.value, cst.Name) and self._own_attr(item.value)):
-            # ``init(self.experts[key])``, ``self.gains[i].data.copy_(...)``: an item of a ParameterList/Dict
-            # indexed by a loop variable (``self.weight[self.padding_idx].zero_()`` is one row, not a write)
+        if isinstance(item, cst.Subscript) and self._own_attr(item.value):
+            # ``init(self.experts[key])``, ``self.gains[i].data.copy_(...)`` (an item of a ParameterList/Dict),
+            # ``glorot(self.weight[:end]); glorot(self.weight[-1])`` (slices): precision first, a write of it
             node = item.value
         attr = _attr_of(node, self.recv)
         if attr is not None:
@@ -445,6 +455,19 @@ class _Scanner:
             entry.all = True
         else:
             entry.attrs.add(attr)
+
+
+def _strip_views(node):
+    """``self.w`` for ``self.w.view(...)``, ``self.w[:n]``, ``self.w.data``."""
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _VIEWS:
+            node = node.func.value
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Attribute) and node.attr.value == "data":
+            node = node.value
+        else:
+            return node
 
 
 def _string(node) -> str | None:

@@ -329,6 +329,17 @@ class ModuleFacts:
                             self._add_param(cls, pname, small, method_name, pvalue)
                     continue
                 if (
+                    isinstance(target, cst.Subscript)
+                    and isinstance(target.value, cst.Attribute)
+                    and isinstance(target.value.value, cst.Name)
+                    and target.value.value.value == self_name
+                    and isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Name)
+                ):
+                    # ``self.oft_R[adapter] = OFTRotationModule(...)``: children kept in a ModuleDict by key
+                    cls.children.setdefault(target.value.attr.value, value.func.value)
+                    continue
+                if (
                     isinstance(target, cst.Attribute)
                     and isinstance(target.value, cst.Name)
                     and target.value.value == self_name
@@ -796,12 +807,14 @@ class ModuleFacts:
 
         cov = Coverage()
         self._owner_cache[key] = cov  # cycles
-        methods = ("__init__",) if construction else ("reset_parameters",) + tuple(self.config.init_functions)
+        methods = ("reset_parameters",) + tuple(self.config.init_functions)
         for parent in self.classes.values():
             attrs = {a for a, c in parent.children.items() if c == cls.name}
             if not attrs or parent is cls:
                 continue
-            for name in methods:
+            # at construction: any method of the parent (peft builds adapters in ``update_layer`` and
+            # initializes them right there); under deferred init only its init methods run again
+            for name in (list(parent.methods) if construction else methods):
                 fn = parent.methods.get(name)
                 self_name = _self_name(fn) if fn is not None else None
                 if self_name is None:
@@ -814,9 +827,11 @@ class ModuleFacts:
                 for small in simple_statements(body_of(fn)):
                     for call in iter_calls(small):
                         f = call.func
-                        if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Attribute)
-                                and isinstance(f.value.value, cst.Name) and f.value.value.value == self_name
-                                and f.value.attr.value in attrs
+                        owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
+                            f.value, cst.Subscript) else getattr(f, "value", None)
+                        if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
+                                and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
+                                and owner_expr.attr.value in attrs
                                 and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
                             sub = self.method_coverage(cls, f.attr.value)
                             cov.add(sub.attrs, sub.all)
