@@ -12,6 +12,7 @@ CLI's findings cache can treat an entry as stale when one of them changed.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -273,9 +274,11 @@ class ProjectIndex:
         wanted = set(init_names)
         from .summaries import effects_from_json
 
+        texts = dict(self._package_files(file))
+        dispatch = re.compile(rb"isinstance\([^)]*\b" + re.escape(class_name.encode("utf-8")) + rb"\b|__name__")
         for path in self._importers(file, tuple(sorted(wanted))).get(class_name, ()):
-            if path == file:
-                continue
+            if path == file or not dispatch.search(texts.get(path, b"")):
+                continue  # only an ``isinstance(module, Cls)`` branch (or a class-name test) can cover it
             summary = self.summary(path)
             if summary is None:
                 continue

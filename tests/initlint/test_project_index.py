@@ -386,3 +386,34 @@ def test_init_helpers_of_another_file_count_as_writes(tmp_path):
     })
     conv = tmp_path / "geo/conv.py"
     assert codes(conv) == {(line_of(conv, "self.scale ="), "INIT003")}
+
+
+def test_classes_in_test_files_are_not_reported(tmp_path):
+    body = """
+        import torch
+        from torch import nn
+
+        class Toy(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.empty(3))
+    """
+    write(tmp_path, {"tests/helpers.py": body, "test_models.py": body, "lib/models.py": body,
+                     "tests/fixtures/sample.py": body})
+    assert codes(tmp_path / "tests/helpers.py") == set()
+    assert codes(tmp_path / "test_models.py") == set()
+    assert {c for _l, c in codes(tmp_path / "lib/models.py")} == {"INIT003"}
+    assert {c for _l, c in codes(tmp_path / "tests/fixtures/sample.py")} == {"INIT003"}  # inputs of tests
+
+
+def test_summaries_round_trip_through_json(tmp_path):
+    from initlint.project.summaries import effects_from_json, effects_to_json, summarize
+
+    source = textwrap.dedent(model_file("nn.init.ones_(module.D)")).encode()
+    summary = summarize(source, "modeling.py")
+    assert json.loads(json.dumps(summary)) == summary
+    fx = effects_from_json(summary["classes"]["PreTrained"]["methods"]["_init_weights"]["fx"])
+    assert effects_to_json(fx) == summary["classes"]["PreTrained"]["methods"]["_init_weights"]["fx"]
+    guards = {frozenset(t.guard or ()): t.attrs for t in fx.dispatch}
+    assert guards[frozenset({"Mixer"})] == {"D"} and guards[frozenset({"Linear"})] == {"weight"}
+    assert summarize(b"def broken(:\n", "x.py") is None
