@@ -275,10 +275,11 @@ class ProjectIndex:
         from .summaries import effects_from_json
 
         texts = dict(self._package_files(file))
-        dispatch = re.compile(rb"isinstance\([^)]*\b" + re.escape(class_name.encode("utf-8")) + rb"\b|__name__")
+        word = re.escape(class_name.encode("utf-8"))
+        dispatch = re.compile(rb"isinstance\([^)]*\b" + word + rb"\b|__name__|\btype\(")
         for path in self._importers(file, tuple(sorted(wanted))).get(class_name, ()):
             if path == file or not dispatch.search(texts.get(path, b"")):
-                continue  # only an ``isinstance(module, Cls)`` branch (or a class-name test) can cover it
+                continue  # only an ``isinstance(module, Cls)`` / ``type(module) is Cls`` / class-name branch covers it
             summary = self.summary(path)
             if summary is None:
                 continue
