@@ -27,12 +27,16 @@ class NoReinitPath(Rule):
 
     Limitations:
         Precision first: a class is examined only when initlint can tell it is an ``nn.Module`` (a base that
-        resolves through the imports to ``torch.nn``, Lightning or transformers, a same-file module class, or
-        a name in ``module-bases``); a class with any other base is not examined, since that base may bring
-        the init path. Only this file is read: a ``reset_parameters`` or init function defined in another
-        module or a ``model.apply(fn)`` elsewhere is not seen, and a path that cannot be judged counts as
-        initializing. Parameters created through ``setattr`` or outside the class's own methods are not
-        seen. A parameter allocated from uninitialized memory is reported by INIT003 instead.
+        resolves through the imports to ``torch.nn``, Lightning or transformers, a module class of this file,
+        of another file of the project or of an installed package whose source it can read, or a name in
+        ``module-bases``); a class whose base cannot be resolved is not examined, since that base may bring
+        the init path. Other files are read (never imported) where the imports resolve: inherited
+        ``reset_parameters``/``_init_weights``, the ``_init_weights`` of models in the same package that build
+        the class, and init helpers applied with ``apply(fn)``; an init path that cannot be resolved or judged
+        counts as initializing. Parameters created through ``setattr`` or outside the class's own methods are
+        not seen; storage only a checkpoint load can fill (``requires_grad=False`` empty storage, integer or
+        fp8 dtypes) and classes in test files (``test_*.py``, ``tests/``) are not reported. A parameter
+        allocated from uninitialized memory is reported by INIT003 instead.
     """
 
     code = "INIT001"
@@ -229,7 +233,7 @@ class NoReinitPath(Rule):
                 continue
             yield cls.node, (
                 f"class `{cls.name}` creates parameter{'s' if len(params) > 1 else ''} {names(params)} but has no "
-                f"reset_parameters() and no central init function in this file covers it: under {DEFERRED} "
+                f"reset_parameters() and no central init function covers it: under {DEFERRED} "
                 f"they stay uninitialized. Fix: add `def reset_parameters(self)` that initializes them in "
                 f"place (e.g. `nn.init.ones_(self.{params[0]})`) and call it from __init__"
             )

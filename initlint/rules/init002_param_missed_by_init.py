@@ -25,10 +25,12 @@ class ParamMissedByInit(Rule):
         override ``reset_parameters()``, call ``super().reset_parameters()``, then initialize ``x``.
 
     Limitations:
-        Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001), and only
-        init paths in this file. Whatever the init method hands to something initlint cannot see (an
-        imported function, ``self.apply(imported_fn)``, a method of an unknown base, a call with the
-        module passed by keyword) counts as initializing everything, so no finding. A parameter created
+        Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001). Init
+        paths in other files are followed where the imports resolve to readable source (inherited methods,
+        ``self.apply(fn)`` with ``fn`` from another module, imported init helpers); whatever the init method
+        hands to something initlint cannot see (an unresolvable import, a method of an unknown base, a call
+        with the module passed by keyword) counts as initializing everything, so no finding. A loop over
+        ``named_parameters()`` filtered by name covers only the names it filters. A parameter created
         in ``reset_parameters`` itself, or allocated with ``torch.empty`` and never written (INIT003), is
         not reported here.
     """
