@@ -83,8 +83,8 @@ class ModuleClass:
 class Coverage:
     attrs: set[str] = field(default_factory=set)
     all: bool = False
-    #: names of the init methods/functions that contributed (for messages)
-    sources: list[str] = field(default_factory=list)
+    #: the init methods/functions that contributed, in order (for messages)
+    sources: list["ReinitPath"] = field(default_factory=list)
 
     def covers(self, attr: str) -> bool:
         return self.all or attr in self.attrs
@@ -449,13 +449,13 @@ class ModuleFacts:
             if any(w in name.lower() for w in _WRITE_NAMES) and name != "__init__":
                 # ``self.post_init()``, ``self.init_weights()`` from an unseen base: assume it initializes.
                 cov.all = not (name == "reset_parameters" and self.torch_reset_base(cls) is not None)
-                cov.sources.append(name)
+                cov.sources.append(ReinitPath("dispatch", name))
             self._method_cache[key] = cov
             return cov
         if getattr(fn, "fx", None) is not None:  # a method of a class in another file: its summary
             if fn.has_self:
                 cov.add(fn.fx.inits, fn.fx.all)
-                cov.sources.append(f"{owner.name}.{name}")
+                cov.sources.append(ReinitPath("own", f"{owner.name}.{name}", owner.name))
                 self._merge_effects(cls, owner, fn.fx, cov, seen)
             self._method_cache[key] = cov
             return cov
@@ -466,7 +466,7 @@ class ModuleFacts:
         fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
         # an init method that assigns a fresh value does set it (INIT005 reports the replacement)
         cov.add(fx.inits | set(fx.assigned), fx.all)
-        cov.sources.append(f"{owner.name}.{name}")
+        cov.sources.append(ReinitPath("own", f"{owner.name}.{name}", owner.name))
         self._merge_effects(cls, owner, fx, cov, seen)
         self._method_cache[key] = cov
         return cov
@@ -507,7 +507,7 @@ class ModuleFacts:
             self._dispatch_into(cls, fx, cov)
             self._merge_effects(cls, None, Effects(passed_to=fx.passed_to, self_calls=fx.self_calls), cov,
                                 _seen | {key})
-        cov.sources.append(fname)
+        cov.sources.append(ReinitPath("dispatch", fname))
         self._function_cache[key] = cov
         return cov
 
@@ -662,7 +662,7 @@ class ModuleFacts:
                 if attr in params and owner is not None and cls.name in self.constructed(owner):
                     covered = True
                     cov.add({attr}, False)
-                    cov.sources.append(f"{central.owner}.{central.name}")
+                    cov.sources.append(ReinitPath("own", f"{central.owner}.{central.name}", central.owner))
             if central.owner in own_names and self.classes.get(central.owner) is not None:
                 owner = self.classes[central.owner]
                 fx = central.effects
@@ -674,7 +674,7 @@ class ModuleFacts:
                 # path even when it misses every direct parameter (INIT002 then names each one)
                 covered = True
                 cov.add(sub.attrs, sub.all)
-                cov.sources.append(f"{central.owner}.{central.name}")
+                cov.sources.append(ReinitPath("own", f"{central.owner}.{central.name}", central.owner))
         if params and not cov.all and not params <= cov.attrs:
             owner = self.owner_coverage(cls, construction=False)  # a parent's init method writes them
             if owner.sources:
@@ -729,13 +729,7 @@ class ModuleFacts:
             paths.append(ReinitPath("torch-reset", f"nn.{self.torch_reset_base(cls)}"))
         covered, cov = self.central_coverage(cls)
         if covered:
-            for source in dict.fromkeys(cov.sources):
-                if isinstance(source, ReinitPath):
-                    paths.append(source)
-                elif "." in source:  # ``Cls.init_weights``: a method of the class (or of a same-file base)
-                    paths.append(ReinitPath("own", source, source.partition(".")[0]))
-                else:
-                    paths.append(ReinitPath("dispatch", source))
+            paths.extend(dict.fromkeys(cov.sources))
         return paths
 
     def reinit_coverage(self, cls: ModuleClass) -> Coverage:
