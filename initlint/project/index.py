@@ -333,14 +333,7 @@ class ProjectIndex:
 
     def _package_files(self, file: str) -> list[tuple[str, bytes]]:
         """``(path, bytes)`` of the .py files of the top-level package holding ``file`` (bounded; memoized)."""
-        directory = os.path.dirname(file)
-        top = None
-        while os.path.isfile(os.path.join(directory, "__init__.py")):
-            top = directory
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                break
-            directory = parent
+        top = self._package_top(file)
         if top is None:
             return []
         if top in self._packages:
