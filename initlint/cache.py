@@ -40,6 +40,13 @@ MAX_ENTRIES = 100_000
 #: A stat is trusted only when the file's mtime is at least this old when it was hashed.
 RACY_NS = 2_000_000_000
 
+#: Environment variable that overrides the default cache directory (findings cache and summaries).
+CACHE_DIR_ENV = "INITLINT_CACHE_DIR"
+#: Environment variable that disables the project index's summary cache when set to a non-empty value but 0.
+NO_CACHE_ENV = "INITLINT_NO_CACHE"
+#: The findings cache's default directory, inside the project root.
+DEFAULT_CACHE_DIR = ".initlint_cache"
+
 #: ``[line, col, code, message]`` lists, as stored, with the finding's ``fix`` as a fifth item when it has one.
 Rows = list
 
@@ -137,9 +144,13 @@ class Cache:
 
     def lookup(self, key: str, stat: Optional[tuple[int, int]]) -> tuple[Optional[Rows], Optional[str]]:
         """``(rows, None)`` on a hit by stat; ``(None, sha)`` when only the content hash can tell;
-        ``(None, None)`` on a miss. Entry layout: ``[sha, mtime_ns, size, settings, day, rows]``."""
+        ``(None, None)`` on a miss. Entry layout: ``[sha, mtime_ns, size, settings, day, rows]``, plus
+        ``{path: sha256}`` of the other files the project index consulted: if one of them changed (or is gone),
+        the entry is a miss."""
         entry = self.entries.get(key)
         if entry is None or entry[3] != self.settings:
+            return None, None
+        if len(entry) > 6 and entry[6] and not self._deps_unchanged(entry[6]):
             return None, None
         if stat is not None and entry[1] is not None and entry[1] == stat[0] and entry[2] == stat[1]:
             entry[4] = self._today
@@ -147,16 +158,40 @@ class Cache:
             return entry[5], None
         return None, entry[0]
 
+    def _deps_unchanged(self, deps: dict) -> bool:
+        memo = self.__dict__.setdefault("_dep_memo", {})
+        for path, sha in deps.items():
+            current = memo.get(path)
+            if current is None:
+                try:
+                    with open(path, "rb") as fh:
+                        current = hashlib.sha256(fh.read()).hexdigest()
+                except OSError:
+                    current = "?"
+                memo[path] = current
+            if current != sha:
+                return False
+        return True
+
+    def deps(self, key: str) -> Optional[dict]:
+        """The consulted files recorded with ``key``'s entry (None: none)."""
+        entry = self.entries.get(key)
+        return entry[6] if entry is not None and len(entry) > 6 else None
+
     def rows(self, key: str) -> Rows:
         """The stored findings of ``key`` (after :meth:`lookup` returned its sha and the sha matched)."""
         return self.entries[key][5]
 
-    def store(self, key: str, sha: str, stat: Optional[tuple[int, int]], hashed_at_ns: int, rows: Rows) -> None:
-        """Remember the findings of ``key`` whose bytes hash to ``sha`` (``stat`` taken before reading)."""
+    def store(self, key: str, sha: str, stat: Optional[tuple[int, int]], hashed_at_ns: int, rows: Rows,
+              deps: Optional[dict] = None) -> None:
+        """Remember the findings of ``key`` whose bytes hash to ``sha`` (``stat`` taken before reading);
+        ``deps``: ``{path: sha256}`` of the other files they depend on."""
         mtime, size = (stat if stat is not None else (None, None))
         if mtime is not None and hashed_at_ns - mtime < RACY_NS:
             mtime, size = None, None  # too fresh to trust the stat next time; the content hash still works
         self.entries[key] = [sha, mtime, size, self.settings, self._today, rows]
+        if deps:
+            self.entries[key].append(dict(deps))
         self.touched.add(key)
 
     # ------------------------------------------------------------------ writing
@@ -205,7 +240,9 @@ class Cache:
 def _valid_entry(entry) -> bool:
     return (
         isinstance(entry, list)
-        and len(entry) == 6
+        and len(entry) in (6, 7)
+        and (len(entry) == 6 or (isinstance(entry[6], dict)
+                                 and all(isinstance(k, str) and isinstance(v, str) for k, v in entry[6].items())))
         and isinstance(entry[0], str)
         and isinstance(entry[3], str)
         and isinstance(entry[4], int)

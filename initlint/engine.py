@@ -22,6 +22,9 @@ from .config import Config
 from .finding import Finding, split_fix
 
 _rules_cache: dict[tuple, list] = {}
+#: ``{path: sha256}`` of the other files the last :func:`lint_source` consulted through the project index
+#: (the findings cache stores them so that an entry goes stale when one of them changes).
+last_consulted: dict[str, str] = {}
 
 
 def enabled_rules(config: Config, path: str | None = None) -> list:
@@ -61,14 +64,16 @@ def matching_rules(source: bytes | str, rules, config: Config | None = None) -> 
 
 
 def lint_source(
-    source: bytes | str, path: str = "<string>", config: Config | None = None, tree=None
+    source: bytes | str, path: str = "<string>", config: Config | None = None, tree=None, origin: str | None = None
 ) -> list[Finding]:
     """Lint one file's contents. Never raises for any input: problems become findings.
 
     ``source`` may be bytes (encoding declarations and BOMs are honoured) or text. ``tree`` is an optional
     ``ast`` tree of the same source (flake8 has one), used to cut what need not be parsed. Findings are
-    sorted.
+    sorted. ``origin``: the file on disk ``source`` was read from, when ``path`` is not it (the CLI reports
+    project-relative keys); imports are resolved from there.
     """
+    last_consulted.clear()
     config = config or Config()
     rules = matching_rules(source, enabled_rules(config, path), config)
     if not rules:
@@ -89,7 +94,7 @@ def lint_source(
             if not config.enabled(PARSE_ERROR, path):
                 return []
             return [_parse_error(source, path, exc)]
-    return lint_module(module, path, config, rules, piece)
+    return lint_module(module, path, config, rules, piece, origin)
 
 
 def _parse_error(source: bytes | str, path: str, exc: Exception) -> Finding:
@@ -141,7 +146,7 @@ def _slice(source: bytes | str, rules, config: Config, tree):
     return slice_classes(text, words, tree, dispatch_words=config.init_functions)
 
 
-def lint_module(module, path: str, config: Config, rules=None, piece=None) -> list[Finding]:
+def lint_module(module, path: str, config: Config, rules=None, piece=None, origin=None) -> list[Finding]:
     """Run ``rules`` (default: the enabled ones) on an already parsed libcst module.
 
     ``piece``: the :class:`~initlint.slicing.Slice` that ``module`` was parsed from, if it was sliced, so
@@ -150,7 +155,7 @@ def lint_module(module, path: str, config: Config, rules=None, piece=None) -> li
     from .facts import FileFacts
 
     rules = enabled_rules(config, path) if rules is None else rules
-    facts = FileFacts(module, path, config, None if piece is None else piece.line)
+    facts = FileFacts(module, path, config, None if piece is None else piece.line, origin)
     hits: list[tuple[object, str, str, str | None]] = []
     errors: list[Finding] = []
     for rule_cls in rules:
@@ -165,6 +170,10 @@ def lint_module(module, path: str, config: Config, rules=None, piece=None) -> li
         except Exception as exc:  # noqa: BLE001 - a rule bug must never abort the run
             detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             errors.append(_internal(path, rule_cls.code, detail, config))
+    index = facts.__dict__.get("project")
+    if index is not None:
+        last_consulted.clear()
+        last_consulted.update(index.consulted)
     findings = [e for e in errors if e is not None]
     if hits:
         positions = facts.positions  # shared with rules that put line numbers in their messages

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterator, Optional, Sequence
 
+from .cache import CACHE_DIR_ENV, DEFAULT_CACHE_DIR  # noqa: F401 - re-exported (the CLI imports them here)
 from .codes import PARSE_ERROR
 from .config import Config
 from .finding import Finding
@@ -25,25 +26,24 @@ from .finding import Finding
 #: A finding as stored in the cache and sent back by workers: ``[line, col, code, message]``.
 Row = list
 
-#: Environment variable that overrides the default cache directory.
-CACHE_DIR_ENV = "INITLINT_CACHE_DIR"
-DEFAULT_CACHE_DIR = ".initlint_cache"
-
 #: Non-empty once SIGINT arrived (the command's handler appends to it). A KeyboardInterrupt raised while
 #: libcst's native parser calls back into Python can come out as a parse error, so the file loop checks it.
 interrupted: list[bool] = []
 
 
 # ---------------------------------------------------------------------- one file
-def lint_source(source: bytes | str, path: str = "<string>", config: Optional[Config] = None) -> list[Finding]:
+def lint_source(source: bytes | str, path: str = "<string>", config: Optional[Config] = None, *,
+                origin: Optional[str] = None) -> list[Finding]:
     """Lint one file's contents and drop what its ``# noqa`` comments silence. Never raises.
 
     ``source`` may be bytes (encoding declarations and BOMs are honoured) or text. Findings are sorted.
+    ``origin``: the file on disk the source was read from when ``path`` is not it (imports of other files of
+    the project are resolved from there; by default from ``path`` when it is a file).
     """
     from .engine import lint_source as lint_core
     from .noqa import apply_noqa
 
-    return apply_noqa(lint_core(source, path, config or Config()), source)
+    return apply_noqa(lint_core(source, path, config or Config(), origin=origin), source)
 
 
 def unreadable(path: str, exc: OSError, config: Config) -> list[Finding]:
@@ -80,6 +80,8 @@ class FileOutcome:
     hashed_at_ns: int
     #: The findings as rows; ``None`` when the bytes hash to the cached ``sha`` (cached findings hold).
     rows: Optional[list[Row]]
+    #: ``{path: sha256}`` of the other files the project index consulted (the findings depend on them).
+    deps: Optional[dict] = None
 
 
 def lint_one(display: str, key: str, expected_sha: Optional[str], config: Config) -> FileOutcome:
@@ -101,8 +103,12 @@ def lint_one(display: str, key: str, expected_sha: Optional[str], config: Config
     stat = (st.st_mtime_ns, st.st_size)
     if sha == expected_sha:
         return FileOutcome(sha, stat, hashed_at, None)
-    findings = lint_source(data, key, config)
-    return FileOutcome(sha, stat, hashed_at, [_row(f) for f in findings])
+    from . import engine
+
+    findings = lint_source(data, key, config, origin=display)
+    me = os.path.abspath(display)
+    deps = {p: h for p, h in engine.last_consulted.items() if p != me} or None
+    return FileOutcome(sha, stat, hashed_at, [_row(f) for f in findings], deps)
 
 
 def _row(f: Finding) -> list:
@@ -165,7 +171,8 @@ def lint_files(files: Sequence, config: Config, cache=None, jobs: int = 1) -> Ru
                 cache.hits += 1
             else:
                 cache.misses += 1
-            cache.store(key, outcome.sha, outcome.stat, outcome.hashed_at_ns, rows)
+            cache.store(key, outcome.sha, outcome.stat, outcome.hashed_at_ns, rows,
+                        outcome.deps if outcome.rows is not None else cache.deps(key))
         results[index] = rows or []
 
     findings = [

@@ -21,12 +21,34 @@ if TYPE_CHECKING:  # libcst is imported only once a file passed the prefilter
 class FileFacts:
     """Everything rules may ask about one parsed file."""
 
-    def __init__(self, module: "cst.Module", path: str, config: Config, file_line=None) -> None:
+    def __init__(self, module: "cst.Module", path: str, config: Config, file_line=None, origin=None) -> None:
         self.module = module
         self.path = path
         self.config = config
         #: maps a line of ``module`` to the file's line when ``module`` was parsed from a slice
         self.file_line = file_line
+        #: the file on disk the source came from (None: not known), from which imports are resolved
+        self.origin = origin if origin is not None else (path if _is_file(path) else None)
+
+    @cached_property
+    def project(self):
+        """The :class:`~initlint.project.index.ProjectIndex` for this file (None when the file is not on disk,
+        or ``INITLINT_NO_INDEX=1`` is set).
+
+        Classes and init functions of other files (bases, re-exports, the models that initialize a layer
+        class) are read from there, lazily; see :mod:`initlint.project`.
+        """
+        if self.origin is None:
+            return None
+        import os
+
+        if os.environ.get("INITLINT_NO_INDEX", "") not in ("", "0"):
+            return None  # one file at a time, as before the index (benchmarks compare both)
+        from ..project.index import get_index
+
+        index = get_index()
+        index.begin()
+        return index
 
     @cached_property
     def imports(self) -> "Imports":
@@ -73,6 +95,15 @@ class FileFacts:
         except RecursionError:
             return {}
         return computed if self.file_line is None else _FileLines(computed, self.file_line)
+
+
+def _is_file(path) -> bool:
+    import os
+
+    try:
+        return bool(path) and not str(path).startswith("<") and os.path.isfile(path)
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 class _FileLines:

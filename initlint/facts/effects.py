@@ -29,6 +29,11 @@ _NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin
 _PARAM_ITERATORS = frozenset({"parameters", "named_parameters", "buffers", "named_buffers"})
 _MODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
 _TORCH_INIT = "torch.nn.init."
+#: Methods returning a view of the whole tensor: writing the view writes the tensor.
+_VIEWS = frozenset({"view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "t", "transpose", "permute",
+                    "squeeze", "unsqueeze", "contiguous"})
+#: Central init methods a wrapper forwards a module to (``self._init_weights(module)``): judged on their own.
+_FORWARDERS = frozenset({"_init_weights", "init_weights", "_init_weight", "init_weight"})
 
 
 @dataclass
@@ -91,6 +96,8 @@ def _child_attr_of(node, names: set[str]) -> tuple[str, str] | None:
     """``(child, x)`` for ``m.child.x`` or ``m.child.x.data`` where ``m`` is one of ``names``."""
     if isinstance(node, cst.Attribute) and node.attr.value == "data":
         node = node.value
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Subscript):
+        node = node.with_changes(value=node.value.value)  # ``m.adapters[key].weight``: an item of a container
     if (
         isinstance(node, cst.Attribute)
         and isinstance(node.value, cst.Attribute)
@@ -110,8 +117,37 @@ def _full_slice(sub: cst.Subscript) -> bool:
     return isinstance(inner.value, cst.Ellipsis) if isinstance(inner, cst.Index) else False
 
 
+def guard_matches(guard: frozenset[str] | None, family: set[str]) -> bool:
+    """Does an ``isinstance`` guard select a class whose own and base class names are ``family``?
+
+    ``*Norm*`` in a guard stands for a test on the class name (``"RMSNorm" in module.__class__.__name__``).
+    """
+    if guard is None:
+        return False
+    if guard & family:
+        return True
+    return any(g.startswith("*") and g.endswith("*") and len(g) > 2 and any(g[1:-1] in f for f in family)
+               for g in guard)
+
+
+def _class_name_of(node, names: set[str]) -> bool:
+    """``n.__class__.__name__`` / ``type(n).__name__`` for ``n`` in ``names``."""
+    if not (isinstance(node, cst.Attribute) and node.attr.value == "__name__"):
+        return False
+    inner = node.value
+    if isinstance(inner, cst.Attribute) and inner.attr.value == "__class__":
+        return isinstance(inner.value, cst.Name) and inner.value.value in names
+    if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "type":
+        arg = positional(inner)
+        return isinstance(arg, cst.Name) and arg.value in names
+    return False
+
+
 def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
-    """Class names tested by ``isinstance(n, C)`` / ``type(n) is C`` on one of ``names``."""
+    """Class names tested by ``isinstance(n, C)`` / ``type(n) is C`` on one of ``names``.
+
+    A test on the class name (``"Norm" in n.__class__.__name__``) gives ``*Norm*`` (see :func:`guard_matches`).
+    """
     if isinstance(test, cst.BooleanOperation):
         left = _isinstance_guard(test.left, names)
         right = _isinstance_guard(test.right, names)
@@ -127,6 +163,13 @@ def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
             return frozenset(out) if out else None
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         left = test.left
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        text = _string(left)
+        if text and isinstance(op, cst.In) and _class_name_of(right, names):
+            return frozenset({f"*{text}*"})
+        text = _string(right)
+        if text and isinstance(op, cst.Equal) and _class_name_of(left, names):
+            return frozenset({text})
         if (
             isinstance(left, cst.Call)
             and isinstance(left.func, cst.Name)
@@ -141,7 +184,11 @@ def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
 
 
 class _Scanner:
-    def __init__(self, recv: set[str], imports: Imports, functions: Iterable[str], dispatch_names: set[str]):
+    def __init__(self, recv: set[str], imports: Imports, functions: Iterable[str], dispatch_names: set[str],
+                 writer=None):
+        #: ``writer(func_expr) -> indices`` of the arguments a function of another file writes in place
+        #: (the project index's answer for ``glorot(self.weight)``), or None
+        self.writer = writer
         self.recv = recv
         self.imports = imports
         self.functions = set(functions)
@@ -201,8 +248,16 @@ class _Scanner:
             owner, method = it.func.value, it.func.attr.value
             owner_is_recv = isinstance(owner, cst.Name) and owner.value in self.recv | self.dispatch_names
             if method in _PARAM_ITERATORS and (owner_is_recv or _attr_of(owner, self.recv)):
-                sub = _Scanner(target_names, self.imports, self.functions, set())
+                sub = _Scanner(target_names, self.imports, self.functions, set(), self.writer)
                 sub.block(body_of(stmt))
+                selected = None
+                names = _names_in(stmt.target)
+                if method.startswith("named_") and isinstance(stmt.target, cst.Tuple) and len(names) == 2:
+                    selected = _filtered_names(body_of(stmt), names[0].value, {names[1].value}, self.imports)
+                if selected is not None:
+                    # ``for name, p in m.named_parameters(): if name in ["out_proj.weight"]: ...``: only those
+                    self._touch_names(owner, selected)
+                    return
                 if sub.fx.inits or sub.fx.all or _writes_names(body_of(stmt), target_names, self.imports):
                     if isinstance(owner, cst.Name) and owner.value in self.dispatch_names:
                         self._dispatch_touch(None)  # ``for p in module.parameters()`` in a dispatch branch
@@ -211,7 +266,7 @@ class _Scanner:
                 return
             if method in _MODULE_ITERATORS and owner_is_recv:
                 # ``for m in self.modules(): if isinstance(m, nn.Linear): init(m.weight)``
-                sub = _Scanner(set(), self.imports, self.functions, target_names)
+                sub = _Scanner(set(), self.imports, self.functions, target_names, self.writer)
                 sub.block(body_of(stmt))
                 self.fx.dispatch.extend(sub.fx.dispatch)
                 self.fx.all = self.fx.all or sub.fx.all
@@ -219,10 +274,14 @@ class _Scanner:
         # ``for level in self.levels: trunc_normal_(level.pos_embed)`` (timm Nest): each item's attribute
         child = _attr_of(it, self.recv)
         if child is not None and target_names:
-            sub = _Scanner(target_names, self.imports, self.functions, set())
+            sub = _Scanner(target_names, self.imports, self.functions, set(), self.writer)
             sub.block(body_of(stmt))
             self.fx.container_writes.update((child, attr) for attr in sub.fx.inits)
         # ``for p in [module.q, module.k]: init(p)`` / ``for w in module.weights: init(w)``
+        # ``for k, p in self.experts.items(): init(p)`` (a ParameterDict filled by key)
+        if (isinstance(it, cst.Call) and isinstance(it.func, cst.Attribute)
+                and it.func.attr.value in ("items", "values") and self._own_attr(it.func.value)):
+            it = it.func.value
         elements = [e.value for e in it.elements] if isinstance(it, (cst.List, cst.Tuple)) else [it]
         if target_names and all(self._own_attr(e) for e in elements) and _writes_names(
             body_of(stmt), target_names, self.imports
@@ -301,6 +360,17 @@ class _Scanner:
                     # ``Base.reset_parameters(self)``
                     if owner.value[:1].isupper():
                         self.fx.super_calls.add(method)
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self.recv
+            and func.attr.value in _FORWARDERS
+            and any(isinstance(a.value, cst.Name) and a.value.value in self.dispatch_names for a in call.args)
+        ):
+            return  # ``self._init_weights(module)`` in HF's ``_initialize_weights``: that central init is its own entry
+        for arg in call.args:
+            if arg.keyword is not None and arg.keyword.value == "out":
+                self._touch_expr(arg.value)  # ``torch.arange(1, n + 1, out=self.freq)``
         if is_init_callee(call, self.imports):
             for arg in call.args:
                 self._touch_expr(arg.value)
@@ -314,9 +384,37 @@ class _Scanner:
             for arg in call.args:
                 if isinstance(arg.value, cst.Name) and arg.value.value in self.recv:
                     self.fx.passed_to.append((func.value, _arg_index(call, arg)))
+        elif self.writer is not None and call.args and isinstance(func, (cst.Name, cst.Attribute)):
+            # ``glorot(self.weight)``: a function of another file that writes its argument in place
+            positional_args = [a.value for a in call.args if a.keyword is None and not a.star]
+            if any(self._own_attr(_strip_views(a)) for a in positional_args):
+                written = self.writer(func)
+                for index in written or ():
+                    if index < len(positional_args):
+                        self._touch_expr(positional_args[index])
 
     # -- recording ------------------------------------------------------------------------------
+    def _touch_names(self, owner, selected: set[str]) -> None:
+        """Parameter names (``"A_log"``, ``"out_proj.weight"``) of ``owner`` written by a filtered loop."""
+        for full in selected:
+            parts = full.split(".")
+            if isinstance(owner, cst.Name) and owner.value in self.dispatch_names:
+                if len(parts) == 1:
+                    self._dispatch_touch(parts[0])
+                elif len(parts) == 2:
+                    self._dispatch_touch(None, (parts[0], parts[1]))
+            elif isinstance(owner, cst.Name) and len(parts) == 1:
+                self._touch(parts[0])
+
     def _touch_expr(self, node) -> None:
+        while (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+               and node.func.attr.value in _VIEWS):
+            node = node.func.value  # ``xavier_normal_(self.att.view(2, h, d))``: a view of the whole tensor
+        item = node.value if isinstance(node, cst.Attribute) and node.attr.value == "data" else node
+        if isinstance(item, cst.Subscript) and self._own_attr(item.value):
+            # ``init(self.experts[key])``, ``self.gains[i].data.copy_(...)`` (an item of a ParameterList/Dict),
+            # ``glorot(self.weight[:end]); glorot(self.weight[-1])`` (slices): precision first, a write of it
+            node = item.value
         attr = _attr_of(node, self.recv)
         if attr is not None:
             self._touch(attr)
@@ -359,6 +457,81 @@ class _Scanner:
             entry.attrs.add(attr)
 
 
+def _strip_views(node):
+    """``self.w`` for ``self.w.view(...)``, ``self.w[:n]``, ``self.w.data``."""
+    while True:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in _VIEWS:
+            node = node.func.value
+        elif isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Attribute) and node.attr.value == "data":
+            node = node.value
+        else:
+            return node
+
+
+def _string(node) -> str | None:
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - odd prefixes
+            return None
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _name_filter(test, name_var: str) -> set[str] | None:
+    """Literal parameter names selected by ``name in [...]`` / ``name == "x"`` on the loop's name variable."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+        left, right = _name_filter(test.left, name_var), _name_filter(test.right, name_var)
+        return None if left is None or right is None else left | right
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1):
+        return None
+    if not (isinstance(test.left, cst.Name) and test.left.value == name_var):
+        return None
+    op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+    if isinstance(op, cst.Equal):
+        text = _string(right)
+        return {text} if text else None
+    if isinstance(op, cst.In) and isinstance(right, (cst.List, cst.Tuple, cst.Set)):
+        texts = [_string(e.value) for e in right.elements]
+        return set(texts) if texts and all(texts) else None
+    return None
+
+
+def _filtered_names(body, name_var: str, value_vars: set[str], imports: Imports) -> set[str] | None:
+    """Names a ``for name, p in m.named_parameters()`` body initializes when every write of ``p`` sits under
+    an ``if`` that selects literal names (GPT-2's "rescale prenorm residual" loop); None: not that shape."""
+    statements = [s for s in body if not isinstance(s, cst.SimpleStatementLine)
+                  or not all(isinstance(x, (cst.Pass, cst.Expr)) and not _has_call(x) for x in s.body)]
+    names: set[str] = set()
+    for stmt in statements:
+        if not isinstance(stmt, cst.If):
+            if _writes_names([stmt], value_vars, imports):
+                return None
+            continue
+        branch: cst.If | None = stmt
+        while isinstance(branch, cst.If):
+            selected = _name_filter(branch.test, name_var)
+            if _writes_names(body_of(branch), value_vars, imports):
+                if selected is None:
+                    return None
+                names |= selected
+            orelse = branch.orelse
+            if orelse is not None and not isinstance(orelse, cst.If):
+                if _writes_names(body_of(orelse), value_vars, imports):
+                    return None
+                break
+            branch = orelse
+    return names
+
+
+def _has_call(small) -> bool:
+    from .walk import iter_calls
+
+    return next(iter(iter_calls(small)), None) is not None
+
+
 def _arg_index(call: cst.Call, arg: cst.Arg) -> int:
     return [a for a in call.args if a.keyword is None].index(arg) if arg.keyword is None else -1
 
@@ -390,7 +563,7 @@ def _writes_names(body, names: set[str], imports: Imports) -> bool:
                     return True
         for call in iter_calls(small):
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_"):
+            if isinstance(func, cst.Attribute) and func.attr.value.endswith("_") and func.attr.value not in _NOT_WRITES:
                 owner = func.value
                 if isinstance(owner, cst.Attribute) and owner.attr.value == "data":
                     owner = owner.value
@@ -413,6 +586,7 @@ def scan(
     *,
     functions: Iterable[str] = (),
     dispatch_names: Iterable[str] = (),
+    writer=None,
 ) -> Effects:
     """Effects of ``body`` on the receiver names ``recv``.
 
@@ -420,7 +594,9 @@ def scan(
     receiver are recorded in ``passed_to`` rather than assumed to initialize everything).
     ``dispatch_names``: names bound to "some module" (an ``_init_weights(module)`` parameter); writes to
     them are recorded per ``isinstance`` guard in ``dispatch``.
+    ``writer``: ``writer(func_expr)`` -> indices of the positional arguments a called function writes in place
+    (functions of other files, answered by the project index), or None.
     """
-    scanner = _Scanner(set(recv), imports, functions, set(dispatch_names))
+    scanner = _Scanner(set(recv), imports, functions, set(dispatch_names), writer)
     scanner.block(body)
     return scanner.fx

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .effects import Effects, scan
+from .effects import Effects, guard_matches, scan
 from .imports import dotted
 from .walk import body_of, call_name, keyword, positional, string_value
 
@@ -62,6 +62,9 @@ class ParamInfo:
     method: str
     #: "empty" (uninitialized memory), "value" (data given at creation), or "unknown"
     alloc: str
+    #: only a load can fill it: ``requires_grad=False`` on uninitialized storage, or an integer/fp8 dtype
+    #: (packed or quantized weights) that no ``nn.init`` function initializes
+    load_only: bool = False
 
 
 @dataclass
@@ -96,9 +99,37 @@ class CentralInit:
     """A Hugging Face / nanoGPT style init function (``_init_weights(self, module)`` ...)."""
 
     name: str
-    node: cst.FunctionDef
+    node: cst.FunctionDef | None  # None: defined in another file (read from its summary)
     owner: str | None  # class whose method it is
     effects: Effects
+    #: ``super().<name>(module)`` was resolved through the project index (no need to assume it covers all)
+    super_resolved: bool = False
+    #: where it is defined when not in this file: ``PreTrainedModel._init_weights`` (for messages)
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class ReinitPath:
+    """One way a class's parameters get re-initialized.
+
+    ``kind``: "reset" (its own or a base's ``reset_parameters()``), "torch-reset" (inherited from a torch.nn
+    class), "own" (an init method of the class itself: nanoGPT's ``GPT.init_weights``), "dispatch" (a central
+    init function whose branch for the class covers it: ``_init_weights(module)``, here or in another file),
+    "owner" (the init method of a class that builds this one as its child and initializes it there).
+    """
+
+    kind: str
+    #: "Cls.reset_parameters", "nn.Linear", "_init_weights", "GPT.init_weights"...
+    name: str
+    #: the class whose method it is, when it is a method (None: a function or a library class)
+    owner: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "reset":
+            return f"{self.name}()"
+        if self.kind == "torch-reset":
+            return f"{self.name}.reset_parameters() (inherited)"
+        return self.name
 
 
 def _self_name(fn: cst.FunctionDef) -> str | None:
@@ -122,6 +153,14 @@ class ModuleFacts:
         self.facts = facts
         self.imports = facts.imports
         self.config = facts.config
+        #: other files of the project / installed libraries (None: this source is not a file on disk)
+        self.index = getattr(facts, "project", None)
+        self.origin = getattr(facts, "origin", None)
+        #: class name -> qualified names of its bases that are module classes defined in other files
+        self.remote_bases: dict[str, list[str]] = {}
+        self._mro_cache: dict[str, list] = {}
+        #: files under tests/ or named test_*.py / *_test.py: their classes are not reported by INIT001-003
+        self.test_file = _is_test_path(facts.path)
         self.functions: dict[str, cst.FunctionDef] = {}
         all_classes: dict[str, cst.ClassDef] = {}
         for stmt in _top_level(facts.module.body):
@@ -136,42 +175,44 @@ class ModuleFacts:
         self._function_cache: dict[tuple, Coverage] = {}
         self._constructed_cache: dict[str, set[str]] = {}
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
+        self._built_cache: dict[str, set[str]] = {}
+        self._owner_cache: dict[tuple, Coverage] = {}
+        self._writers: dict[str, frozenset[int]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
-        #: the file builds on transformers' PreTrainedModel, whose inherited _init_weights we model
+        #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
+        self.remote_central: list[CentralInit] = self._remote_central_inits()
+        #: the file builds on transformers' PreTrainedModel, whose source could not be read: its inherited
+        #: ``_init_weights`` is assumed to cover ``*Norm*`` classes (the transformers v5 behaviour)
         self.hf_model_file = any(
-            self._is_hf_base(ext) for c in self.classes.values() for ext in c.external_bases
+            self._is_hf_base(ext) and not self._resolves(ext) for c in self.classes.values()
+            for ext in c.external_bases
         )
+
+    def _scan(self, body, recv, imports, **kw) -> Effects:
+        """:func:`~initlint.facts.effects.scan` with the project index answering for functions of other files."""
+        if self.index is not None and self.origin is not None:
+            kw["writer"] = self._remote_writer
+        return scan(body, recv, imports, **kw)
+
+    def _remote_writer(self, func) -> frozenset[int]:
+        """Indices of the arguments an imported function (``torch_geometric.nn.inits.glorot``) writes in place."""
+        qual = self.imports.resolve(func)
+        if not qual or qual.startswith(("torch.", "math.", "numpy.")):
+            return frozenset()
+        cached = self._writers.get(qual)
+        if cached is None:
+            found = self.index.function_writes(self.origin, qual)
+            cached = self._writers[qual] = frozenset(found or ())
+        return cached
 
     # ------------------------------------------------------------------ which classes are modules
     def _is_module_base(self, expr) -> str | None:
         """Resolved name of an external base that makes a class a module, else None."""
-        name = self.imports.resolve(expr)
-        raw = dotted(expr)
-        extra = self.config.module_bases
-        if raw and (raw in extra or raw.rsplit(".", 1)[-1] in extra):
-            return raw
-        if name is None:
-            return None
-        if name in extra:
-            return name
-        if name.startswith("torch.nn."):
-            last = name.rsplit(".", 1)[-1]
-            sub = name[len("torch.nn."):]
-            if sub.startswith(("functional", "init", "utils")) or last in _NOT_MODULES or not last[:1].isupper():
-                return None
-            return name
-        if name.startswith(_LIGHTNING) and name.endswith("LightningModule"):
-            return name
-        if self._is_hf_base(name):
-            return name
-        return None
+        return module_base_name(expr, self.imports, self.config)
 
     @staticmethod
     def _is_hf_base(name: str) -> bool:
-        # ``PreTrainedModel`` itself, or another model's ``LlamaPreTrainedModel`` (transformers modular files)
-        return name.rsplit(".", 1)[-1].endswith(_HF_PRETRAINED) and (
-            name.startswith("transformers.") or name.startswith(".")
-        )
+        return _is_hf_base(name)
 
     def _module_classes(self, all_classes: dict[str, cst.ClassDef]) -> dict[str, ModuleClass]:
         info: dict[str, tuple[list[str], list[str]]] = {}
@@ -187,6 +228,14 @@ class ModuleFacts:
                 resolved = self._is_module_base(arg.value)
                 if resolved:
                     external.append(resolved)
+                    if not resolved.startswith(("torch.", ) + _LIGHTNING):
+                        self.remote_bases.setdefault(name, []).append(resolved)
+                elif self.index is not None and self.origin is not None:
+                    qual = self.imports.resolve(arg.value)
+                    if qual and self.index.is_module_class(self.origin, qual, self.config.module_bases):
+                        # a module class of another file (a library's ``ModelMixin``, an adapter base layer)
+                        external.append(qual)
+                        self.remote_bases.setdefault(name, []).append(qual)
             info[name] = (local, external)
         modules: set[str] = {n for n, (_l, ext) in info.items() if ext}
         changed = True
@@ -280,6 +329,17 @@ class ModuleFacts:
                             self._add_param(cls, pname, small, method_name, pvalue)
                     continue
                 if (
+                    isinstance(target, cst.Subscript)
+                    and isinstance(target.value, cst.Attribute)
+                    and isinstance(target.value.value, cst.Name)
+                    and target.value.value.value == self_name
+                    and isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Name)
+                ):
+                    # ``self.oft_R[adapter] = OFTRotationModule(...)``: children kept in a ModuleDict by key
+                    cls.children.setdefault(target.value.attr.value, value.func.value)
+                    continue
+                if (
                     isinstance(target, cst.Attribute)
                     and isinstance(target.value, cst.Name)
                     and target.value.value == self_name
@@ -296,20 +356,32 @@ class ModuleFacts:
         if method in ("reset_parameters",) and name in cls.params:
             return
         alloc = "value"
+        load_only = False
         kind = self.is_param_creation(value)
         if kind == "param":
             call = value.body if isinstance(value, cst.IfExp) else value
             if isinstance(call, cst.Call):
                 data = positional(call, 0) or keyword(call, "data")
                 alloc = self.allocation(data) if data is not None else "empty"
+                frozen = keyword(call, "requires_grad") or positional(call, 1)
+                load_only = _integer_storage(data, self.imports) or (
+                    alloc == "empty" and isinstance(frozen, cst.Name) and frozen.value == "False"
+                )
         elif kind == "container":
+            call = value.body if isinstance(value, cst.IfExp) else value
+            if isinstance(call, cst.Call) and _empty_container(call):
+                return  # ``nn.ParameterDict({})``: filled later (peft's per-adapter dicts); nothing to initialize yet
             alloc = "unknown"
-        cls.params[name] = ParamInfo(name, node, method, alloc)
+        cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
 
     # ------------------------------------------------------------------ class hierarchy (same file)
     def mro(self, cls: ModuleClass) -> list[ModuleClass]:
-        """``cls`` and its same-file module bases, depth-first, without repeats."""
-        out: list[ModuleClass] = []
+        """``cls`` and its module bases, without repeats: same-file ones first, then those of other files
+        (:class:`~initlint.project.index.RemoteClass`, read from their summaries)."""
+        cached = self._mro_cache.get(cls.name) if not getattr(cls, "remote", False) else None
+        if cached is not None:
+            return cached
+        out: list = []
         stack = [cls]
         while stack:
             c = stack.pop(0)
@@ -317,7 +389,19 @@ class ModuleFacts:
                 continue
             out.append(c)
             stack.extend(self.classes[b] for b in c.local_bases if b in self.classes)
+        if self.index is not None and self.origin is not None:
+            for c in list(out):
+                for qual in self.remote_bases.get(c.name, ()) if not getattr(c, "remote", False) else ():
+                    for remote in self.index.remote_mro(self.origin, qual):
+                        if remote not in out:
+                            out.append(remote)
+        self._mro_cache[cls.name] = out
         return out
+
+    def _resolves(self, qual: str) -> bool:
+        """Does the index find the class ``qual`` (as imported here) in a file it can read?"""
+        return self.index is not None and self.origin is not None and \
+            self.index.resolve_class(self.origin, qual) is not None
 
     def family_names(self, cls: ModuleClass) -> set[str]:
         names = set()
@@ -368,11 +452,18 @@ class ModuleFacts:
                 cov.sources.append(name)
             self._method_cache[key] = cov
             return cov
+        if getattr(fn, "fx", None) is not None:  # a method of a class in another file: its summary
+            if fn.has_self:
+                cov.add(fn.fx.inits, fn.fx.all)
+                cov.sources.append(f"{owner.name}.{name}")
+                self._merge_effects(cls, owner, fn.fx, cov, seen)
+            self._method_cache[key] = cov
+            return cov
         self_name = _self_name(fn)
         if self_name is None:
             self._method_cache[key] = cov
             return cov
-        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
         # an init method that assigns a fresh value does set it (INIT005 reports the replacement)
         cov.add(fx.inits | set(fx.assigned), fx.all)
         cov.sources.append(f"{owner.name}.{name}")
@@ -409,8 +500,8 @@ class ModuleFacts:
         if fn is None or index < 0 or index >= len(names) or key in _seen:
             cov.all = index < 0  # passed by keyword: be generous (precision first)
             return cov
-        fx = scan(body_of(fn), {names[index]}, self.imports, functions=self.functions,
-                  dispatch_names={names[index]})
+        fx = self._scan(body_of(fn), {names[index]}, self.imports, functions=self.functions,
+                        dispatch_names={names[index]})
         cov.add(fx.inits, fx.all)
         if cls is not None:
             self._dispatch_into(cls, fx, cov)
@@ -428,21 +519,35 @@ class ModuleFacts:
             if fn is None:
                 cov.all = True  # an unseen method: assume it initializes (precision first)
                 return cov
+            if getattr(fn, "fx", None) is not None:  # defined in another file
+                if len(fn.params) >= 2:
+                    self._dispatch_into(cls, fn.fx, cov)
+                else:
+                    cov.all = True
+                return cov
             names = _param_names(fn)
             if len(names) >= 2:
-                fx = scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
-                          dispatch_names={names[1]})
+                fx = self._scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
+                                dispatch_names={names[1]})
                 self._dispatch_into(cls, fx, cov)
             return cov
         if isinstance(fn_expr, cst.Name) and fn_expr.value in self.functions:
             return self.function_coverage(fn_expr.value, 0, cls, seen)
+        qual = self.imports.resolve(fn_expr) if isinstance(fn_expr, (cst.Name, cst.Attribute)) else None
+        if qual and self.index is not None and self.origin is not None and not qual.startswith("torch."):
+            found = self.index.resolve_function(self.origin, qual)
+            if found is not None:  # ``self.apply(init_fn)`` with ``init_fn`` from another file
+                _params, fx = found
+                cov.add(fx.inits, fx.all)
+                self._dispatch_into(cls, fx, cov)
+                return cov
         cov.all = True  # lambda / partial / imported function: unknown, assume it initializes
         return cov
 
     def _dispatch_into(self, cls: ModuleClass, fx: Effects, cov: Coverage) -> None:
         family = self.family_names(cls)
         for entry in fx.dispatch:
-            if entry.guard is None or entry.guard & family:
+            if entry.guard is None or guard_matches(entry.guard, family):
                 cov.add(entry.attrs, entry.all)
                 for method in sorted(entry.methods):
                     sub = self.method_coverage(cls, method)
@@ -455,7 +560,7 @@ class ModuleFacts:
             fn = self.functions[name]
             names = _param_names(fn)
             if names:
-                fx = scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
+                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
                 out.append(CentralInit(name, fn, None, fx))
         for cname, node in all_classes.items():
             if not isinstance(node.body, cst.IndentedBlock):
@@ -466,14 +571,47 @@ class ModuleFacts:
                     self_name = _self_name(stmt)
                     if self_name is None:
                         if names:
-                            fx = scan(body_of(stmt), set(), self.imports, functions=self.functions,
-                                      dispatch_names={names[0]})
+                            fx = self._scan(body_of(stmt), set(), self.imports, functions=self.functions,
+                                            dispatch_names={names[0]})
                             out.append(CentralInit(stmt.name.value, stmt, None, fx))
                         continue
                     dispatch = {names[1]} if len(names) >= 2 else set()
-                    fx = scan(body_of(stmt), {self_name}, self.imports, functions=self.functions,
-                              dispatch_names=dispatch)
+                    fx = self._scan(body_of(stmt), {self_name}, self.imports, functions=self.functions,
+                                    dispatch_names=dispatch)
                     out.append(CentralInit(stmt.name.value, stmt, cname, fx))
+        return out
+
+    def _remote_central_inits(self) -> list[CentralInit]:
+        """Central init methods this file's classes inherit from classes in other files, and the targets of
+        ``super()._init_weights(module)`` in this file's own ones (read from the index's summaries)."""
+        out: list[CentralInit] = []
+        if self.index is None or self.origin is None:
+            return out
+        seen: set = set()
+        wanted = sorted(set(self.config.init_functions))
+        for cls in self.classes.values():
+            if not self.remote_bases.get(cls.name) and not any(self.remote_bases.get(c.name) for c in self.mro(cls)):
+                continue
+            for name in wanted:
+                owner, fn = self.find_method(cls, name)
+                if fn is None or getattr(fn, "fx", None) is None or not fn.has_self or len(fn.params) < 2:
+                    continue
+                key = (owner.path, owner.name, name)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(CentralInit(name, None, None, fn.fx, label=f"{owner.name}.{name}"))
+        for central in self.central:
+            owner_cls = self.classes.get(central.owner) if central.owner else None
+            if owner_cls is None or central.name not in central.effects.super_calls:
+                continue
+            owner, fn = self.find_method(owner_cls, central.name, owner_cls)
+            if fn is None or getattr(fn, "fx", None) is None:
+                continue
+            central.super_resolved = True
+            key = (owner.path, owner.name, central.name)
+            if key not in seen and fn.has_self and len(fn.params) >= 2:
+                seen.add(key)
+                out.append(CentralInit(central.name, None, None, fn.fx, label=f"{owner.name}.{central.name}"))
         return out
 
     def central_coverage(self, cls: ModuleClass) -> tuple[bool, Coverage]:
@@ -483,16 +621,20 @@ class ModuleFacts:
         family = self.family_names(cls)
         own_names = {c.name for c in self.mro(cls)}
         params = set(cls.params)
-        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS:
+        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS and not self.remote_central:
             covered = True
             cov.add(_HF_NORM_ATTRS, False)
-            cov.sources.append("PreTrainedModel._init_weights (inherited; covers *Norm* weight/bias)")
-        for central in self.central:
-            if central.name in central.effects.super_calls and self._unseen_base(central.owner):
+            cov.sources.append(
+                ReinitPath("dispatch", "PreTrainedModel._init_weights (inherited; covers *Norm* weight/bias)")
+            )
+        for central in self.central + self.remote_central:
+            label = central.label or central.name
+            if (central.name in central.effects.super_calls and not central.super_resolved
+                    and self._unseen_base(central.owner)):
                 # ``super()._init_weights(module)`` into a library base we cannot read: assume it covers
                 covered = True
                 cov.all = True
-                cov.sources.append(f"super().{central.name}")
+                cov.sources.append(ReinitPath("dispatch", f"super().{central.name}"))
             for entry in central.effects.dispatch:
                 for child, attr in entry.nested:
                     # ``isinstance(m, Block): init(m.gate.weight)`` initializes Block.gate's ``weight``
@@ -501,18 +643,18 @@ class ModuleFacts:
                     ):
                         covered = True
                         cov.add({attr}, False)
-                        cov.sources.append(central.name)
-                if entry.guard is not None and entry.guard & family:
+                        cov.sources.append(ReinitPath("dispatch", label))
+                if guard_matches(entry.guard, family):
                     covered = True
                     cov.add(entry.attrs, entry.all)
                     for method in sorted(entry.methods):
                         sub = self.method_coverage(cls, method)
                         cov.add(sub.attrs, sub.all)
-                    cov.sources.append(central.name)
+                    cov.sources.append(ReinitPath("dispatch", label))
                 elif entry.guard is None and (entry.all or entry.attrs & params):
                     covered = True
                     cov.add(entry.attrs, entry.all)
-                    cov.sources.append(central.name)
+                    cov.sources.append(ReinitPath("dispatch", label))
             for child, attr in central.effects.container_writes:
                 # ``for level in self.levels: init(level.pos_embed)`` in the init method of a class that
                 # builds this class in its constructor: every item's ``pos_embed`` is written
@@ -533,6 +675,24 @@ class ModuleFacts:
                 covered = True
                 cov.add(sub.attrs, sub.all)
                 cov.sources.append(f"{central.owner}.{central.name}")
+        if params and not cov.all and not params <= cov.attrs:
+            owner = self.owner_coverage(cls, construction=False)  # a parent's init method writes them
+            if owner.sources:
+                covered = True
+                cov.add(owner.attrs, owner.all)
+                cov.sources.extend(owner.sources)
+        if (self.index is not None and self.origin is not None and params and not cov.all
+                and not params <= cov.attrs):
+            # the ``_init_weights`` of models in other files of the package that build this class
+            for label, fx in self.index.init_functions_applying_to(self.origin, cls.name, self.config.init_functions):
+                for entry in fx.dispatch:
+                    if guard_matches(entry.guard, family):
+                        covered = True
+                        cov.add(entry.attrs, entry.all)
+                        for method in sorted(entry.methods):
+                            sub = self.method_coverage(cls, method)
+                            cov.add(sub.attrs, sub.all)
+                        cov.sources.append(ReinitPath("dispatch", label))
         return covered, cov
 
     def constructed(self, cls: ModuleClass) -> set[str]:
@@ -559,17 +719,23 @@ class ModuleFacts:
                     return True
         return False
 
-    def reinit_paths(self, cls: ModuleClass) -> list[str]:
-        """Human names of the class's re-initialization paths (empty: none)."""
+    def reinit_paths(self, cls: ModuleClass) -> list[ReinitPath]:
+        """The class's re-initialization paths (empty: none); ``str()`` of each is its name in messages."""
         paths = []
         owner, fn = self.reset_method(cls)
         if fn is not None:
-            paths.append(f"{owner.name}.reset_parameters()")
+            paths.append(ReinitPath("reset", f"{owner.name}.reset_parameters", owner.name))
         elif self.torch_reset_base(cls):
-            paths.append(f"nn.{self.torch_reset_base(cls)}.reset_parameters() (inherited)")
+            paths.append(ReinitPath("torch-reset", f"nn.{self.torch_reset_base(cls)}"))
         covered, cov = self.central_coverage(cls)
         if covered:
-            paths.extend(dict.fromkeys(cov.sources))
+            for source in dict.fromkeys(cov.sources):
+                if isinstance(source, ReinitPath):
+                    paths.append(source)
+                elif "." in source:  # ``Cls.init_weights``: a method of the class (or of a same-file base)
+                    paths.append(ReinitPath("own", source, source.partition(".")[0]))
+                else:
+                    paths.append(ReinitPath("dispatch", source))
         return paths
 
     def reinit_coverage(self, cls: ModuleClass) -> Coverage:
@@ -592,13 +758,18 @@ class ModuleFacts:
         self_name = _self_name(fn)
         if self_name is None:
             return cov
-        fx = scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
+        fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
         cov.add(fx.inits, fx.all)
         if "__init__" in fx.super_calls:
             # a same-file base constructor may call self.reset_parameters() (dispatched to this class)
             owner, base_init = self.find_method(cls, "__init__", cls)
-            if base_init is not None and _self_name(base_init):
-                bfx = scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
+            if base_init is not None and getattr(base_init, "fx", None) is not None:
+                # a constructor in another file (its summary): what it writes and the methods it calls
+                if base_init.has_self:
+                    cov.add(base_init.fx.inits, base_init.fx.all)
+                    self._merge_effects(cls, owner, Effects(self_calls=set(base_init.fx.self_calls)), cov, frozenset())
+            elif base_init is not None and _self_name(base_init):
+                bfx = self._scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
                 cov.add(bfx.inits, bfx.all)
                 calls = Effects(self_calls=bfx.self_calls, applied=bfx.applied, passed_to=bfx.passed_to)
                 self._merge_effects(cls, owner, calls, cov, frozenset())
@@ -621,17 +792,175 @@ class ModuleFacts:
             cached = self._unwritten_cache[cls.name] = self._uninitialized_at_construction(cls)
         return cached
 
+    def owner_coverage(self, cls: ModuleClass, construction: bool) -> Coverage:
+        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``) initialize of it.
+
+        ``construction``: in their ``__init__`` (``self.child.reset()`` right after building it,
+        ``nn.init.zeros_(self.child.weight)``); otherwise in their init methods (``reset_parameters`` and the
+        configured init function names), which run again under deferred init.
+        """
+        key = (cls.name, construction)
+        cached = self._owner_cache.get(key)
+        if cached is not None:
+            return cached
+        from .walk import iter_calls, simple_statements
+
+        cov = Coverage()
+        self._owner_cache[key] = cov  # cycles
+        methods = ("reset_parameters",) + tuple(self.config.init_functions)
+        for parent in self.classes.values():
+            attrs = {a for a, c in parent.children.items() if c == cls.name}
+            if not attrs or parent is cls:
+                continue
+            # at construction: any method of the parent (peft builds adapters in ``update_layer`` and
+            # initializes them right there); under deferred init only its init methods run again
+            for name in (list(parent.methods) if construction else methods):
+                fn = parent.methods.get(name)
+                self_name = _self_name(fn) if fn is not None else None
+                if self_name is None:
+                    continue
+                before = (set(cov.attrs), cov.all)
+                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
+                for entry in fx.dispatch:
+                    if entry.guard is None:
+                        cov.add({attr for child, attr in entry.nested if child in attrs}, False)
+                for small in simple_statements(body_of(fn)):
+                    for call in iter_calls(small):
+                        f = call.func
+                        owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
+                            f.value, cst.Subscript) else getattr(f, "value", None)
+                        if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
+                                and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
+                                and owner_expr.attr.value in attrs
+                                and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
+                            sub = self.method_coverage(cls, f.attr.value)
+                            cov.add(sub.attrs, sub.all)
+                if (set(cov.attrs), cov.all) != before:
+                    cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+        return cov
+
+    def built_at_construction(self, cls: ModuleClass) -> set[str]:
+        """``__init__`` and the methods of the class it calls (transitively): where parameters that exist
+        after construction are created. A parameter created elsewhere (in ``forward``, a ``build(shape)`` on
+        first use) is created lazily, with real data, after any deferred init: INIT001/INIT002 leave it alone."""
+        cached = self._built_cache.get(cls.name)
+        if cached is not None:
+            return cached
+        out = {"__init__"}
+        todo = ["__init__"]
+        while todo:
+            fn = cls.methods.get(todo.pop())
+            self_name = _self_name(fn) if fn is not None else None
+            if self_name is None:
+                continue
+            from .walk import iter_calls, simple_statements
+
+            for small in simple_statements(body_of(fn)):
+                for call in iter_calls(small):
+                    f = call.func
+                    if (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == self_name
+                            and f.attr.value in cls.methods and f.attr.value not in out):
+                        out.add(f.attr.value)
+                        todo.append(f.attr.value)
+        self._built_cache[cls.name] = out
+        return out
+
+    def checked_classes(self) -> list[ModuleClass]:
+        """The module classes INIT001-INIT003 judge: none in test files (``tests/``, ``test_*.py``)."""
+        return [] if self.test_file else list(self.classes.values())
+
     def _uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
         out = []
-        empties = [p for p in cls.params.values() if p.alloc == "empty" and p.method == "__init__"]
+        empties = [p for p in cls.params.values()
+                   if p.alloc == "empty" and p.method == "__init__" and not p.load_only]
         if not empties:
             return out
         ctor = self.constructor_coverage(cls)
         _covered, central = self.central_coverage(cls)
+        owner = self.owner_coverage(cls, construction=True)
         for p in empties:
-            if not ctor.covers(p.name) and not central.covers(p.name):
+            if not ctor.covers(p.name) and not central.covers(p.name) and not owner.covers(p.name):
                 out.append(p)
         return out
+
+
+#: dtypes no ``nn.init`` function fills: packed / quantized storage that only a checkpoint load fills
+_LOAD_ONLY_DTYPES = frozenset(
+    {"int8", "uint8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "int", "long", "short", "bool",
+     "quint8", "qint8", "qint32", "quint4x2", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
+     "float8_e8m0fnu", "float4_e2m1fn_x2"}
+)
+
+
+def _integer_storage(data, imports) -> bool:
+    """Is ``data`` created with an integer / fp8 dtype (``torch.empty(n, dtype=torch.uint8)``, ``.to(torch.int8)``)?"""
+    node = data
+    while isinstance(node, cst.Call):
+        dtype = keyword(node, "dtype")
+        if dtype is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("to", "view", "type"):
+            dtype = positional(node, 0)
+        name = imports.resolve(dtype) if dtype is not None else None
+        if name and name.startswith("torch.") and name.rsplit(".", 1)[-1] in _LOAD_ONLY_DTYPES:
+            return True
+        node = node.func.value if isinstance(node.func, cst.Attribute) else None
+    return False
+
+
+def _empty_container(call: cst.Call) -> bool:
+    """``nn.ParameterDict()``, ``nn.ParameterDict({})``, ``nn.ParameterList([])``: a container with no parameter."""
+    args = [a for a in call.args if a.keyword is None]
+    if not args and not call.args:
+        return True
+    if len(call.args) == 1 and args:
+        only = args[0].value
+        return isinstance(only, (cst.Dict, cst.List, cst.Tuple)) and not only.elements
+    return False
+
+
+def _is_test_path(path) -> bool:
+    """A file named ``test_*.py`` / ``*_test.py`` / ``conftest.py``, or under a ``tests``/``test`` directory
+    (files under a ``fixtures`` directory there are inputs of tests, not tests: they are checked)."""
+    parts = str(path or "").replace("\\", "/").split("/")
+    base, dirs = parts[-1], parts[:-1]
+    if base.startswith("test_") or base.endswith("_test.py") or base == "conftest.py":
+        return True
+    where = [i for i, p in enumerate(dirs) if p in ("tests", "test")]
+    return bool(where) and "fixtures" not in dirs[where[-1]:]
+
+
+def _is_hf_base(name: str) -> bool:
+    # ``PreTrainedModel`` itself, or another model's ``LlamaPreTrainedModel`` (transformers modular files)
+    return name.rsplit(".", 1)[-1].endswith(_HF_PRETRAINED) and (
+        name.startswith("transformers.") or name.startswith(".")
+    )
+
+
+def module_base_name(expr, imports, config) -> str | None:
+    """Resolved name of a base class expression that makes a class an nn.Module by itself, else None.
+
+    ``torch.nn.*`` module classes, Lightning's ``LightningModule``, transformers' ``*PreTrainedModel`` and the
+    configured ``module_bases``. Bases defined in other files are the project index's business.
+    """
+    name = imports.resolve(expr)
+    raw = dotted(expr)
+    extra = config.module_bases
+    if raw and (raw in extra or raw.rsplit(".", 1)[-1] in extra):
+        return raw
+    if name is None:
+        return None
+    if name in extra:
+        return name
+    if name.startswith("torch.nn."):
+        last = name.rsplit(".", 1)[-1]
+        sub = name[len("torch.nn."):]
+        if sub.startswith(("functional", "init", "utils")) or last in _NOT_MODULES or not last[:1].isupper():
+            return None
+        return name
+    if name.startswith(_LIGHTNING) and name.endswith("LightningModule"):
+        return name
+    if _is_hf_base(name):
+        return name
+    return None
 
 
 def _top_level(body):

@@ -218,11 +218,13 @@ class NoReinitPath(Rule):
 
     def check(self, facts):
         mf = facts.modules
-        for cls in mf.classes.values():
+        for cls in mf.checked_classes():
             if not cls.params or mf.reinit_paths(cls):
                 continue
             garbage = {p.name for p in mf.uninitialized_at_construction(cls)}  # INIT003 reports those
-            params = [p for p in cls.params if p not in garbage]
+            built = mf.built_at_construction(cls)
+            params = [p.name for p in cls.params.values()
+                      if p.name not in garbage and not p.load_only and p.method in built]
             if not params:
                 continue
             yield cls.node, (

@@ -213,7 +213,7 @@ class ParamMissedByInit(Rule):
 
     def check(self, facts):
         mf = facts.modules
-        for cls in mf.classes.values():
+        for cls in mf.checked_classes():
             if not cls.params:
                 continue
             paths = mf.reinit_paths(cls)
@@ -221,16 +221,23 @@ class ParamMissedByInit(Rule):
                 continue  # INIT001
             cov = mf.reinit_coverage(cls)
             garbage = {p.name for p in mf.uninitialized_at_construction(cls)}  # INIT003 reports those
+            built = mf.built_at_construction(cls)  # a parameter created lazily (in forward) gets real data
             for param in cls.params.values():
-                if param.method == "reset_parameters" or param.name in garbage or cov.covers(param.name):
+                if param.method not in built:
+                    continue
+                if (param.method == "reset_parameters" or param.name in garbage or param.load_only
+                        or cov.covers(param.name)):
                     continue
                 first = paths[0]
-                if first.endswith("(inherited)"):
+                if first.kind == "torch-reset":
                     where = (f"override reset_parameters(): call super().reset_parameters(), then initialize "
                              f"`self.{param.name}` in place (e.g. `nn.init.zeros_(self.{param.name})`)")
-                elif "." in first.split(" ")[0]:  # a method of the class: Cls.reset_parameters(), Cls.init_weights
-                    where = (f"initialize `self.{param.name}` in place in {first.split(' ')[0].rstrip('()')}() "
+                elif first.kind in ("reset", "own"):  # a method of the class: Cls.reset_parameters(), Cls.init_weights
+                    where = (f"initialize `self.{param.name}` in place in {first.name}() "
                              f"(e.g. `nn.init.zeros_(self.{param.name})`)")
+                elif first.kind == "owner":
+                    where = (f"initialize it in {first.name}() together with the rest of `{cls.name}`, or give "
+                             f"`{cls.name}` a reset_parameters()")
                 else:
                     where = (f"initialize `module.{param.name}` in {first}'s branch for `{cls.name}` "
                              f"(e.g. `nn.init.zeros_(module.{param.name})`), or give `{cls.name}` a "

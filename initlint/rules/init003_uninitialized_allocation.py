@@ -181,7 +181,7 @@ class UninitializedAllocation(Rule):
 
     def check(self, facts):
         mf = facts.modules
-        for cls in mf.classes.values():
+        for cls in mf.checked_classes():
             for param in mf.uninitialized_at_construction(cls):
                 yield param.node, (
                     f"parameter `{param.name}` of `{cls.name}` is allocated from uninitialized memory and "

@@ -1,0 +1,415 @@
+"""``ProjectIndex``: answers about classes and functions defined in other files, from their summaries.
+
+Only modules actually reached from the linted file are summarized (imports of its bases, their bases...,
+and for "who initializes this class" the files of the same package that import it), with bounds on depth
+and on the number of files per linted file. Every answer is "unknown" (None/False/empty) when a bound is
+hit, a name does not resolve or a file does not parse, and the rules stay silent on unknown.
+
+The index remembers the content hash of every file it consulted (:attr:`ProjectIndex.consulted`), so that the
+CLI's findings cache can treat an entry as stale when one of them changed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .cache import SummaryCache, file_key
+from .resolver import ModuleResolver
+
+#: Most files summarized for one linted file; most hops through bases and re-exports.
+MAX_FILES = 48
+MAX_DEPTH = 8
+#: Reverse lookups ("which files of this package import class X") only in packages at most this large.
+MAX_PACKAGE_FILES = 2500
+MAX_PACKAGE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class RemoteMethod:
+    """A method of a class in another file: its parameter names and its effects on ``self``/its argument."""
+
+    name: str
+    params: list[str]
+    has_self: bool
+    fx: Any  # initlint.facts.effects.Effects
+
+
+@dataclass
+class RemoteClass:
+    """A class of another file, shaped like :class:`initlint.facts.modules.ModuleClass` where rules look."""
+
+    name: str
+    path: str
+    methods: dict[str, RemoteMethod]
+    external_bases: list[str]
+    local_bases: list[str] = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+    children: dict = field(default_factory=dict)
+    node: Any = None
+    remote: bool = True
+
+    def __hash__(self) -> int:
+        return hash((self.path, self.name))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RemoteClass) and (self.path, self.name) == (other.path, other.name)
+
+
+class ProjectIndex:
+    """Summaries of other modules, on demand (see the module docstring)."""
+
+    def __init__(self, resolver: Optional[ModuleResolver] = None, cache: Optional[SummaryCache] = None) -> None:
+        self.resolver = resolver or ModuleResolver()
+        self.cache = cache if cache is not None else SummaryCache()
+        self._summaries: dict[str, Optional[dict]] = {}
+        self._shas: dict[str, str] = {}
+        self._classes: dict[tuple[str, str], Optional[RemoteClass]] = {}
+        self._is_module: dict[tuple[str, str], bool] = {}
+        self._packages: dict[str, Optional[list[tuple[str, bytes]]]] = {}
+        self._users: dict[tuple[str, str], tuple] = {}
+        self._importer_tables: dict[tuple, dict[str, list[str]]] = {}
+        #: path -> sha256 of the files consulted since :meth:`begin`
+        self.consulted: dict[str, str] = {}
+        self._budget = MAX_FILES
+        self._stats: dict[str, Optional[tuple[int, int]]] = {}
+
+    def begin(self) -> None:
+        """Start answering for a new linted file: reset the consulted set and the per-file budget.
+
+        The process-wide memo is dropped when one of the files it read changed on disk since (a long-lived
+        process such as a test run or an editor integration sees edits)."""
+        self.consulted = {}
+        self._budget = MAX_FILES
+        for path, stamp in self._stats.items():
+            if _stat(path) != stamp:
+                self._summaries.clear()
+                self._shas.clear()
+                self._stats.clear()
+                self._classes.clear()
+                self._is_module.clear()
+                self._packages.clear()
+                self._users.clear()
+                self._importer_tables.clear()
+                break
+
+    # ------------------------------------------------------------------ summaries
+    def summary(self, path: str) -> Optional[dict]:
+        """The summary of the module at ``path`` (memoized, disk-cached), or None."""
+        path = os.path.abspath(path)
+        if path in self._summaries:
+            if path in self._shas:
+                self.consulted[path] = self._shas[path]
+            return self._summaries[path]
+        if self._budget <= 0:
+            return None
+        self._budget -= 1
+        self._stats[path] = _stat(path)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            self._summaries[path] = None
+            return None
+        sha = file_key(data)
+        self._shas[path] = sha
+        self.consulted[path] = sha
+        summary = self.cache.get(sha)
+        if summary is None:
+            from .summaries import summarize
+
+            try:
+                summary = summarize(data, path)
+            except RecursionError:
+                summary = None
+            if summary is not None:
+                self.cache.put(sha, summary)
+        self._summaries[path] = summary
+        return summary
+
+    # ------------------------------------------------------------------ names
+    def locate(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
+        """``(path, name)`` of the top-level definition that ``qualname`` (as imported in ``file``) names."""
+        if _depth > MAX_DEPTH or not qualname:
+            return None
+        level = len(qualname) - len(qualname.lstrip("."))
+        parts = qualname[level:].split(".")
+        if not parts or not parts[-1]:
+            return None
+        for cut in range(len(parts) - 1, -1, -1):
+            module, rest = parts[:cut], parts[cut:]
+            if len(rest) != 1 or (not module and level == 0):
+                continue
+            path = self.resolver.resolve(file, ".".join(module), level)
+            if path is None:
+                continue
+            summary = self.summary(path)
+            if summary is None:
+                return None
+            name = rest[0]
+            if name in summary["classes"] or name in summary["functions"]:
+                return path, name
+            alias = summary["aliases"].get(name)
+            if alias:
+                return self.locate(path, alias, _depth + 1)
+            return None
+        return None
+
+    def resolve_class(self, file: str, qualname: str) -> Optional[RemoteClass]:
+        """The class ``qualname`` (as imported in ``file``) names, or None."""
+        where = self.locate(file, qualname)
+        if where is None:
+            return None
+        return self._class_at(*where)
+
+    def _class_at(self, path: str, name: str) -> Optional[RemoteClass]:
+        key = (path, name)
+        if key in self._classes:
+            self.summary(path)  # records it as consulted for this linted file
+            return self._classes[key]
+        summary = self.summary(path)
+        data = summary["classes"].get(name) if summary else None
+        if data is None:
+            self._classes[key] = None
+            return None
+        from .summaries import effects_from_json
+
+        methods = {
+            m: RemoteMethod(m, list(info.get("params", [])), bool(info.get("self")), effects_from_json(info["fx"]))
+            for m, info in data.get("methods", {}).items()
+        }
+        known = [b for b in data.get("bases", []) if _known_base(b)]
+        cls = RemoteClass(name, path, methods, known)
+        self._classes[key] = cls
+        return cls
+
+    def base_refs(self, path: str, name: str) -> list[tuple[str, str]]:
+        """``(file, qualname)`` of the bases of class ``name`` in ``path``: same-file first, then imported."""
+        summary = self.summary(path)
+        data = summary["classes"].get(name) if summary else None
+        if data is None:
+            return []
+        return [(path, f"#{b}") for b in data.get("local_bases", [])] + [(path, b) for b in data.get("bases", [])]
+
+    def remote_mro(self, file: str, qualname: str) -> list[RemoteClass]:
+        """The class ``qualname`` names and its bases in other files, depth-first (bases not found are skipped)."""
+        out: list[RemoteClass] = []
+        stack: list[tuple[str, str, int]] = [(file, qualname, 0)]
+        while stack:
+            f, q, depth = stack.pop(0)
+            if depth > MAX_DEPTH or len(out) > 32:
+                break
+            if q.startswith("#"):
+                cls = self._class_at(f, q[1:])
+            else:
+                cls = self.resolve_class(f, q)
+            if cls is None or cls in out:
+                continue
+            out.append(cls)
+            stack.extend((bf, bq, depth + 1) for bf, bq in self.base_refs(cls.path, cls.name) if not _known_base(bq))
+        return out
+
+    def is_module_class(self, file: str, qualname: str, module_bases=(), _depth: int = 0) -> bool:
+        """Is the class ``qualname`` (imported in ``file``) an nn.Module, following its bases across files?"""
+        where = self.locate(file, qualname) if not qualname.startswith("#") else (file, qualname[1:])
+        if where is None:
+            return False
+        if where in self._is_module:
+            return self._is_module[where]
+        self._is_module[where] = False  # cycles
+        summary = self.summary(where[0])
+        data = summary["classes"].get(where[1]) if summary else None
+        result = False
+        if data is not None and _depth <= MAX_DEPTH:
+            if data.get("module") or any(b in module_bases or b.rsplit(".", 1)[-1] in module_bases
+                                         for b in data.get("bases", [])):
+                result = True
+            else:
+                result = any(self.is_module_class(bf, bq, module_bases, _depth + 1)
+                             for bf, bq in self.base_refs(*where))
+        self._is_module[where] = result
+        return result
+
+    def resolve_function(self, file: str, qualname: str) -> Optional[tuple[list[str], Any]]:
+        """``(parameter names, effects on the first argument)`` of a top-level function in another file."""
+        where = self.locate(file, qualname)
+        if where is None:
+            return None
+        summary = self.summary(where[0])
+        data = summary["functions"].get(where[1]) if summary else None
+        if data is None:
+            return None
+        from .summaries import effects_from_json
+
+        return list(data.get("params", [])), effects_from_json(data["fx"])
+
+    def function_writes(self, file: str, qualname: str) -> Optional[list[int]]:
+        """Indices of the positional arguments that a top-level function of another file writes in place."""
+        where = self.locate(file, qualname)
+        if where is None:
+            return None
+        summary = self.summary(where[0])
+        data = summary["functions"].get(where[1]) if summary else None
+        if data is None:
+            return None
+        return [i for i in data.get("writes", ()) if isinstance(i, int)]
+
+    # ------------------------------------------------------------------ who initializes a class
+    def init_functions_applying_to(self, file: str, class_name: str, init_names) -> list[tuple[str, Any]]:
+        """Central init functions in other files of the package that import ``class_name`` from ``file``.
+
+        ``[(label, effects)]`` where ``effects.dispatch`` says what each one does per ``isinstance`` guard:
+        the ``_init_weights`` of models (``models/*/modeling_*.py``) that build a layer class defined here.
+        """
+        file = os.path.abspath(file)
+        key = (file, class_name)
+        if key in self._users:
+            for path in self._users[key][1]:
+                self.summary(path)
+            return self._users[key][0]
+        found: list[tuple[str, Any]] = []
+        consulted: list[str] = []
+        wanted = set(init_names)
+        from .summaries import effects_from_json
+
+        texts = dict(self._package_files(file))
+        word = re.escape(class_name.encode("utf-8"))
+        dispatch = re.compile(rb"isinstance\([^)]*\b" + word + rb"\b|__name__|\btype\(")
+        for path in self._importers(file, tuple(sorted(wanted))).get(class_name, ()):
+            if path == file or not dispatch.search(texts.get(path, b"")):
+                continue  # only an ``isinstance(module, Cls)`` / ``type(module) is Cls`` / class-name branch covers it
+            summary = self.summary(path)
+            if summary is None:
+                continue
+            consulted.append(path)
+            alias = [local for local, target in summary["aliases"].items()
+                     if target.rsplit(".", 1)[-1] == class_name]
+            if not any(self.locate(path, summary["aliases"][a]) == (file, class_name) for a in alias):
+                continue
+            for cname, cdata in summary["classes"].items():
+                for mname, info in cdata.get("methods", {}).items():
+                    if mname in wanted and info.get("self") and len(info.get("params", [])) >= 2:
+                        found.append((f"{cname}.{mname}", effects_from_json(info["fx"])))
+            for fname, info in summary["functions"].items():
+                if fname in wanted:
+                    found.append((fname, effects_from_json(info["fx"])))
+        self._users[key] = (found, consulted)
+        return found
+
+    def _importers(self, file: str, init_names: tuple[str, ...]) -> dict[str, list[str]]:
+        """name -> files of ``file``'s top-level package that import that name and mention an init function.
+
+        Built once per package and process from the text (a regex over ``from x import ...`` lines), so a name
+        only mentioned in a comment (transformers' "Copied from ...") does not count."""
+        top = self._package_top(file)
+        if top is None:
+            return {}
+        key = (top, init_names)
+        table = self._importer_tables.get(key)
+        if table is None:
+            table = {}
+            words = [w.encode("utf-8") for w in init_names]
+            for path, data in self._package_files(file):
+                if not any(w in data for w in words):
+                    continue
+                for name in _imported_names(data):
+                    table.setdefault(name, []).append(path)
+            self._importer_tables[key] = table
+        return table
+
+    @staticmethod
+    def _package_top(file: str) -> Optional[str]:
+        directory = os.path.dirname(file)
+        top = None
+        while os.path.isfile(os.path.join(directory, "__init__.py")):
+            top = directory
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        return top
+
+    def _package_files(self, file: str) -> list[tuple[str, bytes]]:
+        """``(path, bytes)`` of the .py files of the top-level package holding ``file`` (bounded; memoized)."""
+        directory = os.path.dirname(file)
+        top = None
+        while os.path.isfile(os.path.join(directory, "__init__.py")):
+            top = directory
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        if top is None:
+            return []
+        if top in self._packages:
+            return self._packages[top] or []
+        out: list[tuple[str, bytes]] = []
+        total = 0
+        ok = True
+        for d, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(x for x in dirnames if not x.startswith(".") and x != "__pycache__")
+            for name in sorted(filenames):
+                if not name.endswith(".py"):
+                    continue
+                path = os.path.join(d, name)
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+                total += len(data)
+                out.append((path, data))
+                if len(out) > MAX_PACKAGE_FILES or total > MAX_PACKAGE_BYTES:
+                    ok = False
+                    break
+            if not ok:
+                break
+        self._packages[top] = out if ok else None
+        return out if ok else []
+
+
+_FROM_IMPORT = None
+
+
+def _imported_names(data: bytes) -> set[str]:
+    """Names bound by ``from x import a, b as c`` / ``from x import (\n a,\n b,\n)`` lines of a file's text."""
+    global _FROM_IMPORT
+    import re
+
+    if _FROM_IMPORT is None:
+        _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]*(\([^)]*\)|[^\n#]*)", re.M)
+    out: set[str] = set()
+    for m in _FROM_IMPORT.finditer(data):
+        for item in m.group(1).strip(b"()").replace(b"\\\n", b" ").split(b","):
+            word = item.split(b"#")[0].split()
+            if word:
+                try:
+                    out.add(word[0].decode("ascii"))
+                except UnicodeDecodeError:
+                    pass
+    return out
+
+
+def _stat(path: str) -> Optional[tuple[int, int]]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _known_base(qualname: str) -> bool:
+    """A base whose behaviour the module facts model themselves (torch.nn, Lightning)."""
+    return qualname.startswith(("torch.", "lightning.", "pytorch_lightning.", "lightning_fabric."))
+
+
+_index: list[ProjectIndex] = []
+
+
+def get_index() -> ProjectIndex:
+    """The process-wide index (memoized summaries and resolutions)."""
+    if not _index:
+        _index.append(ProjectIndex())
+    return _index[0]

@@ -1,0 +1,159 @@
+"""Summaries of modules read from other files: plain, JSON-serializable, computed from text with libcst.
+
+A summary never imports the code. It records, per class: its bases (same-file names, and the qualified
+names its imports give the others), whether one of them is a known module base (``torch.nn.*``,
+Lightning, transformers' ``PreTrainedModel``), the parameters it creates, and for each method what it does
+to ``self`` and — for ``_init_weights(self, module)``-style methods — what it dispatches on. Per top-level
+function, what it does to its first argument (``model.apply(fn)``). The import alias map is kept so that
+names in the summary can be resolved further by the index.
+
+Layout (all lists and dicts of strings/bools, so ``json`` round-trips it)::
+
+    {"aliases": {local: qualname},
+     "classes": {name: {"local_bases": [...], "bases": [...], "module": bool, "params": {p: alloc},
+                        "methods": {m: {"params": [...], "self": bool, "fx": EFFECTS}}}},
+     "functions": {name: {"params": [...], "fx": EFFECTS, "writes": [indices of arguments written in place]}}}
+
+``EFFECTS`` is :func:`effects_to_json` of :class:`initlint.facts.effects.Effects`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+#: Bump when the layout above changes (part of the cache key).
+SUMMARY_FORMAT = 3
+
+
+def effects_to_json(fx) -> dict[str, Any]:
+    """The serializable part of an :class:`~initlint.facts.effects.Effects`.
+
+    Effects that only the summarized file could resolve (``self.apply(fn)``, same-file helpers the receiver is
+    passed to) are folded into ``all``: precision first, an unresolved init path is assumed to initialize.
+    """
+    return {
+        "inits": sorted(fx.inits | set(fx.assigned)),
+        "all": bool(fx.all or fx.applied or fx.passed_to),
+        "self_calls": sorted(fx.self_calls),
+        "super_calls": sorted(fx.super_calls),
+        "dispatch": [
+            {
+                "guard": None if t.guard is None else sorted(t.guard),
+                "attrs": sorted(t.attrs),
+                "all": bool(t.all),
+                "nested": sorted([list(n) for n in t.nested]),
+                "methods": sorted(t.methods),
+            }
+            for t in fx.dispatch
+        ],
+    }
+
+
+def effects_from_json(data: dict[str, Any]):
+    """An :class:`~initlint.facts.effects.Effects` back from :func:`effects_to_json`."""
+    from ..facts.effects import Effects, Touches
+
+    fx = Effects(inits=set(data.get("inits", ())), all=bool(data.get("all")),
+                 self_calls=set(data.get("self_calls", ())), super_calls=set(data.get("super_calls", ())))
+    for t in data.get("dispatch", ()):
+        guard = t.get("guard")
+        fx.dispatch.append(Touches(
+            None if guard is None else frozenset(guard), set(t.get("attrs", ())), bool(t.get("all")),
+            {tuple(n) for n in t.get("nested", ())}, set(t.get("methods", ())),
+        ))
+    return fx
+
+
+def _forward_writes(functions, out_functions) -> None:
+    """``def zeros(value): constant(value, 0.)``: an argument passed on to a same-file function that writes it
+    is written too (to a fixpoint)."""
+    import libcst as cst
+
+    from ..facts.walk import body_of, iter_calls, simple_statements
+
+    calls: dict[str, list[tuple[str, int, int]]] = {}
+    for name, info in out_functions.items():
+        params = info["params"]
+        edges = []
+        for small in simple_statements(body_of(functions[name])):
+            for call in iter_calls(small):
+                if isinstance(call.func, cst.Name) and call.func.value in out_functions:
+                    pos = [a.value for a in call.args if a.keyword is None and not a.star]
+                    for j, arg in enumerate(pos):
+                        if isinstance(arg, cst.Name) and arg.value in params:
+                            edges.append((call.func.value, j, params.index(arg.value)))
+        calls[name] = edges
+    changed = True
+    while changed:
+        changed = False
+        for name, edges in calls.items():
+            writes = out_functions[name]["writes"]
+            for callee, j, i in edges:
+                if j in out_functions[callee]["writes"] and i not in writes:
+                    writes.append(i)
+                    changed = True
+
+
+def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
+    """The summary of one module's text, or None when it cannot be parsed."""
+    import libcst as cst
+
+    from ..config import Config
+    from ..facts.effects import _writes_names, scan
+    from ..facts.imports import Imports, dotted
+    from ..facts.modules import _param_names, _self_name, _top_level, module_base_name
+    from ..facts.walk import body_of
+
+    try:
+        module = cst.parse_module(source)
+    except Exception:  # noqa: BLE001 - unparseable: unknown
+        return None
+    imports = Imports(module)
+    config = Config()
+    classes: dict[str, cst.ClassDef] = {}
+    functions: dict[str, cst.FunctionDef] = {}
+    for stmt in _top_level(module.body):
+        if isinstance(stmt, cst.ClassDef):
+            classes.setdefault(stmt.name.value, stmt)
+        elif isinstance(stmt, cst.FunctionDef):
+            functions.setdefault(stmt.name.value, stmt)
+    out_classes: dict[str, Any] = {}
+    for name, node in classes.items():
+        local, bases, known = [], [], False
+        for arg in node.bases:
+            if arg.keyword is not None:
+                continue
+            raw = dotted(arg.value)
+            if raw is None:
+                continue
+            if raw in classes and raw != name:
+                local.append(raw)
+                continue
+            if module_base_name(arg.value, imports, config):
+                known = True
+            resolved = imports.resolve(arg.value)
+            bases.append(resolved or raw)
+        methods: dict[str, Any] = {}
+        if isinstance(node.body, cst.IndentedBlock):
+            for stmt in node.body.body:
+                if not isinstance(stmt, cst.FunctionDef):
+                    continue
+                params = _param_names(stmt)
+                self_name = _self_name(stmt)
+                recv = {self_name} if self_name else set()
+                dispatch = set(params[1:2]) if self_name else set(params[:1])
+                fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
+                methods[stmt.name.value] = {"params": params, "self": self_name is not None,
+                                            "fx": effects_to_json(fx)}
+        out_classes[name] = {"local_bases": local, "bases": bases, "module": known, "methods": methods}
+    out_functions: dict[str, Any] = {}
+    for name, fn in functions.items():
+        params = _param_names(fn)
+        if not params:
+            continue
+        fx = scan(body_of(fn), set(), imports, functions=functions, dispatch_names={params[0]})
+        # which arguments it writes in place (``def glorot(value): value.data.uniform_(...)``)
+        writes = [i for i, p in enumerate(params) if _writes_names(body_of(fn), {p}, imports)]
+        out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
+    _forward_writes(functions, out_functions)
+    return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}
