@@ -1180,6 +1180,18 @@ class _Run:
         # a same-file function: judged by its body
         if fval is not None and fval[0] == "f":
             return self.call_local(e, fval[1], pos, kw, p, test)
+        if fval is None and recv is not None and recv[0] == "o" and self.objs[recv[1]].cls is not None:
+            # a method the same-file trainer inherits from a class in another file: judged by its body there
+            got = self.sf.inherited(self.objs[recv[1]].cls, func.attr.value)
+            if got is not None:
+                attrs, trains = got
+                held = [p.attrs.get((recv[1], a)) for a in sorted(attrs)]
+                for v in held:
+                    for oid, _w in self.objs_in(v):
+                        p.eng.add(oid)
+                if trains:
+                    self.train(e, p, held)
+                return None
 
         qual = self._qual(func)
         if name is None:
@@ -1532,6 +1544,7 @@ class ScriptFacts:
         #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
         self.conditional_contexts: set = set()
         self._name_kinds: dict[str, int] = {}
+        self._inherited: dict[Any, Any] = {}
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -1574,6 +1587,77 @@ class ScriptFacts:
                     table.update(self._methods.get(b) or {m.name.value: m for m in _defs(b)})
             table.update({m.name.value: m for m in _defs(cls)})
         return table.get(name)
+
+    def inherited(self, cls: cst.ClassDef, name: str):
+        """``(attributes of self it calls as models, trains)`` for a method that a same-file class inherits from a
+        class in another file, judged by its body there (the project index's ``flow`` summary, following the
+        methods it reaches through ``self``); None when the method or the base does not resolve."""
+        key = (cls, name)
+        if key in self._inherited:
+            return self._inherited[key]
+        self._inherited[key] = None
+        index = self.facts.project
+        if index is None or self.facts.origin is None:
+            return None
+        flows: list[dict] = []
+        seen_cls: set = set()
+        todo = [cls]
+        while todo:  # same-file bases first, then their imported bases and the bases of those
+            c = todo.pop(0)
+            if c in seen_cls:
+                continue
+            seen_cls.add(c)
+            for base in c.bases:
+                if base.keyword is not None:
+                    continue
+                local = self.classes.get(dotted(base.value) or "")
+                if local is not None:
+                    todo.append(local)
+                    continue
+                qual = self.imports.resolve(base.value)
+                if not qual or qual.startswith(("torch.", "typing.", "abc.")):
+                    continue
+                for remote in index.remote_mro(self.facts.origin, qual):
+                    summary = index.summary(remote.path)
+                    data = (summary or {}).get("classes", {}).get(remote.name) or {}
+                    if "flow" in data:
+                        flows.append(data["flow"])
+        if not flows or self.method(cls, name) is not None:
+            return None
+        local = {m.name.value for c in seen_cls for m in _defs(c)}
+
+        def remote(m):
+            if m in local:
+                return None  # overridden here: the same-file body is what runs (not followed from there)
+            return next((f["methods"][m] for f in flows if m in f["methods"]), None)
+
+        if remote(name) is None:
+            return None
+        bound: dict[str, list] = {}
+        for f in reversed(flows):
+            bound.update(f.get("bound", {}))
+        calls: set[str] = set()
+        trains = False
+        seen: set[str] = set()
+        stack = [name]
+        while stack and len(seen) < 64:
+            m = stack.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            info = remote(m)
+            if info is None:
+                continue
+            calls.update(a for a in info["calls"]
+                         if remote(a) is None and not any(remote(b) is not None for b in bound.get(a, ())))
+            trains = trains or info["backward"]
+            for r in info["refs"]:
+                if remote(r) is not None:
+                    stack.append(r)
+                stack.extend(bound.get(r, ()))
+        out = (frozenset(calls), trains)
+        self._inherited[key] = out
+        return out
 
     def generator(self, fn: cst.FunctionDef) -> bool:
         g = self._generators.get(fn)
