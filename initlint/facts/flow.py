@@ -356,6 +356,9 @@ class _Run:
         self.made: dict[Any, int] = {}
         #: call sites of inlined helper functions (None for methods): effects inside are reported at the outermost
         self.sites: list = []
+        #: object -> (call, meta status) of a call that may initialize it (``init_states()``) made while it was on
+        #: the meta device: if the model then trains uninitialized, that call is reported as INIT102 too
+        self.meta_maybe: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------ objects
     def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None, site=None):
@@ -517,7 +520,8 @@ class _Run:
                 todo.append(p)
             if not todo:
                 continue
-            self.sites.append(call if items[0][1][1] is None else None)
+            # a helper's findings are at its call; a constructor's (a trainer's ``__init__``) at its own lines
+            self.sites.append(call if items[0][1][1] is None and items[0][1][2] is None else None)
             self.stack.append(fn)
             self.frames.append([])
             try:
@@ -1254,7 +1258,7 @@ class _Run:
             # ``model.init_states()``, ``model.reset_cache()``, ``param.data.copy_(other)``: may or may not
             # initialize (or load): stay silent either way
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
-            self.maybe_init(targets + [recv], p)
+            self.maybe_init(targets + [recv], p, e)
             return None
         if tracked_recv and recv[0] == "p" and name in _TENSOR_INIT_METHODS:
             self.init_action([recv], e, p)
@@ -1465,11 +1469,14 @@ class _Run:
                         self.loop_overwrites[-1].append(call)
                 p.st[oid] = (EAGER, call)
 
-    def maybe_init(self, vals, p: _Path) -> None:
+    def maybe_init(self, vals, p: _Path, call=None) -> None:
         for v in vals:
-            for oid, _whole in self.objs_in(v, deep=False):
+            for oid, whole in self.objs_in(v, deep=False):
                 self.maybe.add(oid)
-                if p.st.get(oid, _UNKNOWN)[0] in (UNINIT, META):
+                st = p.st.get(oid, _UNKNOWN)
+                if call is not None and whole and st[0] == META and not self.sites:
+                    self.meta_maybe.setdefault(oid, (call, st))
+                if st[0] in (UNINIT, META):
                     p.st[oid] = (PARTIAL,)
 
     def load_action(self, vals, call, p: _Path, nonstrict: bool, ignored: bool, test: bool) -> None:
@@ -1504,6 +1511,9 @@ class _Run:
         for oid, st in list(p.st.items()):
             if st[0] == UNINIT and oid in p.eng:
                 self.sf.hit("INIT101", st[1], (self.objs[oid], st, call, p.cond))
+                if oid in self.meta_maybe:
+                    at, meta = self.meta_maybe[oid]
+                    self.sf.hit("INIT102", at, (self.objs[oid], meta, "meta-maybe", p.cond))
                 p.st[oid] = (REPORTED,)
 
 
@@ -1968,6 +1978,12 @@ class ScriptFacts:
                 f"`{call_text}` runs inside `{self.short(info, 50)}` (line {self._line(pos, info)}) where it is a "
                 f"no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the meta device); "
                 "initialize after the `with` block"
+            )
+        if kind == "meta-maybe":
+            return (
+                f"`{call_text}` runs on `{self._name(obj)}` while its parameters are still on the meta device "
+                f"({info[2]}, line {self._line(pos, info[1])}), and the model later trains uninitialized: if this "
+                "call is its initialization it writes nothing; call it after `to_empty()`"
             )
         return (
             f"`{call_text}` initializes `{self._name(obj)}` while its parameters are still on the meta device "
