@@ -1254,6 +1254,10 @@ class _Run:
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
             self.init_action(targets or [recv], e, p)
             return None
+        if tracked_recv and _maybe_init_name(name) and sf.remote_initializes(func, name):
+            # ``cast(BaseModel, m).init_states()`` where BaseModel's body (another file) initializes
+            self.init_action([recv], e, p)
+            return None
         if tracked_recv and (_maybe_init_name(name) or recv[0] == "p" and name == "copy_"):
             # ``model.init_states()``, ``model.reset_cache()``, ``param.data.copy_(other)``: may or may not
             # initialize (or load): stay silent either way
@@ -1555,6 +1559,7 @@ class ScriptFacts:
         self.conditional_contexts: set = set()
         self._name_kinds: dict[str, int] = {}
         self._inherited: dict[Any, Any] = {}
+        self._remote_inits: dict[Any, bool] = {}
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -1668,6 +1673,37 @@ class ScriptFacts:
         out = (frozenset(calls), trains)
         self._inherited[key] = out
         return out
+
+    def remote_initializes(self, func, name: str) -> bool:
+        """``cast(Base, model).<name>()`` where ``Base`` is a class of another file whose method ``name``
+        initializes every parameter by its body (directly or through the ``self`` methods it calls): True.
+        False when it does not, or when nothing resolves (the call stays a may-initialize)."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
+                and call_name(func.value) == "cast" and func.value.args):
+            return False
+        index = self.facts.project
+        qual = self.imports.resolve(func.value.args[0].value)
+        if index is None or self.facts.origin is None or not qual:
+            return False
+        key = (qual, name)
+        if key not in self._remote_inits:
+            methods: dict = {}
+            for cls in index.remote_mro(self.facts.origin, qual):
+                for m, info in cls.methods.items():
+                    methods.setdefault(m, info)
+            seen: set = set()
+            todo = [name]
+            found = False
+            while todo and not found and len(seen) < 32:
+                m = todo.pop()
+                if m in seen or m not in methods:
+                    continue
+                seen.add(m)
+                fx = methods[m].fx
+                found = bool(fx.all)
+                todo.extend(fx.self_calls)
+            self._remote_inits[key] = found and name in methods
+        return self._remote_inits[key]
 
     def generator(self, fn: cst.FunctionDef) -> bool:
         g = self._generators.get(fn)
