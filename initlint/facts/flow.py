@@ -99,6 +99,8 @@ _NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", 
 _ROOT_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
 _NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dtype", "requires_grad", "ndim",
                           "is_cuda", "is_meta", "config", "training"})
+#: keyword arguments of a trainer's constructor that make it load a checkpoint into the model
+_TRAINER_LOAD_KWS = ("load_path", "resume_from_checkpoint", "ckpt_path", "load_checkpoint", "resume_from")
 _SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
@@ -1368,6 +1370,18 @@ class _Run:
             for v in all_vals:
                 if v is not None and v[0] == "o" and p.st.get(v[1], _UNKNOWN)[0] == META:
                     p.st[v[1]] = _UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
+        # ---------------------------------------------------------- training objects holding the model
+        held = [v for v in all_vals if v is not None and v[0] in ("o", "h")] if not tracked_recv else []
+        if held and ("Trainer" in name or name == "build" and "train" in (dotted(func) or "").lower()):
+            # ``config.train_module.build(model)``, ``config.trainer.build(train_module, ...)``, ``Trainer(model)``:
+            # an object that trains, and may load into, the models it was given (its ``load*()`` loads them)
+            models = tuple(m for v in held for m in ((v,) if v[0] == "o" else v[1]))
+            source = next((keyword(e, k) for k in _TRAINER_LOAD_KWS
+                           if keyword(e, k) is not None and not _is_none(keyword(e, k))), None)
+            if source is not None and "Trainer" in name:
+                # ``Trainer(model=model, load_path=cfg.load_path)``: loads when the path is set
+                self.load_action(list(models), e, p, False, ignored, test)
+            return ("h", models)
         # ---------------------------------------------------------- construction
         # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
         # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
