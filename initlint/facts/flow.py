@@ -101,7 +101,7 @@ _NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dt
                           "is_cuda", "is_meta", "config", "training"})
 #: keyword arguments of a trainer's constructor that make it load a checkpoint into the model
 _TRAINER_LOAD_KWS = ("load_path", "resume_from_checkpoint", "ckpt_path", "load_checkpoint", "resume_from")
-_SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
+_SAME_MODEL_ATTRS = frozenset({"module", "model", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
 
