@@ -101,7 +101,7 @@ _NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dt
                           "is_cuda", "is_meta", "config", "training"})
 #: keyword arguments of a trainer's constructor that make it load a checkpoint into the model
 _TRAINER_LOAD_KWS = ("load_path", "resume_from_checkpoint", "ckpt_path", "load_checkpoint", "resume_from")
-_SAME_MODEL_ATTRS = frozenset({"module", "model", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
+_SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
 
@@ -1084,6 +1084,8 @@ class _Run:
                         return ("m", fn, base)  # a bound method of a same-file trainer
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
+            if e.attr.value == "model" and base is not None and base[0] == "o" and self.objs[base[1]].param is None:
+                return base  # a wrapper built here (composer's ``HuggingFaceModel``): ``.model`` holds its weights
             if e.attr.value in _NOT_WEIGHTS:
                 return None  # ``p.grad.zero_()`` does not touch the weights
             if base is not None and base[0] == "o" and self.objs[base[1]].cls is not None:
@@ -1285,6 +1287,10 @@ class _Run:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
             self.load_action([("o", oid) for oid in p.eng], e, p, False, ignored, test)
             return None
+        if recv is not None and recv[0] == "h" and "load" in name.lower():
+            # ``checkpointer.load(step=-1)``: loads every model it was given
+            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
+            return None
         all_vals = pos + list(kw.values())
         deep = [v for v in all_vals if self.objs_in(v)]
         if deep:
@@ -1298,10 +1304,6 @@ class _Run:
                 self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)
                 return None
 
-        if recv is not None and recv[0] == "h" and "load" in name.lower():
-            # ``checkpointer.load(step=-1)``: loads every model it was given
-            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
-            return None
         if not tracked_recv and deep and (
             "checkpoint" in name.lower() and name[:1].isupper()
             or any(w in (dotted(func) or "").lower() for w in ("checkpoint", "ckpt"))
@@ -1371,7 +1373,8 @@ class _Run:
                 if v is not None and v[0] == "o" and p.st.get(v[1], _UNKNOWN)[0] == META:
                     p.st[v[1]] = _UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
         # ---------------------------------------------------------- training objects holding the model
-        held = [v for v in all_vals if v is not None and v[0] in ("o", "h")] if not tracked_recv else []
+        in_param = tracked_recv and recv[0] == "p" and not recv[2] and self.objs[recv[1]].param is not None
+        held = [v for v in all_vals if v is not None and v[0] in ("o", "h")] if not tracked_recv or in_param else []
         if held and ("Trainer" in name or name == "build" and "train" in (dotted(func) or "").lower()):
             # ``config.train_module.build(model)``, ``config.trainer.build(train_module, ...)``, ``Trainer(model)``:
             # an object that trains, and may load into, the models it was given (its ``load*()`` loads them)
@@ -1797,7 +1800,9 @@ class ScriptFacts:
                 kind = kinds[name] = self._name_kind(name)
             if kind == 3:
                 return True
-            if kind == 1:
+            if kind == 1 or "Trainer" in name and any(
+                a.keyword is not None and a.keyword.value in _TRAINER_LOAD_KWS for a in call.args
+            ):
                 load = True
             elif kind == 2:
                 init = True

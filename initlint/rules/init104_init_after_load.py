@@ -33,7 +33,8 @@ class InitAfterLoad(Rule):
     code = "INIT104"
     name = "init-after-load"
     summary = "an initialization after a checkpoint load overwrites the loaded weights"
-    triggers = ORIGIN_TRIGGERS + (b"load_state_dict", b"load_raw", b".load(", b"load_checkpoint", b"load_state")
+    triggers = ORIGIN_TRIGGERS + (b"load_state_dict", b"load_raw", b".load(", b"load_checkpoint", b"load_state",
+                                  b"load_path", b"resume_from")
 
     bad = """
         import torch
