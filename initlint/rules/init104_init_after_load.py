@@ -27,7 +27,8 @@ class InitAfterLoad(Rule):
         ``init-helpers``, same-file helpers judged by their bodies); a model that becomes unknown is not
         reported. Known misses, recorded as expected failures among the cases: a loop over ``model.modules()``
         that calls ``reset_parameters()``, ``fabric.load`` through a state dict, ``init_weights()`` on an
-        eagerly built model, and an unconditional load at module level. Only one file is read.
+        eagerly built model, and an unconditional load at module level. Other files are read only for inherited
+        trainer methods and ``cast(Base, model)`` methods.
     """
 
     code = "INIT104"
