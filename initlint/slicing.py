@@ -276,6 +276,8 @@ _CALL = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 #: a dict value (``'name': 'meta'``) or list item is never an origin.
 _META_ARG = re.compile(r"""[(,=]\s*(['"])meta\1""")
 _DEVICE_TYPE_META = re.compile(r"""device_type\s*=\s*(['"])meta\1""")
+#: a trainer constructor's keyword that makes it load a checkpoint (``initlint.facts.flow._TRAINER_LOAD_KWS``)
+_TRAINER_LOAD = re.compile(r"\b(?:load_path|resume_from_checkpoint|ckpt_path|load_checkpoint|resume_from)\s*=")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -381,6 +383,8 @@ def _statement_keep(src: _Source, config) -> set[int] | None:
         if "empty_init" in seg or (("'meta'" in seg or '"meta"' in seg) and _META_ARG.search(seg)):
             return True  # (the other origins are calls: ``to_empty(``, ``skip_init(``..., kind 3 below)
         found = {kind(c) for c in calls[i]}
+        if any("Trainer" in c for c in calls[i]) and _TRAINER_LOAD.search(seg):
+            found.add(1)  # ``Trainer(model, load_path=...)`` loads (see the analysis, initlint.facts.flow)
         return 3 in found or (1 in found and 2 in found)
 
     module = [i for i, n in enumerate(body) if not isinstance(n, (*_DEFS, ast.Import, ast.ImportFrom))]

@@ -99,6 +99,8 @@ _NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", 
 _ROOT_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
 _NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dtype", "requires_grad", "ndim",
                           "is_cuda", "is_meta", "config", "training"})
+#: keyword arguments of a trainer's constructor that make it load a checkpoint into the model
+_TRAINER_LOAD_KWS = ("load_path", "resume_from_checkpoint", "ckpt_path", "load_checkpoint", "resume_from")
 _SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
 _ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
                            "set_default_device", "init_on_device"})
@@ -356,6 +358,9 @@ class _Run:
         self.made: dict[Any, int] = {}
         #: call sites of inlined helper functions (None for methods): effects inside are reported at the outermost
         self.sites: list = []
+        #: object -> (call, meta status) of a call that may initialize it (``init_states()``) made while it was on
+        #: the meta device: if the model then trains uninitialized, that call is reported as INIT102 too
+        self.meta_maybe: dict[int, tuple] = {}
 
     # ------------------------------------------------------------------ objects
     def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None, site=None):
@@ -517,7 +522,8 @@ class _Run:
                 todo.append(p)
             if not todo:
                 continue
-            self.sites.append(call if items[0][1][1] is None else None)
+            # a helper's findings are at its call; a constructor's (a trainer's ``__init__``) at its own lines
+            self.sites.append(call if items[0][1][1] is None and items[0][1][2] is None else None)
             self.stack.append(fn)
             self.frames.append([])
             try:
@@ -1078,6 +1084,8 @@ class _Run:
                         return ("m", fn, base)  # a bound method of a same-file trainer
             if e.attr.value in _SAME_MODEL_ATTRS and base is not None and base[0] == "o":
                 return base  # ``ddp_model.module``, ``compiled._orig_mod``: the model itself
+            if e.attr.value == "model" and base is not None and base[0] == "o" and self.objs[base[1]].param is None:
+                return base  # a wrapper built here (composer's ``HuggingFaceModel``): ``.model`` holds its weights
             if e.attr.value in _NOT_WEIGHTS:
                 return None  # ``p.grad.zero_()`` does not touch the weights
             if base is not None and base[0] == "o" and self.objs[base[1]].cls is not None:
@@ -1180,6 +1188,18 @@ class _Run:
         # a same-file function: judged by its body
         if fval is not None and fval[0] == "f":
             return self.call_local(e, fval[1], pos, kw, p, test)
+        if fval is None and recv is not None and recv[0] == "o" and self.objs[recv[1]].cls is not None:
+            # a method the same-file trainer inherits from a class in another file: judged by its body there
+            got = self.sf.inherited(self.objs[recv[1]].cls, func.attr.value)
+            if got is not None:
+                attrs, trains = got
+                held = [p.attrs.get((recv[1], a)) for a in sorted(attrs)]
+                for v in held:
+                    for oid, _w in self.objs_in(v):
+                        p.eng.add(oid)
+                if trains:
+                    self.train(e, p, held)
+                return None
 
         qual = self._qual(func)
         if name is None:
@@ -1238,11 +1258,15 @@ class _Run:
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
             self.init_action(targets or [recv], e, p)
             return None
+        if tracked_recv and _maybe_init_name(name) and sf.remote_initializes(func, name):
+            # ``cast(BaseModel, m).init_states()`` where BaseModel's body (another file) initializes
+            self.init_action([recv], e, p)
+            return None
         if tracked_recv and (_maybe_init_name(name) or recv[0] == "p" and name == "copy_"):
             # ``model.init_states()``, ``model.reset_cache()``, ``param.data.copy_(other)``: may or may not
             # initialize (or load): stay silent either way
             targets = [v for v in pos + list(kw.values()) if v is not None and v[0] in ("o", "p")]
-            self.maybe_init(targets + [recv], p)
+            self.maybe_init(targets + [recv], p, e)
             return None
         if tracked_recv and recv[0] == "p" and name in _TENSOR_INIT_METHODS:
             self.init_action([recv], e, p)
@@ -1263,6 +1287,10 @@ class _Run:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
             self.load_action([("o", oid) for oid in p.eng], e, p, False, ignored, test)
             return None
+        if recv is not None and recv[0] == "h" and "load" in name.lower():
+            # ``checkpointer.load(step=-1)``: loads every model it was given
+            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
+            return None
         all_vals = pos + list(kw.values())
         deep = [v for v in all_vals if self.objs_in(v)]
         if deep:
@@ -1276,10 +1304,6 @@ class _Run:
                 self.init_action([v for v in all_vals if v is not None and v[0] in ("o", "p")], e, p)
                 return None
 
-        if recv is not None and recv[0] == "h" and "load" in name.lower():
-            # ``checkpointer.load(step=-1)``: loads every model it was given
-            self.load_action(list(recv[1]), e, p, _nonstrict(e), ignored, test)
-            return None
         if not tracked_recv and deep and (
             "checkpoint" in name.lower() and name[:1].isupper()
             or any(w in (dotted(func) or "").lower() for w in ("checkpoint", "ckpt"))
@@ -1348,6 +1372,19 @@ class _Run:
             for v in all_vals:
                 if v is not None and v[0] == "o" and p.st.get(v[1], _UNKNOWN)[0] == META:
                     p.st[v[1]] = _UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
+        # ---------------------------------------------------------- training objects holding the model
+        in_param = tracked_recv and recv[0] == "p" and not recv[2] and self.objs[recv[1]].param is not None
+        held = [v for v in all_vals if v is not None and v[0] in ("o", "h")] if not tracked_recv or in_param else []
+        if held and ("Trainer" in name or name == "build" and "train" in (dotted(func) or "").lower()):
+            # ``config.train_module.build(model)``, ``config.trainer.build(train_module, ...)``, ``Trainer(model)``:
+            # an object that trains, and may load into, the models it was given (its ``load*()`` loads them)
+            models = tuple(m for v in held for m in ((v,) if v[0] == "o" else v[1]))
+            source = next((keyword(e, k) for k in _TRAINER_LOAD_KWS
+                           if keyword(e, k) is not None and not _is_none(keyword(e, k))), None)
+            if source is not None and "Trainer" in name:
+                # ``Trainer(model=model, load_path=cfg.load_path)``: loads when the path is set
+                self.load_action(list(models), e, p, False, ignored, test)
+            return ("h", models)
         # ---------------------------------------------------------- construction
         # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
         # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
@@ -1453,11 +1490,14 @@ class _Run:
                         self.loop_overwrites[-1].append(call)
                 p.st[oid] = (EAGER, call)
 
-    def maybe_init(self, vals, p: _Path) -> None:
+    def maybe_init(self, vals, p: _Path, call=None) -> None:
         for v in vals:
-            for oid, _whole in self.objs_in(v, deep=False):
+            for oid, whole in self.objs_in(v, deep=False):
                 self.maybe.add(oid)
-                if p.st.get(oid, _UNKNOWN)[0] in (UNINIT, META):
+                st = p.st.get(oid, _UNKNOWN)
+                if call is not None and whole and st[0] == META and not self.sites:
+                    self.meta_maybe.setdefault(oid, (call, st))
+                if st[0] in (UNINIT, META):
                     p.st[oid] = (PARTIAL,)
 
     def load_action(self, vals, call, p: _Path, nonstrict: bool, ignored: bool, test: bool) -> None:
@@ -1492,6 +1532,9 @@ class _Run:
         for oid, st in list(p.st.items()):
             if st[0] == UNINIT and oid in p.eng:
                 self.sf.hit("INIT101", st[1], (self.objs[oid], st, call, p.cond))
+                if oid in self.meta_maybe:
+                    at, meta = self.meta_maybe[oid]
+                    self.sf.hit("INIT102", at, (self.objs[oid], meta, "meta-maybe", p.cond))
                 p.st[oid] = (REPORTED,)
 
 
@@ -1532,6 +1575,8 @@ class ScriptFacts:
         #: ``init_module(empty_init=<expression>)`` calls, when ``conditional_empty_init`` includes them
         self.conditional_contexts: set = set()
         self._name_kinds: dict[str, int] = {}
+        self._inherited: dict[Any, Any] = {}
+        self._remote_inits: dict[Any, bool] = {}
 
     # ------------------------------------------------------------------ public
     def findings(self, code: str) -> list[tuple[Any, str]]:
@@ -1574,6 +1619,108 @@ class ScriptFacts:
                     table.update(self._methods.get(b) or {m.name.value: m for m in _defs(b)})
             table.update({m.name.value: m for m in _defs(cls)})
         return table.get(name)
+
+    def inherited(self, cls: cst.ClassDef, name: str):
+        """``(attributes of self it calls as models, trains)`` for a method that a same-file class inherits from a
+        class in another file, judged by its body there (the project index's ``flow`` summary, following the
+        methods it reaches through ``self``); None when the method or the base does not resolve."""
+        key = (cls, name)
+        if key in self._inherited:
+            return self._inherited[key]
+        self._inherited[key] = None
+        index = self.facts.project
+        if index is None or self.facts.origin is None:
+            return None
+        flows: list[dict] = []
+        seen_cls: set = set()
+        todo = [cls]
+        while todo:  # same-file bases first, then their imported bases and the bases of those
+            c = todo.pop(0)
+            if c in seen_cls:
+                continue
+            seen_cls.add(c)
+            for base in c.bases:
+                if base.keyword is not None:
+                    continue
+                local = self.classes.get(dotted(base.value) or "")
+                if local is not None:
+                    todo.append(local)
+                    continue
+                qual = self.imports.resolve(base.value)
+                if not qual or qual.startswith(("torch.", "typing.", "abc.")):
+                    continue
+                for remote in index.remote_mro(self.facts.origin, qual):
+                    summary = index.summary(remote.path)
+                    data = (summary or {}).get("classes", {}).get(remote.name) or {}
+                    if "flow" in data:
+                        flows.append(data["flow"])
+        if not flows or self.method(cls, name) is not None:
+            return None
+        local = {m.name.value for c in seen_cls for m in _defs(c)}
+
+        def remote(m):
+            if m in local:
+                return None  # overridden here: the same-file body is what runs (not followed from there)
+            return next((f["methods"][m] for f in flows if m in f["methods"]), None)
+
+        if remote(name) is None:
+            return None
+        bound: dict[str, list] = {}
+        for f in reversed(flows):
+            bound.update(f.get("bound", {}))
+        calls: set[str] = set()
+        trains = False
+        seen: set[str] = set()
+        stack = [name]
+        while stack and len(seen) < 64:
+            m = stack.pop()
+            if m in seen:
+                continue
+            seen.add(m)
+            info = remote(m)
+            if info is None:
+                continue
+            calls.update(a for a in info["calls"]
+                         if remote(a) is None and not any(remote(b) is not None for b in bound.get(a, ())))
+            trains = trains or info["backward"]
+            for r in info["refs"]:
+                if remote(r) is not None:
+                    stack.append(r)
+                stack.extend(bound.get(r, ()))
+        out = (frozenset(calls), trains)
+        self._inherited[key] = out
+        return out
+
+    def remote_initializes(self, func, name: str) -> bool:
+        """``cast(Base, model).<name>()`` where ``Base`` is a class of another file whose method ``name``
+        initializes every parameter by its body (directly or through the ``self`` methods it calls): True.
+        False when it does not, or when nothing resolves (the call stays a may-initialize)."""
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
+                and call_name(func.value) == "cast" and func.value.args):
+            return False
+        index = self.facts.project
+        qual = self.imports.resolve(func.value.args[0].value)
+        if index is None or self.facts.origin is None or not qual:
+            return False
+        key = (qual, name)
+        if key not in self._remote_inits:
+            methods: dict = {}
+            for cls in index.remote_mro(self.facts.origin, qual):
+                for m, info in cls.methods.items():
+                    methods.setdefault(m, info)
+            seen: set = set()
+            todo = [name]
+            found = False
+            while todo and not found and len(seen) < 32:
+                m = todo.pop()
+                if m in seen or m not in methods:
+                    continue
+                seen.add(m)
+                fx = methods[m].fx
+                found = bool(fx.all)
+                todo.extend(fx.self_calls)
+            self._remote_inits[key] = found and name in methods
+        return self._remote_inits[key]
 
     def generator(self, fn: cst.FunctionDef) -> bool:
         g = self._generators.get(fn)
@@ -1653,7 +1800,9 @@ class ScriptFacts:
                 kind = kinds[name] = self._name_kind(name)
             if kind == 3:
                 return True
-            if kind == 1:
+            if kind == 1 or "Trainer" in name and any(
+                a.keyword is not None and a.keyword.value in _TRAINER_LOAD_KWS for a in call.args
+            ):
                 load = True
             elif kind == 2:
                 init = True
@@ -1884,6 +2033,12 @@ class ScriptFacts:
                 f"`{call_text}` runs inside `{self.short(info, 50)}` (line {self._line(pos, info)}) where it is a "
                 f"no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the meta device). "
                 "Fix: initialize after the `with` block"
+            )
+        if kind == "meta-maybe":
+            return (
+                f"`{call_text}` runs on `{self._name(obj)}` while its parameters are still on the meta device "
+                f"({info[2]}, line {self._line(pos, info[1])}), and the model later trains uninitialized: if this "
+                "call is its initialization it writes nothing; call it after `to_empty()`"
             )
         return (
             f"`{call_text}` initializes `{self._name(obj)}` while its parameters are still on the meta device "

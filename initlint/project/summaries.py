@@ -11,10 +11,12 @@ Layout (all lists and dicts of strings/bools, so ``json`` round-trips it)::
 
     {"aliases": {local: qualname},
      "classes": {name: {"local_bases": [...], "bases": [...], "module": bool, "params": {p: alloc},
-                        "methods": {m: {"params": [...], "self": bool, "fx": EFFECTS}}}},
+                        "methods": {m: {"params": [...], "self": bool, "fx": EFFECTS}},
+                        "flow": CLASS_FLOW}},
      "functions": {name: {"params": [...], "fx": EFFECTS, "writes": [indices of arguments written in place]}}}
 
-``EFFECTS`` is :func:`effects_to_json` of :class:`initlint.facts.effects.Effects`.
+``EFFECTS`` is :func:`effects_to_json` of :class:`initlint.facts.effects.Effects`; ``CLASS_FLOW`` is
+:func:`class_flow` (what the methods of a trainer class do with ``self.<attr>``, for INIT101-INIT104).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 #: Bump when the layout above changes (part of the cache key).
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 
 
 def effects_to_json(fx) -> dict[str, Any]:
@@ -145,7 +147,8 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
                 fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
                 methods[stmt.name.value] = {"params": params, "self": self_name is not None,
                                             "fx": effects_to_json(fx)}
-        out_classes[name] = {"local_bases": local, "bases": bases, "module": known, "methods": methods}
+        out_classes[name] = {"local_bases": local, "bases": bases, "module": known, "methods": methods,
+                             "flow": class_flow(node)}
     out_functions: dict[str, Any] = {}
     for name, fn in functions.items():
         params = _param_names(fn)
@@ -157,3 +160,77 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
         out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
     _forward_writes(functions, out_functions)
     return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}
+
+
+def class_flow(node) -> dict[str, Any]:
+    """What each method of a class (a trainer, usually) does with the attributes of ``self``, from its body.
+
+    Used by the INIT1xx analysis (:mod:`initlint.facts.flow`) when a trainer of the linted file inherits a
+    training method from a class in another file. Layout::
+
+        {"methods": {name: {"calls": [attrs called: ``self.a(...)``, ``self.a[i](...)``],
+                            "refs": [names read as ``self.<name>`` anywhere in the body],
+                            "backward": bool (a ``.backward()`` call: the method trains)}},
+         "bound": {attr: [methods referenced in what ``self.<attr> = ...`` assigns]}}
+
+    The caller follows ``refs`` (methods, and attributes bound to methods) to a closure.
+    """
+    import libcst as cst
+
+    from ..facts.walk import body_of, call_name
+
+    methods: dict[str, Any] = {}
+    bound: dict[str, list[str]] = {}
+    if not isinstance(node.body, cst.IndentedBlock):
+        return {"methods": methods, "bound": bound}
+
+    def self_attr(e, me):
+        if isinstance(e, cst.Attribute) and isinstance(e.value, cst.Name) and e.value.value == me:
+            return e.attr.value
+        return None
+
+    for stmt in node.body.body:
+        if not isinstance(stmt, cst.FunctionDef):
+            continue
+        params = stmt.params.params
+        me = params[0].name.value if params else None
+        calls: set[str] = set()
+        refs: set[str] = set()
+        backward = False
+        if me is not None:
+            for sub in _walk(body_of(stmt)):
+                if isinstance(sub, cst.Attribute):
+                    a = self_attr(sub, me)
+                    if a is not None:
+                        refs.add(a)
+                elif isinstance(sub, cst.Call):
+                    func = sub.func
+                    while isinstance(func, cst.Subscript):
+                        func = func.value
+                    a = self_attr(func, me)
+                    if a is not None:
+                        calls.add(a)
+                    if call_name(sub) == "backward":
+                        backward = True
+                elif isinstance(sub, cst.Assign):
+                    targets = [self_attr(t.target, me) for t in sub.targets]
+                    named = {self_attr(x, me) for x in _walk([sub.value]) if isinstance(x, cst.Attribute)}
+                    for t in targets:
+                        if t is not None:
+                            bound.setdefault(t, [])
+                            bound[t].extend(sorted(n for n in named if n is not None and n not in bound[t]))
+        methods[stmt.name.value] = {"calls": sorted(calls), "refs": sorted(refs), "backward": backward}
+    return {"methods": methods, "bound": bound}
+
+
+def _walk(nodes):
+    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas."""
+    import libcst as cst
+
+    stack = list(nodes)[::-1]
+    while stack:
+        n = stack.pop()
+        yield n
+        if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(reversed(n.children))

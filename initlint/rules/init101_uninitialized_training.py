@@ -42,8 +42,10 @@ class UninitializedTraining(Rule):
         only by the ``init-helpers``/``load-helpers`` name patterns; the start of training by
         ``train-calls`` and by same-file functions that call ``backward()``/``step()``. Precision first:
         a model passed to or returned from anything initlint cannot follow becomes unknown, and an unknown
-        model is never reported; so is a script with more paths than the analysis follows. Only one file is
-        read. ``init_module(empty_init=<expression>)`` (the FSDP convention, where Fabric materializes with
+        model is never reported; so is a script with more paths than the analysis follows. Other files are
+        read only for a trainer's methods inherited from a base class there and for ``cast(Base, model)``
+        methods (judged by their bodies through the project index); other imported functions only by name.
+        ``init_module(empty_init=<expression>)`` (the FSDP convention, where Fabric materializes with
         ``reset_parameters()``) is reported only with ``conditional-empty-init``.
     """
 

@@ -29,7 +29,8 @@ class InitInsideEmptyContext(Rule):
         ``init_weights()``, ``torch.nn.init`` functions, names matching ``init-helpers``, same-file helpers
         that initialize their argument) on a model it follows are reported. Empty init entered through a
         helper or a context manager it does not know, and models that become unknown (passed to an
-        imported function), are not examined. Only one file is read.
+        imported function), are not examined. Other files are read only for inherited trainer methods and
+        ``cast(Base, model)`` methods.
     """
 
     code = "INIT102"

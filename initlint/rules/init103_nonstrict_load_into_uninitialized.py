@@ -27,7 +27,8 @@ class NonStrictLoadIntoUninitialized(Rule):
         Only loads that say ``strict=False`` as a keyword with a literal ``False`` are examined, on models
         that are uninitialized on that path by the analysis of INIT101 (the same precision-first limits
         apply: an unknown model is never reported). A result that is kept is taken as checked, whatever the
-        script does with it. Only one file is read.
+        script does with it. Other files are read only for inherited trainer methods and ``cast(Base, model)``
+        methods.
     """
 
     code = "INIT103"

@@ -27,13 +27,15 @@ class InitAfterLoad(Rule):
         ``init-helpers``, same-file helpers judged by their bodies); a model that becomes unknown is not
         reported. Known misses, recorded as expected failures among the cases: a loop over ``model.modules()``
         that calls ``reset_parameters()``, ``fabric.load`` through a state dict, ``init_weights()`` on an
-        eagerly built model, and an unconditional load at module level. Only one file is read.
+        eagerly built model, and an unconditional load at module level. Other files are read only for inherited
+        trainer methods and ``cast(Base, model)`` methods.
     """
 
     code = "INIT104"
     name = "init-after-load"
     summary = "an initialization after a checkpoint load overwrites the loaded weights"
-    triggers = ORIGIN_TRIGGERS + (b"load_state_dict", b"load_raw", b".load(", b"load_checkpoint", b"load_state")
+    triggers = ORIGIN_TRIGGERS + (b"load_state_dict", b"load_raw", b".load(", b"load_checkpoint", b"load_state",
+                                  b"load_path", b"resume_from")
 
     bad = """
         import torch
