@@ -6,7 +6,8 @@ opens while a model is built inside ``fabric.init_module(empty_init=True)`` (Lig
 context exits it pops the top of the mode stack -- initguard's mode -- so the user's mode stays active: init
 calls after ``init_module`` are skipped (LitGPT 0.3.0's ``initialize_weights`` then writes nothing, and the
 guard reports the garbage it caused), and tensors keep landing on ``meta``. The guard then changes the program.
-Pinned as strict xfails for the guard's owner; each test restores the mode stack it found.
+Fixed in ``initguard.autotrack``: the automatic scope's mode goes to the bottom of the stack when it opens, and
+leaves it by itself when it settles. Each test restores the mode stack it found.
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ def switch():
             _pop_mode()
 
 
-@pytest.mark.xfail(strict=True, reason="initguard autotrack bug: a mode entered before the auto scope outlives "
-                                       "its with-block (see module docstring)")
 def test_lightning_empty_init_ends_with_its_block_under_the_switch(switch):
     init_mod = pytest.importorskip("lightning.fabric.utilities.init")
     with init_mod._EmptyInit(enabled=True):
@@ -47,8 +46,6 @@ def test_lightning_empty_init_ends_with_its_block_under_the_switch(switch):
     assert torch.equal(m.weight.detach(), torch.ones(4, 4)), "the init after init_module() was skipped"
 
 
-@pytest.mark.xfail(strict=True, reason="initguard autotrack bug: torch.device('meta') stays the default device "
-                                       "after its with-block (see module docstring)")
 def test_device_context_ends_with_its_block_under_the_switch(switch):
     with torch.device("meta"):
         nn.Linear(4, 4)
