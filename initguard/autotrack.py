@@ -14,6 +14,10 @@ first of: a forward pass of any module, ``Module._apply`` (``.to()``, ``.cuda()`
 opens a new scope. Between construction and that first event every torch call of the constructing thread goes
 through ``track()``'s function mode (cheap, but not free: enable it for training runs, not for inference
 servers). An explicit ``track()`` scope still works and is never closed early by the switch.
+The automatic scope's function mode sits at the *bottom* of the mode stack, below contexts the model is built in
+(``fabric.init_module(empty_init=True)``, ``with torch.device("meta")``): those pop the top mode when their block
+ends, and must pop their own, not initguard's (otherwise they would stay active and the guard would change the
+program).
 
 ``INITGUARD_TRACK=1`` in the environment turns the switch on when ``initguard`` is imported (import it before
 the model is built, e.g. at the top of the training script; importing ``initguard.integrations`` also counts).
