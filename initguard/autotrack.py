@@ -14,6 +14,10 @@ first of: a forward pass of any module, ``Module._apply`` (``.to()``, ``.cuda()`
 opens a new scope. Between construction and that first event every torch call of the constructing thread goes
 through ``track()``'s function mode (cheap, but not free: enable it for training runs, not for inference
 servers). An explicit ``track()`` scope still works and is never closed early by the switch.
+The automatic scope's function mode sits at the *bottom* of the mode stack, below contexts the model is built in
+(``fabric.init_module(empty_init=True)``, ``with torch.device("meta")``): those pop the top mode when their block
+ends, and must pop their own, not initguard's (otherwise they would stay active and the guard would change the
+program).
 
 ``INITGUARD_TRACK=1`` in the environment turns the switch on when ``initguard`` is imported (import it before
 the model is built, e.g. at the top of the training script; importing ``initguard.integrations`` also counts).
@@ -102,12 +106,36 @@ def _open() -> None:
         try:
             scope = provenance.track()
             scope.__enter__()
+            _sink_own_mode()
             from torch.nn.modules.module import register_module_forward_pre_hook
 
             _fwd_handle = register_module_forward_pre_hook(_on_forward)
             _scope, _thread = scope, threading.get_ident()
         finally:
             _busy.on = False
+
+
+def _sink_own_mode() -> None:
+    """Move the automatic scope's mode from the top to the bottom of this thread's function-mode stack.
+
+    The scope opens inside whatever mode context the model is built in (Lightning's
+    ``init_module(empty_init=True)``, ``with torch.device("meta")``) and outlives it. Those contexts pop the
+    *top* mode when they exit (``torch.device`` in C++), which would be initguard's: theirs would stay active
+    (init calls skipped, tensors still created on ``meta``) and the guard would change the program. Below them,
+    ours is never the one they pop; it still sees every call they let through.
+    """
+    from torch.overrides import _get_current_function_mode_stack, _pop_mode, _push_mode
+
+    from initguard import provenance
+
+    ours = getattr(provenance._active, "mode", None)
+    stack = _get_current_function_mode_stack()
+    if ours is None or len(stack) < 2 or stack[-1] is not ours:
+        return
+    others = [_pop_mode() for _ in range(len(stack))][1:]  # top first; [0] is ours
+    _push_mode(ours)
+    for m in reversed(others):
+        _push_mode(m)
 
 
 def _on_forward(module, args):
@@ -133,7 +161,38 @@ def settle() -> None:
         h, _fwd_handle = _fwd_handle, None
         if h is not None:
             h.remove()
+        _unstack_own_mode()
         scope.__exit__(None, None, None)
+
+
+def _unstack_own_mode() -> None:
+    """Take the automatic scope's mode off the stack itself, leaving every other mode where it is.
+
+    The scope's own exit pops the *top* mode. That is wrong when a context entered before the scope already
+    popped ours (``with torch.device(...)`` exits in C++ by popping the top mode) or when a mode entered after it
+    is still open (a check or forward inside it): the pop would remove someone else's mode.
+    """
+    from torch.overrides import _get_current_function_mode_stack, _pop_mode, _push_mode
+
+    from initguard import provenance
+
+    tr = provenance._active
+    ours = getattr(tr, "mode", None) if tr is not None else None
+    if ours is None:
+        return
+    stack = _get_current_function_mode_stack()
+    if not any(m is ours for m in stack):
+        tr.mode = None  # already popped by someone else: nothing of ours left to pop
+        return
+    above = []
+    while True:
+        m = _pop_mode()
+        if m is ours:
+            break
+        above.append(m)
+    for m in reversed(above):
+        _push_mode(m)
+    tr.mode = None
 
 
 def _from_env() -> None:

@@ -1,0 +1,177 @@
+"""Worker side of test_dist_wrappers.py: FSDP1 with ``sync_module_states`` and Lightning's DDP strategy, 2 ranks.
+
+``run_all(rank, world, port, out_dir)`` joins a 2-rank gloo group on 127.0.0.1 (the environment variables a
+launcher such as torchrun sets, so Lightning treats the processes as externally launched), runs every scenario
+in lockstep and writes ``rank<r>.json``. Scenarios catch their own exceptions so one failure does not
+desynchronise the ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+
+def _net():
+    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 8))
+
+
+def _user_init(m):
+    for layer in (m[0], m[2]):
+        nn.init.normal_(layer.weight, std=0.02)
+        nn.init.zeros_(layer.bias)
+
+
+def _outcome(fn) -> dict:
+    import initguard
+
+    try:
+        report = fn()
+        return {"raised": False, "tracked": report.tracked, "summary": str(report).splitlines()[0]}
+    except initguard.NotInitializedError as e:
+        return {
+            "raised": True,
+            "message": str(e),
+            "problems": [p.to_dict() for p in e.report.problems],
+        }
+
+
+def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True) -> dict:
+    import torch.distributed.fsdp._init_utils as fsdp_init
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    import initguard
+
+    # torch refuses sync_module_states for CPU tensors (a check meant for NCCL); gloo broadcasts CPU tensors fine.
+    # Only that check is switched off: the broadcast FSDP then runs is its real one (_sync_params_and_buffers).
+    fsdp_init._check_module_states_for_sync_module_states = lambda states: None
+    torch.manual_seed(dist.get_rank())  # per-rank seeds: sync_module_states copies rank 0's values
+    if tracked:
+        with initguard.track():
+            m = _net()
+            if init:
+                _user_init(m)
+    else:
+        m = _net()
+        if init:
+            _user_init(m)
+    wrapped = FSDP(m, sync_module_states=True, use_orig_params=use_orig_params, device_id=torch.device("cpu"))
+    leaf = dict(wrapped.named_parameters())
+    out = {"wrapper": type(wrapped).__name__, "names": sorted(leaf)}
+    # per-rank seeds: after the sync every rank holds rank 0's values (the broadcast really ran)
+    with FSDP.summon_full_params(wrapped, writeback=False):
+        flat = torch.cat([p.detach().reshape(-1).clone() for p in m.parameters()])
+    gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
+    dist.all_gather(gathered, flat)
+    out["same_on_ranks"] = all(torch.equal(gathered[0], g) for g in gathered)
+    out.update(_outcome(lambda: initguard.assert_initialized(wrapped)))
+    return out
+
+
+def sc_fsdp1_default_tracked(rank, world):
+    return _fsdp1(init=False, tracked=True)
+
+
+def sc_fsdp1_default_untracked(rank, world):
+    return _fsdp1(init=False, tracked=False)
+
+
+def sc_fsdp1_initialized_tracked(rank, world):
+    return _fsdp1(init=True, tracked=True)
+
+
+def sc_fsdp1_default_untracked_flat(rank, world):
+    return _fsdp1(init=False, tracked=False, use_orig_params=False)
+
+
+def _lightning(init: bool, tmp: str) -> dict:
+    """``L.Trainer(strategy="ddp", devices=2, accelerator="cpu")`` with the initguard callback, under tracking."""
+    import lightning as L
+
+    import initguard
+    from initguard.integrations.lightning import InitGuardCallback
+
+    class Lit(L.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = _net()
+            if init:
+                _user_init(self.net)
+
+        def training_step(self, batch, batch_idx):
+            (x,) = batch
+            return self.net(x).pow(2).mean()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    torch.manual_seed(0)
+    initguard.enable_tracking()
+    try:
+        module = Lit()
+    finally:
+        initguard.disable_tracking()
+    cb = InitGuardCallback()
+    trainer = L.Trainer(
+        strategy="ddp", devices=2, accelerator="cpu", max_steps=2, callbacks=[cb], logger=False,
+        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp,
+    )
+    data = torch.utils.data.TensorDataset(torch.randn(16, 32))
+    out = {"strategy": type(trainer.strategy).__name__, "world": trainer.world_size}
+    try:
+        trainer.fit(module, torch.utils.data.DataLoader(data, batch_size=4))
+        out.update(raised=False, steps=trainer.global_step, ok=cb.report is not None and cb.report.ok,
+                   tracked=cb.report.tracked if cb.report is not None else None)
+    except initguard.NotInitializedError as e:
+        out.update(raised=True, steps=trainer.global_step, message=str(e),
+                   problems=[p.to_dict() for p in e.report.problems])
+    return out
+
+
+def sc_lightning_ddp_default_tracked(rank, world, tmp):
+    return _lightning(init=False, tmp=tmp)
+
+
+def sc_lightning_ddp_initialized_tracked(rank, world, tmp):
+    return _lightning(init=True, tmp=tmp)
+
+
+SCENARIOS = [
+    sc_fsdp1_default_tracked,
+    sc_fsdp1_default_untracked,
+    sc_fsdp1_initialized_tracked,
+    sc_fsdp1_default_untracked_flat,
+    sc_lightning_ddp_default_tracked,
+    sc_lightning_ddp_initialized_tracked,
+]
+
+
+def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank),
+                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world), NODE_RANK="0", GROUP_RANK="0")
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
+    results = {}
+    try:
+        for sc in SCENARIOS:
+            t0 = time.perf_counter()
+            try:
+                args = (rank, world, out_dir) if sc.__name__.startswith("sc_lightning") else (rank, world)
+                results[sc.__name__] = {"ok": True, **sc(*args)}
+            except Exception:
+                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
+            results[sc.__name__]["seconds"] = round(time.perf_counter() - t0, 2)
+            if dist.is_initialized():
+                dist.barrier()
+    finally:
+        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
+        if dist.is_initialized():
+            dist.destroy_process_group()

@@ -1,0 +1,116 @@
+"""FSDP1 (``sync_module_states=True``) and Lightning's ``strategy="ddp"``: a real 2-rank gloo group on CPU.
+
+One spawn runs every scenario of ``_dist_wrappers_workers.SCENARIOS`` in lockstep (issue 16, "2 ranks where it
+matters"). FSDP1 refuses ``sync_module_states`` for CPU tensors with a check meant for NCCL; the worker switches
+off only that check, so FSDP1's real broadcast runs over gloo (the test asserts it did: per-rank seeds, equal
+values afterwards).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+WORLD = 2
+TIMEOUT_S = 240
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    import torch.multiprocessing as mp
+
+    if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():  # pragma: no cover
+        pytest.skip("torch.distributed with the gloo backend is not available in this torch build")
+    pytest.importorskip("lightning", reason="the Lightning DDP scenarios need `lightning` (pip install lightning)")
+    import _dist_wrappers_workers as workers
+
+    ctx = mp.get_context("spawn")
+    for attempt in range(2):  # a second try only if the rendezvous port was taken in between
+        out = tmp_path_factory.mktemp("dist_wrappers")
+        port = _free_port()
+        procs = [ctx.Process(target=workers.run_all, args=(r, WORLD, port, str(out))) for r in range(WORLD)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(TIMEOUT_S)
+        hung = [p for p in procs if p.is_alive()]
+        for p in hung:
+            p.kill()
+            p.join(5)
+        assert not hung, f"distributed workers hung for {TIMEOUT_S}s (killed)"
+        files = [out / f"rank{r}.json" for r in range(WORLD)]
+        if all(f.exists() for f in files) or attempt == 1:
+            break
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return [json.loads(f.read_text()) for f in files]
+
+
+def _both(results, name):
+    rs = [results[r][name] for r in range(WORLD)]
+    for r, res in enumerate(rs):
+        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
+    return rs
+
+
+def _defaults(res):
+    return sorted(p["name"] for p in res["problems"] if p["verdict"] == "default")
+
+
+# ------------------------------------------------------------------------------------------------ FSDP1
+def test_fsdp1_sync_module_states_really_broadcast(results):
+    for name in ("sc_fsdp1_default_tracked", "sc_fsdp1_default_untracked", "sc_fsdp1_initialized_tracked"):
+        for r in _both(results, name):
+            assert r["wrapper"] == "FullyShardedDataParallel"
+            assert r["same_on_ranks"], f"{name}: per-rank seeds, but values differ after sync_module_states"
+
+
+def test_fsdp1_initialized_model_passes(results):
+    for r in _both(results, "sc_fsdp1_initialized_tracked"):
+        assert r["raised"] is False, r.get("message")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "initguard gap (issue 16): FSDP1 flattens parameters into a FlatParameter; the local shards are 1-D views "
+    "(rank 0 sees 1 non-empty tensor of 4) with neither the constructor's provenance nor the shape that the "
+    "default-init statistics need, so a model still at PyTorch's default passes, tracked and untracked"))
+@pytest.mark.parametrize("name", ["sc_fsdp1_default_tracked", "sc_fsdp1_default_untracked",
+                                  "sc_fsdp1_default_untracked_flat"])
+def test_fsdp1_default_init_fails_on_every_rank(results, name):
+    rs = _both(results, name)
+    for r in rs:
+        assert r["raised"], f"{name}: a model at PyTorch's default passed after FSDP1 ({r.get('summary')})"
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+# ------------------------------------------------------------------------------------- Lightning DDP
+def test_lightning_ddp_default_init_raises_on_every_rank_before_any_step(results):
+    rs = _both(results, "sc_lightning_ddp_default_tracked")
+    for r in rs:
+        assert r["strategy"] == "DDPStrategy" and r["world"] == WORLD
+        assert r["raised"], "a model at PyTorch's default passed the Lightning callback under DDP"
+        assert r["steps"] == 0
+        assert _defaults(r) == ["net.0.bias", "net.0.weight", "net.2.bias", "net.2.weight"]
+        assert "written only by Linear's own constructor" in r["message"]
+        assert "on ranks 0, 1 of 2" in r["message"]
+    assert rs[0]["message"] == rs[1]["message"]
+
+
+def test_lightning_ddp_initialized_model_passes_and_trains(results):
+    for r in _both(results, "sc_lightning_ddp_initialized_tracked"):
+        assert r["raised"] is False, r.get("message")
+        assert r["tracked"] == 4, "decided by provenance"
+        assert r["steps"] == 2
