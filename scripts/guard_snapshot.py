@@ -66,8 +66,8 @@ class _Scalar(nn.Module):
     def __init__(self):
         super().__init__()
         self.proj = nn.Linear(48, 48)
-        self.gain = nn.Parameter(torch.empty(48))
-        self.temperature = nn.Parameter(torch.empty(()))
+        self.gain = nn.Parameter(torch.empty(48))  # noqa: INIT003 (deliberate: the bug under test)
+        self.temperature = nn.Parameter(torch.empty(()))  # noqa: INIT003 (deliberate: the bug under test)
 
     def reset_parameters(self):
         nn.init.ones_(self.gain)
@@ -198,8 +198,8 @@ def _case(build, tracked: bool) -> dict:
     out["check"] = _guarded(lambda: initguard.check(_build(build, tracked)).to_dict())
     out["check_full_strict"] = _guarded(
         lambda: initguard.check(_build(build, tracked), mode="full", strict=True, allow=("*bias",)).to_dict())
-    out["check_allow_default"] = _guarded(lambda: initguard.check(_build(build, tracked), allow_default=True,
-                                                                   buffers=False).to_dict())
+    out["check_allow_default"] = _guarded(
+        lambda: initguard.check(_build(build, tracked), allow_default=True, buffers=False).to_dict())
     out["assert_initialized"] = _guarded(lambda: _assert(_build(build, tracked)))
 
     def init_then_check():
