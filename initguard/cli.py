@@ -32,10 +32,9 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
     a note, a file whose weights nearly all look default fails. Tensors that fit a default with fewer than
     ``MIN_DEFAULT_N`` values are "too small to judge".
     """
-    import fnmatch
-
     from initguard import stats
     from initguard.report import DEFAULT, TOO_SMALL, Entry, Report
+    from initguard.tensors import allowed
     from initguard.verdicts import Judged, all_zero, model_default_rule
 
     report = Report(mode=mode, source=source)
@@ -59,7 +58,7 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
                 continue
             p = ex.problem
             verdict = p.verdict if p is not None else (TOO_SMALL if ex.too_small else "ok")
-            if p is not None and (any(fnmatch.fnmatchcase(name, a) for a in allow)
+            if p is not None and (allowed(name, allow)
                                   or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
                 p, verdict = None, "allowed"

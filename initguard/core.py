@@ -3,14 +3,14 @@ each."""
 
 from __future__ import annotations
 
-import fnmatch
-
 from initguard import stats
 from initguard._errors import NotInitializedError
 from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report
+from initguard.tensors import allowed, global_shape, iter_tensors, local_tensor, zero3_partition
 from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
+__all__ = ["check", "assert_initialized", "unwrap", "iter_tensors", "zero3_partition", "not_examined_reason"]
 
 
 def unwrap(model):
@@ -27,53 +27,6 @@ def unwrap(model):
         else:
             break
     return model
-
-
-def iter_tensors(model, buffers: bool = True):
-    """Yield ``(name, tensor, owning module, local name, kind)`` for every parameter (and floating buffer).
-
-    Tied tensors (the same object registered in several places) are yielded once, under their first name.
-    """
-    seen: set[int] = set()
-    for mod_name, module in model.named_modules():
-        prefix = mod_name + "." if mod_name else ""
-        for local, p in module._parameters.items():
-            if p is None or id(p) in seen:
-                continue
-            seen.add(id(p))
-            yield prefix + local, p, module, local, "parameter"
-        if not buffers:
-            continue
-        for local, b in module._buffers.items():
-            if b is None or id(b) in seen:
-                continue
-            if not (b.is_floating_point() or b.is_complex()):
-                continue
-            seen.add(id(b))
-            yield prefix + local, b, module, local, "buffer"
-
-
-def zero3_partition(t):
-    """This rank's elements of a DeepSpeed ZeRO-3 partitioned parameter (``ds_tensor`` without its padding).
-
-    None when ``t`` is not a partitioned ZeRO-3 parameter (also while it is gathered, e.g. inside
-    ``deepspeed.zero.GatheredParameters``: then ``t`` holds the full values) or when this rank's partition
-    holds only padding. A flat view of the partition; never a copy, never a gather.
-    """
-    ds = getattr(t, "ds_tensor", None)
-    if ds is None or t.numel() != 0 or not getattr(t, "ds_numel", 0):
-        return None
-    flat = ds.detach().reshape(-1)
-    rank = 0
-    try:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            rank = dist.get_rank(getattr(t, "ds_process_group", None))
-    except Exception:
-        rank = 0
-    valid = max(0, min(flat.numel(), int(t.ds_numel) - rank * flat.numel()))
-    return flat[:valid] if valid else None
 
 
 def _zero3_expectation(module, local_name: str):
@@ -100,18 +53,9 @@ def not_examined_reason(t) -> str:
         return "DeepSpeed ZeRO-3 parameter without a local partition"
     if not t.is_floating_point() or t.is_meta:
         return ""
-    if t.numel() and stats.local_tensor(t).numel() == 0:
+    if t.numel() and local_tensor(t).numel() == 0:
         return "this rank's shard holds no elements"
     return ""
-
-
-def _global_shape(t) -> tuple:
-    shape = getattr(t, "ds_shape", None)
-    return tuple(shape) if shape is not None and t.numel() == 0 else tuple(t.shape)
-
-
-def _allowed(name: str, patterns) -> bool:
-    return any(fnmatch.fnmatchcase(name, pat) for pat in patterns)
 
 
 def check(
@@ -156,7 +100,7 @@ def check(
             if j.entry is None:
                 why = not_examined_reason(t)
                 if why:
-                    report.entries.append(Entry(name, _global_shape(t), str(t.dtype).replace("torch.", ""),
+                    report.entries.append(Entry(name, global_shape(t), str(t.dtype).replace("torch.", ""),
                                                 type(module).__name__, NOT_EXAMINED, kind))
                     report.notes.append(f"{name}: not examined ({why})")
                 continue
@@ -164,7 +108,7 @@ def check(
             if j.tracked:
                 report.tracked += 1
             p = j.problem
-            if p is not None and (_allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
+            if p is not None and (allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
                 j.entry.verdict = "allowed"
                 p = None

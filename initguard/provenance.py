@@ -34,6 +34,8 @@ from torch.overrides import TorchFunctionMode
 from torch.nn.parameter import UninitializedTensorMixin
 
 from initguard import stats
+from initguard.tensors import is_dtensor as _is_dtensor
+from initguard.tensors import local_tensor
 
 __all__ = ["track", "lookup", "Record", "follow", "mark_initialized"]
 
@@ -366,7 +368,7 @@ class _Tracker:
         """The provenance state of tensor ``t`` as far as this scope saw it."""
         if isinstance(t, UninitializedTensorMixin):
             return LAZY, "lazy module, not materialized"
-        return self._local_state(stats.local_tensor(t))
+        return self._local_state(local_tensor(t))
 
     def _local_state(self, lt) -> tuple[str, str]:
         """``state_of`` for a non-lazy tensor's local tensor ``lt`` (``stats.local_tensor``)."""
@@ -409,7 +411,7 @@ class _Tracker:
                     rec.state, rec.detail = LAZY, "lazy module, not materialized"
                     fp, fp_dtype = None, None
                 else:
-                    lt = stats.local_tensor(cur)
+                    lt = local_tensor(cur)
                     rec.state, rec.detail = self._local_state(lt)
                     fp = None if rec.state == META else _fingerprint(lt)
                     fp_dtype = cur.dtype
@@ -569,7 +571,7 @@ def _ptr_of(t) -> int | None:
     if isinstance(t, UninitializedTensorMixin):
         return None
     try:
-        return _storage_ptr(stats.local_tensor(t))
+        return _storage_ptr(local_tensor(t))
     except Exception:
         return None
 
@@ -675,10 +677,6 @@ def _same_values(rec: Record, fp: tuple, dtype) -> bool:
     return _close(rec.fp, fp, tol, atol)
 
 
-def _is_dtensor(t) -> bool:
-    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
-
-
 def _local_box(t) -> tuple[tuple, tuple] | None:
     """``(global offset, local shape)`` of a DTensor's local shard, or None when unknown."""
     try:
@@ -706,7 +704,7 @@ def follow(rec: Record, tensor) -> tuple[str, str] | None:
         return None
     if tuple(tensor.shape) != rec.shape:
         return None
-    lt = stats.local_tensor(tensor)
+    lt = local_tensor(tensor)
     if lt.is_meta:
         return None
     n = 1
@@ -767,7 +765,7 @@ def mark_initialized(module, local_name: str, tensor, detail: str = "initialized
             rec = Record(type(module).__name__, local_name, kind)
         rec.state, rec.detail = USER, detail
         rec.fp, rec.fp_dtype, rec.shape = None, None, None
-        lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
+        lt = None if isinstance(tensor, UninitializedTensorMixin) else local_tensor(tensor)
         if lt is not None and not lt.is_meta:
             rec.fp = _fingerprint(lt)
             rec.fp_dtype = tensor.dtype

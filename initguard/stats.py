@@ -19,6 +19,7 @@ import torch
 from torch.nn.parameter import UninitializedTensorMixin
 
 from initguard.report import DEFAULT, TOO_SMALL, UNINITIALIZED, Problem
+from initguard.tensors import local_tensor
 
 SAMPLE_SIZE = 4096
 FINGERPRINT_SIZE = 16
@@ -94,14 +95,6 @@ def _unravel(pos: torch.Tensor, shape: tuple) -> tuple:
         coords.append(torch.remainder(rest, size))
         rest = torch.div(rest, size, rounding_mode="floor")
     return tuple(reversed(coords))
-
-
-def local_tensor(t: torch.Tensor) -> torch.Tensor:
-    """The locally stored tensor: a DTensor's shard (``to_local()``), else ``t`` itself, detached (an
-    alias)."""
-    if hasattr(t, "to_local") and type(t).__name__ == "DTensor":
-        t = t.to_local()
-    return t.detach()
 
 
 def read_sample(t: torch.Tensor, k: int = SAMPLE_SIZE) -> torch.Tensor | None:

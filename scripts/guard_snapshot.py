@@ -193,6 +193,18 @@ def _assert(model):
         return {"raised": "NotInitializedError", "message": str(e)}
 
 
+_FLAKY_KEYS = {"reason", "source", "tracked", "message", "fix"}
+
+
+def _verdicts_only(x):
+    """Drop what depends on whether provenance found a record (see the note in :func:`main`)."""
+    if isinstance(x, dict):
+        return {k: _verdicts_only(v) for k, v in x.items() if k not in _FLAKY_KEYS}
+    if isinstance(x, list):
+        return [_verdicts_only(v) for v in x]
+    return x
+
+
 def _case(build, tracked: bool) -> dict:
     out = {}
     out["check"] = _guarded(lambda: initguard.check(_build(build, tracked)).to_dict())
@@ -253,7 +265,13 @@ def main(argv=None) -> int:
     with redirect_stdout(io.StringIO()):
         for name, build in BUILDS.items():
             for tracked in (False, True):
-                snap["cases"][f"{name}/{'tracked' if tracked else 'untracked'}"] = _case(build, tracked)
+                case = _case(build, tracked)
+                if tracked and "to_empty" in name:
+                    # Known nondeterminism (not of the snapshot): after meta + to_empty under track(), whether a
+                    # new tensor keeps its "allocated with torch.empty" record depends on id()/address reuse of
+                    # the freed meta tensors, so reason/source/tracked vary from run to run (verdicts do not).
+                    case = _verdicts_only(case)
+                snap["cases"][f"{name}/{'tracked' if tracked else 'untracked'}"] = case
     snap["find_unwritten"] = _unwritten()
     with tempfile.TemporaryDirectory() as tmp:
         snap["checkpoint_cli"] = _checkpoint(tmp)
