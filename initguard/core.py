@@ -3,9 +3,9 @@ each."""
 
 from __future__ import annotations
 
-from initguard import stats
+from initguard import pytorch_defaults, sampling
 from initguard._errors import NotInitializedError
-from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report
+from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report, Verdict
 from initguard.tensors import allowed, global_shape, iter_tensors, local_tensor, zero3_partition
 from initguard.verdicts import judge, model_default_rule
 
@@ -37,8 +37,9 @@ def _zero3_expectation(module, local_name: str):
     ws = getattr(w, "ds_shape", None)
     linear_like = isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
     if ws is None or local_name not in ("weight", "bias") or not linear_like:
-        return stats.module_expectation(module, local_name) if ws is None else None
-    return stats._uniform(stats.fan_in_of(tuple(ws)), f"{type(module).__name__} default U(+-1/sqrt(fan_in))")
+        return pytorch_defaults.module_expectation(module, local_name) if ws is None else None
+    label = f"{type(module).__name__} default U(+-1/sqrt(fan_in))"
+    return pytorch_defaults.uniform_default(pytorch_defaults.fan_in_of(tuple(ws)), label)
 
 
 def not_examined_reason(t) -> str:
@@ -84,7 +85,7 @@ def check(
     report = Report(mode=mode, source=type(model).__name__)
     named = []
     judged = []
-    with stats.one_thread():
+    with sampling.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
             named.append((name, t))
             part = zero3_partition(t)
@@ -110,7 +111,7 @@ def check(
             p = j.problem
             if p is not None and (allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
-                j.entry.verdict = "allowed"
+                j.entry.verdict = Verdict.ALLOWED
                 p = None
             if p is not None:
                 report.problems.append(p)

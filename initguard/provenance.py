@@ -33,7 +33,7 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.nn.parameter import UninitializedTensorMixin
 
-from initguard import stats
+from initguard import sampling
 from initguard.tensors import is_dtensor as _is_dtensor
 from initguard.tensors import local_tensor
 
@@ -371,7 +371,7 @@ class _Tracker:
         return self._local_state(local_tensor(t))
 
     def _local_state(self, lt) -> tuple[str, str]:
-        """``state_of`` for a non-lazy tensor's local tensor ``lt`` (``stats.local_tensor``)."""
+        """``state_of`` for a non-lazy tensor's local tensor ``lt`` (``tensors.local_tensor``)."""
         if lt.is_meta:
             return META, "built on the meta device"
         ptr = _storage_ptr(lt)
@@ -430,22 +430,27 @@ class _Tracker:
 
 
 _NP_DTYPES = frozenset({torch.float32, torch.float64, torch.float16})  # -> Python float exactly
-_HAS_NP = stats._np is not None
+try:
+    import numpy as _np  # noqa: F401  (only: is numpy installed?)
+
+    _HAS_NP = True
+except ImportError:  # pragma: no cover
+    _HAS_NP = False
 _Tensor = torch.Tensor
 
 
 @functools.lru_cache(maxsize=512)
 def _np_positions(numel: int, k: int):
-    return stats._positions(numel, k).numpy().copy()
+    return sampling.positions(numel, k).numpy().copy()
 
 
 def _fingerprint(lt) -> tuple | None:
-    """``stats.fingerprint`` of a local tensor ``lt``: the same positions, the same values bit for bit.
+    """``sampling.fingerprint`` of a local tensor ``lt``: the same positions, the same values bit for bit.
 
     A plain contiguous fp16/32/64 CPU tensor is read through its numpy alias (one 16-element fancy index,
     ~4 us) instead of torch's ``view``/``index_select``/``to``/``tolist`` (~20 us of op dispatch), which was
     the largest part of ``track()``'s cost on an empty-init construction. Anything else (bf16, integer,
-    non-contiguous, GPU, subclass, neg-bit view) goes to ``stats.fingerprint``.
+    non-contiguous, GPU, subclass, neg-bit view) goes to ``sampling.fingerprint``.
     """
     if _HAS_NP and type(lt) is _Tensor and lt.is_cpu and lt.dtype in _NP_DTYPES and lt.is_contiguous():
         try:
@@ -456,12 +461,12 @@ def _fingerprint(lt) -> tuple | None:
             n = a.size
             if n == 0:
                 return None
-            k = stats.FINGERPRINT_SIZE
+            k = sampling.FINGERPRINT_SIZE
             flat = a.reshape(-1)
             if n > k:
                 flat = flat[_np_positions(n, k)]
             return tuple(flat.tolist())  # fp16/32 -> Python float is exact, as .to(float64) is
-    return stats.fingerprint(lt)
+    return sampling.fingerprint(lt)
 
 
 def _param_hook(module, name, param):
@@ -651,7 +656,7 @@ def current_state(rec: Record, tensor) -> tuple[str, str]:
         v = tensor._version
     except Exception:
         v = None
-    fp = stats.fingerprint(tensor)
+    fp = sampling.fingerprint(tensor)
     if fp is None:
         if v is not None and rec.version is not None and v != rec.version:
             return "written", "written after construction"
@@ -672,7 +677,7 @@ def current_state(rec: Record, tensor) -> tuple[str, str]:
 
 def _same_values(rec: Record, fp: tuple, dtype) -> bool:
     """True when fingerprint ``fp`` (of a tensor of ``dtype``) equals ``rec``'s within the dtypes' rounding."""
-    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(dtype))
+    tol = 2 * max(sampling.dtype_eps(rec.fp_dtype), sampling.dtype_eps(dtype))
     atol = max(_tiny(rec.fp_dtype), _tiny(dtype))
     return _close(rec.fp, fp, tol, atol)
 
@@ -710,8 +715,8 @@ def follow(rec: Record, tensor) -> tuple[str, str] | None:
     n = 1
     for d in rec.shape:
         n *= int(d)
-    k = min(n, stats.FINGERPRINT_SIZE)
-    pos = stats._positions(n, stats.FINGERPRINT_SIZE) if n > stats.FINGERPRINT_SIZE else torch.arange(n)
+    k = min(n, sampling.FINGERPRINT_SIZE)
+    pos = sampling.positions(n, sampling.FINGERPRINT_SIZE) if n > sampling.FINGERPRINT_SIZE else torch.arange(n)
     if _is_dtensor(tensor):
         box = _local_box(tensor)
         if box is None:
@@ -719,7 +724,7 @@ def follow(rec: Record, tensor) -> tuple[str, str] | None:
         offset, lshape = box
         if tuple(lt.shape) != lshape:
             return None
-        coords = stats._unravel(pos, rec.shape)
+        coords = sampling.unravel(pos, rec.shape)
         inside = torch.ones(k, dtype=torch.bool)
         local = []
         for c, o, s in zip(coords, offset, lshape):
@@ -730,7 +735,7 @@ def follow(rec: Record, tensor) -> tuple[str, str] | None:
         idx = tuple(c[inside] for c in local)
         want = tuple(x for x, ok in zip(rec.fp, inside.tolist()) if ok)
     else:
-        idx = stats._unravel(pos, rec.shape)
+        idx = sampling.unravel(pos, rec.shape)
         want = rec.fp
     got = lt[idx]
     if got.is_complex():

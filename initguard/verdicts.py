@@ -10,7 +10,7 @@ partly)
    -> uninitialized; written only by a ``torch.nn`` constructor -> default (constants of norm layers only with
    ``strict``); written by user code, created with values, or changed after construction -> initialized;
 4. otherwise statistics: values that match the owning module's PyTorch default exactly, on at least
-   ``stats.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
+   ``pytorch_defaults.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
 
 Then, over the whole model (:func:`model_default_rule`): statistical "default" and "entirely zero" verdicts fail
 only when most judged weight tensors look so (the skipped-init signature); otherwise they are notes.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from initguard import provenance, stats
-from initguard.report import DEFAULT, DEFAULT_LIKE, TOO_SMALL, UNINITIALIZED, Entry, Problem
+from initguard import fixes, provenance, pytorch_defaults, statistical_verdict
+from initguard.report import DEFAULT, DEFAULT_LIKE, TOO_SMALL, UNINITIALIZED, Entry, Problem, Verdict
 
 
 @dataclass
@@ -43,12 +43,12 @@ class Judged:
 
 def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_torch_module: bool) -> str:
     if state == provenance.DEFAULT:
-        return stats.fix_default(name, f"{module_type}'s PyTorch default init")
+        return fixes.fix_default(name, f"{module_type}'s PyTorch default init")
     if is_torch_module:
-        return stats.FIX_UNINIT
+        return fixes.FIX_UNINIT
     return (
         f"make your init cover it: add '{local_name}' of {module_type} to your init function "
-        f"(_init_weights / reset_parameters / init_weights), or {stats.FIX_UNINIT}"
+        f"(_init_weights / reset_parameters / init_weights), or {fixes.FIX_UNINIT}"
     )
 
 
@@ -64,7 +64,7 @@ def judge(
     exp = expected  # given for a ZeRO-3 partition, whose module's weight is empty here
     if kind == "parameter" and exp is None:
         try:
-            exp = stats.module_expectation(module, local_name, shape)
+            exp = pytorch_defaults.module_expectation(module, local_name, shape)
         except Exception:
             exp = None
     rec, same = provenance.lookup(module, local_name, tensor) if use_provenance else (None, False)
@@ -88,14 +88,15 @@ def judge(
 
     # structural + garbage statistics (always) and, when provenance has nothing to say, the default test
     check_default = not tracked
-    ex = stats.examine(
+    ex = statistical_verdict.examine(
         name, tensor, module_type=module_type, expected=[exp] if exp is not None else [], strict=strict,
         kind=kind, full=(mode == "full"), check_default=check_default,
         zero_ok=tracked and state in (provenance.USER, provenance.CREATED, "written"),
     )
     if ex.skipped:
         return Judged(None, None, tracked)
-    eligible = ex.eligible or (exp is not None and exp.kind != "const" and _numel(tensor) >= stats.MIN_DEFAULT_N)
+    enough = _numel(tensor) >= pytorch_defaults.MIN_DEFAULT_N
+    eligible = ex.eligible or (exp is not None and exp.kind != "const" and enough)
     problem = ex.problem
     if problem is not None and problem.verdict == UNINITIALIZED:
         if state in (provenance.UNWRITTEN, provenance.PARTIAL):
@@ -121,7 +122,7 @@ def judge(
         problem.fix = FIX_NON_PERSISTENT
     too_small = problem is None and ex.too_small and not tracked
     band = exp.band if exp is not None else ex.band
-    verdict = problem.verdict if problem is not None else (TOO_SMALL if too_small else "ok")
+    verdict = problem.verdict if problem is not None else (TOO_SMALL if too_small else Verdict.OK)
     entry = Entry(
         name=name, shape=shape, dtype=_dt(tensor), module_type=module_type,
         verdict=verdict, kind=kind, std=_f(ex.std),
