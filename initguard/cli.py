@@ -14,12 +14,8 @@ import sys
 
 from initguard._extras import MATPLOTLIB, TORCH, MissingExtra, require
 from initguard.checkpoint import CheckpointError, load_state_dict
-
-
-# a file's problems are fixed by re-saving it, and intended defaults are accepted with the command's flags
-FIX_UNINITIALIZED = "re-save the checkpoint from an initialized model: this file already holds the bad values"
-FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it per "
-               "module (--allow '<module>.*'), per tensor (--allow '<tensor name>') or everywhere (--allow-default)")
+from initguard.fixes import FIX_CHECKPOINT_DEFAULT as FIX_DEFAULT
+from initguard.fixes import FIX_CHECKPOINT_UNINITIALIZED as FIX_UNINITIALIZED
 
 
 def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict: bool = False,

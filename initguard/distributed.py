@@ -51,6 +51,8 @@ import torch.distributed as dist
 
 from initguard import checksums
 from initguard.checksums import BLOCK, checksum_cpu, checksum_device, int_view, weights
+from initguard.fixes import FIX_RANK_TENSOR_SETS, FIX_RANKS_DIFFER
+from initguard.report import DEFAULT, INCONSISTENT, NOT_EXAMINED, UNINITIALIZED, Problem
 from initguard.tensors import is_dtensor, is_zero3, local_data
 
 __all__ = ["distributed_check", "local_records", "BLOCK"]
@@ -64,21 +66,11 @@ _WIDTH = 5  # numel, bit-sum, position-weighted bit-sum, verdict code, sharded f
 _SALT_FP1 = 0x369DEA0F31A53F85
 _SALT_FP2 = 0xD6E8FEB86659FD93 - (1 << 64)
 
-_CODES = {None: 0, "default": 1, "uninitialized": 2}
+_CODES = {None: 0, DEFAULT: 1, UNINITIALIZED: 2}
 _OTHER_CODE = 3
-_SEVERITY = {"uninitialized": 3, "inconsistent": 2, "default": 1}
+_SEVERITY = {UNINITIALIZED: 3, INCONSISTENT: 2, DEFAULT: 1}
 
-_MISMATCH_FIX = (
-    "Seed every rank identically before building the model (torch.manual_seed(seed) / "
-    "L.seed_everything(seed) / fabric.seed_everything(seed) on all ranks), run the initialization on "
-    "every rank (not under `if rank == 0`), and initialize before wrapping with DDP, which broadcasts "
-    "rank 0's values only at wrap time. Or broadcast explicitly: "
-    "torch.distributed.broadcast(p.data, src=0) for each replicated tensor."
-)
-_SET_FIX = (
-    "Build the same model on every rank: parameter names must not depend on the rank. Make any "
-    "rank-dependent construction (e.g. `if rank == 0: self.extra = ...`) unconditional."
-)
+_MISMATCH_FIX, _SET_FIX = FIX_RANKS_DIFFER, FIX_RANK_TENSOR_SETS
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -191,18 +183,10 @@ def _all_gather(local: torch.Tensor, world: int, group: Any) -> torch.Tensor:
 
 # ------------------------------------------------------------------------------------- report helpers
 def _problem_class(report: Any) -> type:
+    """The class of the report's problems (initguard's :class:`~initguard.report.Problem` unless a caller built the
+    report from its own problem type)."""
     probs = list(getattr(report, "problems", []) or [])
-    if probs:
-        return type(probs[0])
-    for modname in ("initguard.report", "initguard.verdicts", "initguard"):
-        try:
-            mod = __import__(modname, fromlist=["Problem"])
-            cls = getattr(mod, "Problem", None)
-            if cls is not None:
-                return cls
-        except Exception:
-            continue
-    raise RuntimeError("initguard.distributed: cannot find the Problem class of initguard's report")
+    return type(probs[0]) if probs else Problem
 
 
 def _problem_to_dict(p: Any) -> dict:
@@ -223,15 +207,6 @@ def _make_problem(cls: type, **values: Any) -> Any:
         return cls.from_dict(values)
     names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set(values)
     return cls(**{k: v for k, v in values.items() if k in names})
-
-
-def _mismatch_verdict() -> str:
-    """``"inconsistent"`` when initguard's report knows that verdict, else ``"uninitialized"``."""
-    try:
-        from initguard.report import VERDICTS
-    except Exception:
-        return "inconsistent"
-    return "inconsistent" if "inconsistent" in VERDICTS else "uninitialized"
 
 
 def _with_problems(report: Any, problems: list) -> Any:
@@ -319,7 +294,7 @@ def distributed_check(
 
     device = _comm_device(group, tensors)
     # tensors this rank could not examine (an empty shard/partition): another rank may have; merge the entries
-    unseen = int(any(getattr(e, "verdict", "") == "not examined" for e in getattr(report, "entries", []) or []))
+    unseen = int(any(getattr(e, "verdict", "") == NOT_EXAMINED for e in getattr(report, "entries", []) or []))
 
     # Fast path: ONE fixed-size all_reduce(MAX) and ONE host synchronisation for the whole model.
     # Every field travels as itself and as its bitwise complement, so MAX yields both the maximum
@@ -384,7 +359,7 @@ def _mismatch_fields(
     )
     return dict(
         name=name,
-        verdict=_mismatch_verdict(),
+        verdict=INCONSISTENT,
         reason=reason,
         shape=list(t.shape),
         dtype=str(t.dtype).replace("torch.", ""),
@@ -443,10 +418,10 @@ def _merge(
                     seen.add(name)
                     index[name] = len(entries)
                     entries.append(_make_problem(ecls, **d))
-                elif entries[index[name]].verdict == "not examined" and d.get("verdict") != "not examined":
+                elif entries[index[name]].verdict == NOT_EXAMINED and d.get("verdict") != NOT_EXAMINED:
                     entries[index[name]] = _make_problem(ecls, **d)  # another rank examined its shard
         new.entries = entries
-        examined = {e.name for e in entries if getattr(e, "verdict", "") != "not examined"}
+        examined = {e.name for e in entries if getattr(e, "verdict", "") != NOT_EXAMINED}
         new.notes = [n for n in getattr(report, "notes", []) if n.split(": not examined (")[0] not in examined
                      or ": not examined (" not in n]
     _add_note(new, f"checked across {world} ranks; problems merged from every rank")
@@ -480,7 +455,7 @@ def _set_mismatch(
     problem = _make_problem(
         cls,
         name="<tensor set>",
-        verdict=_mismatch_verdict(),
+        verdict=INCONSISTENT,
         reason=f"ranks hold different parameter/buffer sets (tensor counts {counts}): {what}",
         shape=[],
         dtype="",

@@ -26,17 +26,13 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
+from initguard.fixes import FIX_NO_RESET_PARAMETERS, FIX_RESET_PARAMETERS_MISSED
 from initguard.checksums import content_checksum as _fingerprint
 from initguard.tensors import allowed, is_dtensor, own_tensors
 
 __all__ = ["initialize", "InitializeReport", "Uncovered"]
 
-_FIX_NO_RESET = (
-    "give {owner} a reset_parameters() that initializes its own parameters and buffers (FSDP contract), "
-    "or initialize the tensor explicitly after initialize(); values assigned only in __init__ are lost "
-    "under meta-device or empty_init construction"
-)
-_FIX_RESET_MISSED = "make {owner}.reset_parameters() also write this tensor"
+_FIX_NO_RESET, _FIX_RESET_MISSED = FIX_NO_RESET_PARAMETERS, FIX_RESET_PARAMETERS_MISSED
 
 
 @dataclass

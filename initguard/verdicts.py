@@ -41,15 +41,7 @@ class Judged:
     zero: bool = False
 
 
-def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_torch_module: bool) -> str:
-    if state == provenance.DEFAULT:
-        return fixes.fix_default(name, f"{module_type}'s PyTorch default init")
-    if is_torch_module:
-        return fixes.FIX_UNINIT
-    return (
-        f"make your init cover it: add '{local_name}' of {module_type} to your init function "
-        f"(_init_weights / reset_parameters / init_weights), or {fixes.FIX_UNINIT}"
-    )
+_fix_for_state = fixes.fix_for_state
 
 
 def judge(
@@ -142,11 +134,7 @@ def all_zero(problem, ex) -> bool:
 # of their judged weight tensors default-looking, _init_weights-skipped ones at least 82 % (ConvBERT 18/22).
 MODEL_DEFAULT_SHARE = 0.7
 
-FIX_NON_PERSISTENT = (
-    "a non-persistent buffer is not saved in checkpoints, so loading one cannot restore it: re-run the code that "
-    "creates it (the module's reset_parameters() / init_weights() or its cache builder, e.g. via "
-    "initguard.initialize(model)) after materializing the model"
-)
+FIX_NON_PERSISTENT = fixes.FIX_NON_PERSISTENT
 
 
 def _non_persistent(module, local_name: str) -> bool:
