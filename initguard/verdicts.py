@@ -75,15 +75,15 @@ def judge(
         except Exception:
             v = 0
         if v > 0 and not tensor.is_meta:
-            state, detail = "written", "replaced after construction and written since"
-    tracked = state is not None and state not in ("unknown", "replaced")
+            state, detail = provenance.WRITTEN, "replaced after construction and written since"
+    tracked = state is not None and state not in (provenance.UNKNOWN, provenance.REPLACED)
 
     # structural + garbage statistics (always) and, when provenance has nothing to say, the default test
     check_default = not tracked
     ex = statistical_verdict.examine(
         name, tensor, module_type=module_type, expected=[exp] if exp is not None else [], strict=strict,
         kind=kind, full=(mode == "full"), check_default=check_default,
-        zero_ok=tracked and state in (provenance.USER, provenance.CREATED, "written"),
+        zero_ok=tracked and state in (provenance.USER, provenance.CREATED, provenance.WRITTEN),
     )
     if ex.skipped:
         return Judged(None, None, tracked)
