@@ -46,8 +46,8 @@ def tracking_enabled() -> bool:
 def enable_tracking() -> None:
     """Track the construction of every model built from now on, as if wrapped in ``initguard.track()``.
 
-    Idempotent. Undo with :func:`disable_tracking`. See the module docstring for what it costs and when a
-    scope closes.
+    Idempotent. Undo with :func:`disable_tracking`. See the module docstring for what it costs and when a scope
+    closes.
     """
     global _enabled, _orig_init, _orig_apply
     from torch import nn

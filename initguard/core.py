@@ -1,5 +1,11 @@
-"""``check()`` and ``assert_initialized()``: walk a model's tensors once (tied weights once) and judge
-each."""
+"""The model-level check: ``check()`` and ``assert_initialized()`` (raises ``NotInitializedError``).
+
+Holds: ``unwrap`` (the user's module inside DDP/Fabric/``torch.compile`` wrappers), the walk over a model's
+tensors (tied ones once; :mod:`initguard.tensors`) that hands each tensor to :func:`initguard.verdicts.judge`,
+the ``allow``/``allow_default`` exemptions, "not examined" entries for tensors whose values live on other ranks
+(empty DTensor shards / ZeRO-3 partitions), the model-level default rule, and the hand-off to
+:mod:`initguard.distributed` when more than one rank runs.
+"""
 
 from __future__ import annotations
 
@@ -65,14 +71,12 @@ def check(
 ) -> Report:
     """Judge every parameter (and floating buffer) of ``model`` without raising; return a :class:`Report`.
 
-    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that
-    still
-    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report
-    the
+    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that still
+    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report the
     constant defaults of norm layers (ones/zeros). ``mode``: ``"sample"`` reads a fixed sample of each tensor
-    (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and
-    more than one rank, also compare/gather across ranks (``False`` to skip; a ``ProcessGroup`` to compare
-    within that group only, e.g. the data-parallel replicas of a tensor-parallel model). Read-only.
+    (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and more
+    than one rank, also compare/gather across ranks (``False`` to skip; a ``ProcessGroup`` to compare within that
+    group only, e.g. the data-parallel replicas of a tensor-parallel model). Read-only.
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -138,8 +142,7 @@ def assert_initialized(
     model, *, allow=(), allow_default: bool = False, buffers: bool = True, strict: bool = False, ranks="auto",
     mode: str = "sample",
 ) -> Report:
-    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's
-    default.
+    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's default.
 
     Same arguments as :func:`check`. The message lists each offending tensor with shape, owning module type,
     verdict, reason and fix; ``error.report`` holds the :class:`Report`. Returns the report when all is well.

@@ -416,15 +416,12 @@ def _buffer_hook(module, name, buffer):
 class track:
     """Track where parameters and buffers built inside get their values (context manager or decorator).
 
-    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no
-    need to
+    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no need to
     pass the model. ``@initguard.track()`` on a factory does the same per call. Afterwards ``check()``/
-    ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds
-    PyTorch's constructor default, or was written by your code / loaded. Nested scopes (also re-entering the
-    same
-    instance) share the outermost one. Global state (hooks, the torch function mode) is restored on exit,
-    also on
-    exceptions. Track construction from one thread at a time (torch function modes are per thread).
+    ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds PyTorch's
+    constructor default, or was written by your code / loaded. Nested scopes (also re-entering the same instance)
+    share the outermost one. Global state (hooks, the torch function mode) is restored on exit, also on exceptions.
+    Track construction from one thread at a time (torch function modes are per thread).
     """
 
     def __init__(self):

@@ -33,8 +33,7 @@ SCALE_Z = 4.89
 
 @dataclass(frozen=True)
 class Expected:
-    """A PyTorch default distribution: ``uniform`` on [-scale, scale], ``normal`` N(0, scale), ``const``
-    value."""
+    """A PyTorch default distribution: ``uniform`` on [-scale, scale], ``normal`` N(0, scale), ``const`` value."""
 
     kind: str
     scale: float
@@ -68,11 +67,9 @@ _NORM_TYPES = None
 
 
 def module_expectation(module, local_name: str, shape=None) -> Expected | None:
-    """PyTorch's constructor default for ``module.<local_name>``, or None when the module type has none we
-    know.
+    """PyTorch's constructor default for ``module.<local_name>``, or None when the module type has none we know.
 
-    Covers Linear, Conv*/ConvTranspose*, Bilinear (kaiming-uniform weight, uniform bias), Embedding(Bag)
-    N(0,1),
+    Covers Linear, Conv*/ConvTranspose*, Bilinear (kaiming-uniform weight, uniform bias), Embedding(Bag) N(0,1),
     RNN/LSTM/GRU(+Cell) U(+-1/sqrt(hidden)), MultiheadAttention (xavier-uniform in-proj, zero biases), and the
     constant defaults of norm layers and PReLU (reported only with ``strict=True``).
     """

@@ -63,11 +63,10 @@ def _num_in(x: Any) -> float | None:
 class Problem:
     """One tensor that is not initialized.
 
-    ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or
-    ``"default"`` (still PyTorch's built-in constructor init); ``initguard.distributed`` adds
-    ``"inconsistent"``
-    (values differ across ranks). ``reason`` says what showed it, ``fix`` what to do,
-    ``source`` whether provenance (``track()``) or statistics decided.
+    ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or ``"default"``
+    (still PyTorch's built-in constructor init); ``initguard.distributed`` adds ``"inconsistent"`` (values differ
+    across ranks). ``reason`` says what showed it, ``fix`` what to do, ``source`` whether provenance (``track()``) or
+    statistics decided.
     """
 
     name: str

@@ -24,8 +24,7 @@ _GOLDEN = 0.6180339887498949
 
 @contextmanager
 def one_thread():
-    """Run torch with one intra-op thread (small ops stall with 2 threads on small VMs); restore
-    afterwards."""
+    """Run torch with one intra-op thread (small ops stall with 2 threads on small VMs); restore afterwards."""
     n = torch.get_num_threads()
     if n != 1:
         torch.set_num_threads(1)

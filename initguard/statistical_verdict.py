@@ -75,10 +75,9 @@ def examine(
 ) -> Examined:
     """Statistical verdict plus the numbers a report shows (std, max |x|, default band).
 
-    ``expected`` is a list of :class:`Expected` candidates (PyTorch defaults for this tensor); a sample that
-    matches
-    one gives the ``default`` verdict (constant defaults only when ``strict``). ``zero_ok``: an all-zero >=2-D
-    weight is fine (provenance saw your code write it, e.g. a zero-initialized LoRA B or output projection).
+    ``expected`` is a list of :class:`Expected` candidates (PyTorch defaults for this tensor); a sample that matches
+    one gives the ``default`` verdict (constant defaults only when ``strict``). ``zero_ok``: an all-zero >=2-D weight
+    is fine (provenance saw your code write it, e.g. a zero-initialized LoRA B or output projection).
     """
     mt = type_name(module_type)
     sp = structural_problem(name, t, mt, kind)
@@ -128,13 +127,11 @@ def tensor_verdict(
 ) -> Problem | None:
     """The statistical verdict for one tensor: a :class:`Problem` or None (looks initialized).
 
-    ``module`` (the owning nn.Module) gives the exact PyTorch default; else ``fan_in`` gives
-    U(+-1/sqrt(fan_in));
-    else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers
-    (``kind="buffer"``)
-    get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor.
-    Values that fit the default but are fewer than ``MIN_DEFAULT_N`` give a Problem whose verdict is
-    ``"too-small"`` (too small to judge: not a failure, and not a claim that the tensor is initialized).
+    ``module`` (the owning nn.Module) gives the exact PyTorch default; else ``fan_in`` gives U(+-1/sqrt(fan_in));
+    else the shape is used (``fan_in = size(1)*prod(size(2:))``, plus N(0,1) for 2-D). Buffers (``kind="buffer"``)
+    get only the garbage tests. Read-only; with ``full=True`` one extra ``aminmax`` pass over the tensor. Values that
+    fit the default but are fewer than ``MIN_DEFAULT_N`` give a Problem whose verdict is ``"too-small"`` (too small
+    to judge: not a failure, and not a claim that the tensor is initialized).
     """
     local = name.rsplit(".", 1)[-1]
     if module is not None:  # the registered name of this tensor in its module, when it is registered there
