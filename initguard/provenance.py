@@ -22,7 +22,6 @@ outermost one.
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import sys
@@ -35,6 +34,7 @@ from torch.overrides import TorchFunctionMode
 from torch.nn.parameter import UninitializedTensorMixin
 
 from initguard import sampling
+from initguard.report import StrEnum
 from initguard.tensors import is_dtensor as _is_dtensor
 from initguard.tensors import local_tensor
 from initguard.weakmaps import WeakIdMap
@@ -44,7 +44,7 @@ _WeakIdMap = WeakIdMap  # the former name
 __all__ = ["track", "lookup", "Record", "State", "follow", "mark_initialized"]
 
 
-class State(str, enum.Enum):
+class State(StrEnum):
     """What provenance knows of a tensor. A ``str``: compares, hashes, formats and serializes as its value.
 
     Recorded while ``track()`` is open: ``META``, ``LAZY`` (no values), ``UNWRITTEN`` / ``PARTIAL`` (allocated
@@ -64,10 +64,6 @@ class State(str, enum.Enum):
     WRITTEN = "written"
     REPLACED = "replaced"
     UNKNOWN = "unknown"
-
-    __str__ = str.__str__
-    __format__ = str.__format__
-    __hash__ = str.__hash__
 
 
 META, LAZY, UNWRITTEN, PARTIAL = State.META, State.LAZY, State.UNWRITTEN, State.PARTIAL

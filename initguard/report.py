@@ -11,7 +11,18 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable
 
 
-class Verdict(str, enum.Enum):
+class StrEnum(str, enum.Enum):
+    """An enum whose members are their string values for every use: ``==``, ``hash``, ``str``, f-strings, JSON.
+
+    (``enum.StrEnum`` needs Python 3.11; the verdict and provenance-state enums derive from this one.)
+    """
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+class Verdict(StrEnum):
     """What a check says of one tensor. A ``str``: compares, hashes, formats and serializes as its value.
 
     Failures (:class:`Problem` verdicts): ``UNINITIALIZED``, ``DEFAULT``, ``INCONSISTENT`` (values differ across
@@ -29,10 +40,6 @@ class Verdict(str, enum.Enum):
     NOT_EXAMINED = "not examined"
     OK = "ok"
     ALLOWED = "allowed"
-
-    __str__ = str.__str__
-    __format__ = str.__format__
-    __hash__ = str.__hash__
 
 
 UNINITIALIZED = Verdict.UNINITIALIZED

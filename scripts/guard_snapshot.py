@@ -35,12 +35,12 @@ from initguard import testing
 _TIMING_KEYS = {"seconds", "elapsed", "time", "duration"}
 
 
-def _clean(x):
-    """Drop timing fields (none today; kept so a future one cannot make snapshots differ)."""
+def _drop(x, keys=_TIMING_KEYS):
+    """``x`` without the dict entries named in ``keys``, at any depth (timing fields by default: none today)."""
     if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items() if k not in _TIMING_KEYS}
+        return {k: _drop(v, keys) for k, v in x.items() if k not in keys}
     if isinstance(x, list):
-        return [_clean(v) for v in x]
+        return [_drop(v, keys) for v in x]
     return x
 
 
@@ -196,15 +196,6 @@ def _assert(model):
 _FLAKY_KEYS = {"reason", "source", "tracked", "message", "fix"}
 
 
-def _verdicts_only(x):
-    """Drop what depends on whether provenance found a record (see the note in :func:`main`)."""
-    if isinstance(x, dict):
-        return {k: _verdicts_only(v) for k, v in x.items() if k not in _FLAKY_KEYS}
-    if isinstance(x, list):
-        return [_verdicts_only(v) for v in x]
-    return x
-
-
 def _case(build, tracked: bool) -> dict:
     out = {}
     out["check"] = _guarded(lambda: initguard.check(_build(build, tracked)).to_dict())
@@ -270,13 +261,13 @@ def main(argv=None) -> int:
                     # Known nondeterminism (not of the snapshot): after meta + to_empty under track(), whether a
                     # new tensor keeps its "allocated with torch.empty" record depends on id()/address reuse of
                     # the freed meta tensors, so reason/source/tracked vary from run to run (verdicts do not).
-                    case = _verdicts_only(case)
+                    case = _drop(case, _FLAKY_KEYS)
                 snap["cases"][f"{name}/{'tracked' if tracked else 'untracked'}"] = case
     snap["find_unwritten"] = _unwritten()
     with tempfile.TemporaryDirectory() as tmp:
         snap["checkpoint_cli"] = _checkpoint(tmp)
     with open(argv[0], "w") as f:
-        json.dump(_clean(snap), f, indent=1, sort_keys=True, default=str)
+        json.dump(_drop(snap), f, indent=1, sort_keys=True, default=str)
         f.write("\n")
     print(f"wrote {argv[0]}: {len(snap['cases'])} model cases, {len(snap['checkpoint_cli'])} checkpoints")
     return 0
