@@ -93,10 +93,10 @@ def _open() -> None:
     global _scope, _thread, _fwd_handle
     from initguard import provenance
 
-    if provenance._active is not None or getattr(_busy, "on", False):
+    if provenance.is_tracking() or getattr(_busy, "on", False):
         return
     with _lock:
-        if _scope is not None or provenance._active is not None:
+        if _scope is not None or provenance.is_tracking():
             return
         _busy.on = True
         try:
@@ -127,7 +127,7 @@ def settle() -> None:
 
     with _lock:
         scope = _scope
-        if scope is None or _thread != threading.get_ident() or provenance._depth > 1:
+        if scope is None or _thread != threading.get_ident() or provenance.scope_depth() > 1:
             return
         _scope, _thread = None, None
         h, _fwd_handle = _fwd_handle, None
@@ -136,6 +136,10 @@ def settle() -> None:
         scope.__exit__(None, None, None)
 
 
-def _from_env() -> None:
+def from_env() -> None:
+    """Enable tracking when ``INITGUARD_TRACK`` asks for it (``1``/``true``/``yes``/``on``); run at import."""
     if os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on"):
         enable_tracking()
+
+
+_from_env = from_env  # the former name

@@ -495,6 +495,11 @@ def is_tracking() -> bool:
     return _active is not None
 
 
+def scope_depth() -> int:
+    """How many ``track()`` scopes are open, nested (0 when none; nested scopes share the outermost one)."""
+    return _depth
+
+
 def _ptr_of(t) -> int | None:
     if isinstance(t, UninitializedTensorMixin):
         return None
