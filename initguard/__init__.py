@@ -72,6 +72,6 @@ def __dir__():
 
 
 if _os.environ.get("INITGUARD_TRACK", "").strip().lower() in ("1", "true", "yes", "on"):
-    from initguard.autotrack import _from_env
+    from initguard.autotrack import from_env
 
-    _from_env()
+    from_env()

@@ -37,6 +37,6 @@ def accept_line(report) -> str:
     first = next((p.name for p in report.problems if p.verdict == DEFAULT), None)
     if first is None:
         return "Exempt intended tensors with allow=['glob*'] (tensor-name globs)."
-    from initguard.stats import allow_snippets
+    from initguard.fixes import allow_snippets
 
     return f"If PyTorch's default is the intended init, accept it: {allow_snippets(first)}."

@@ -50,8 +50,8 @@ def tracking_enabled() -> bool:
 def enable_tracking() -> None:
     """Track the construction of every model built from now on, as if wrapped in ``initguard.track()``.
 
-    Idempotent. Undo with :func:`disable_tracking`. See the module docstring for what it costs and when a
-    scope closes.
+    Idempotent. Undo with :func:`disable_tracking`. See the module docstring for what it costs and when a scope
+    closes.
     """
     global _enabled, _orig_init, _orig_apply
     from torch import nn
@@ -97,10 +97,10 @@ def _open() -> None:
     global _scope, _thread, _fwd_handle
     from initguard import provenance
 
-    if provenance._active is not None or getattr(_busy, "on", False):
+    if provenance.is_tracking() or getattr(_busy, "on", False):
         return
     with _lock:
-        if _scope is not None or provenance._active is not None:
+        if _scope is not None or provenance.is_tracking():
             return
         _busy.on = True
         try:
@@ -128,7 +128,7 @@ def _sink_own_mode() -> None:
 
     from initguard import provenance
 
-    ours = getattr(provenance._active, "mode", None)
+    ours = getattr(provenance.active_tracker(), "mode", None)
     stack = _get_current_function_mode_stack()
     if ours is None or len(stack) < 2 or stack[-1] is not ours:
         return
@@ -155,7 +155,7 @@ def settle() -> None:
 
     with _lock:
         scope = _scope
-        if scope is None or _thread != threading.get_ident() or provenance._depth > 1:
+        if scope is None or _thread != threading.get_ident() or provenance.scope_depth() > 1:
             return
         _scope, _thread = None, None
         h, _fwd_handle = _fwd_handle, None
@@ -176,7 +176,7 @@ def _unstack_own_mode() -> None:
 
     from initguard import provenance
 
-    tr = provenance._active
+    tr = provenance.active_tracker()
     ours = getattr(tr, "mode", None) if tr is not None else None
     if ours is None:
         return
@@ -195,6 +195,10 @@ def _unstack_own_mode() -> None:
     tr.mode = None
 
 
-def _from_env() -> None:
+def from_env() -> None:
+    """Enable tracking when ``INITGUARD_TRACK`` asks for it (``1``/``true``/``yes``/``on``); run at import."""
     if os.environ.get(ENV, "").strip().lower() in ("1", "true", "yes", "on"):
         enable_tracking()
+
+
+_from_env = from_env  # the former name

@@ -1,7 +1,7 @@
 """The ``initguard`` command: ``initguard check CHECKPOINT`` judges every tensor of a saved state dict.
 
 Argument parsing, output and exit codes live here; reading files is :mod:`initguard.checkpoint`, the verdicts
-are :mod:`initguard.stats`. The exit codes are :class:`ExitCode` (also listed by ``initguard --help``).
+are :mod:`initguard.statistical_verdict`. The exit codes are :class:`ExitCode` (also listed by ``initguard --help``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ import sys
 
 from initguard._extras import MATPLOTLIB, TORCH, MissingExtra, require
 from initguard.checkpoint import CheckpointError, load_state_dict
-
-
-# a file's problems are fixed by re-saving it, and intended defaults are accepted with the command's flags
-FIX_UNINITIALIZED = "re-save the checkpoint from an initialized model: this file already holds the bad values"
-FIX_DEFAULT = ("re-save the checkpoint after your init ran; if PyTorch's default is intended here, accept it per "
-               "module (--allow '<module>.*'), per tensor (--allow '<tensor name>') or everywhere (--allow-default)")
+from initguard.fixes import FIX_CHECKPOINT_DEFAULT as FIX_DEFAULT
+from initguard.fixes import FIX_CHECKPOINT_UNINITIALIZED as FIX_UNINITIALIZED
 
 
 def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict: bool = False,
@@ -32,37 +28,37 @@ def check_state_dict(sd: dict, *, allow=(), allow_default: bool = False, strict:
     a note, a file whose weights nearly all look default fails. Tensors that fit a default with fewer than
     ``MIN_DEFAULT_N`` values are "too small to judge".
     """
-    import fnmatch
-
-    from initguard import stats
-    from initguard.report import DEFAULT, TOO_SMALL, Entry, Report
+    from initguard import pytorch_defaults, sampling, statistical_verdict
+    from initguard.report import DEFAULT, TOO_SMALL, Entry, Report, Verdict
+    from initguard.tensors import allowed
     from initguard.verdicts import Judged, all_zero, model_default_rule
 
     report = Report(mode=mode, source=source)
     judged = []
-    with stats.one_thread():
+    with sampling.one_thread():
         for name, t in sd.items():
             if not t.is_floating_point() or t.numel() == 0:
                 continue
             exps: list = []
             leaf = name.rsplit(".", 1)[-1]
             if t.dim() >= 2:
-                exps = stats.shape_expectations(tuple(t.shape))
+                exps = pytorch_defaults.shape_expectations(tuple(t.shape))
             elif t.dim() == 1 and leaf.startswith("bias"):
                 w = sd.get(name[: -len(leaf)] + leaf.replace("bias", "weight", 1))
                 if w is not None and w.dim() >= 2:
-                    exps = stats.shape_expectations(tuple(t.shape), fan_in=stats.fan_in_of(w.shape))
+                    fan_in = pytorch_defaults.fan_in_of(w.shape)
+                    exps = pytorch_defaults.shape_expectations(tuple(t.shape), fan_in=fan_in)
             kind = "parameter" if (t.dim() >= 2 or leaf.startswith(("weight", "bias"))) else "buffer"
-            ex = stats.examine(name, t, module_type="", expected=exps, strict=strict, kind=kind,
-                               full=(mode == "full"))
+            ex = statistical_verdict.examine(name, t, module_type="", expected=exps, strict=strict, kind=kind,
+                                             full=(mode == "full"))
             if ex.skipped:
                 continue
             p = ex.problem
-            verdict = p.verdict if p is not None else (TOO_SMALL if ex.too_small else "ok")
-            if p is not None and (any(fnmatch.fnmatchcase(name, a) for a in allow)
+            verdict = p.verdict if p is not None else (TOO_SMALL if ex.too_small else Verdict.OK)
+            if p is not None and (allowed(name, allow)
                                   or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
-                p, verdict = None, "allowed"
+                p, verdict = None, Verdict.ALLOWED
             if p is not None:
                 p.fix = FIX_DEFAULT if p.verdict == DEFAULT else FIX_UNINITIALIZED
                 report.problems.append(p)

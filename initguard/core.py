@@ -1,16 +1,22 @@
-"""``check()`` and ``assert_initialized()``: walk a model's tensors once (tied weights once) and judge
-each."""
+"""The model-level check: ``check()`` and ``assert_initialized()`` (raises ``NotInitializedError``).
+
+Holds: ``unwrap`` (the user's module inside DDP/Fabric/``torch.compile`` wrappers), the walk over a model's
+tensors (tied ones once; :mod:`initguard.tensors`) that hands each tensor to :func:`initguard.verdicts.judge`,
+the ``allow``/``allow_default`` exemptions, "not examined" entries for tensors whose values live on other ranks
+(empty DTensor shards / ZeRO-3 partitions), the model-level default rule, and the hand-off to
+:mod:`initguard.distributed` when more than one rank runs.
+"""
 
 from __future__ import annotations
 
-import fnmatch
-
-from initguard import stats
+from initguard import pytorch_defaults, sampling
 from initguard._errors import NotInitializedError
-from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report
+from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report, Verdict
+from initguard.tensors import allowed, global_shape, iter_tensors, local_tensor, zero3_partition
 from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
+__all__ = ["check", "assert_initialized", "unwrap", "iter_tensors", "zero3_partition", "not_examined_reason"]
 
 
 def unwrap(model):
@@ -29,53 +35,6 @@ def unwrap(model):
     return model
 
 
-def iter_tensors(model, buffers: bool = True):
-    """Yield ``(name, tensor, owning module, local name, kind)`` for every parameter (and floating buffer).
-
-    Tied tensors (the same object registered in several places) are yielded once, under their first name.
-    """
-    seen: set[int] = set()
-    for mod_name, module in model.named_modules():
-        prefix = mod_name + "." if mod_name else ""
-        for local, p in module._parameters.items():
-            if p is None or id(p) in seen:
-                continue
-            seen.add(id(p))
-            yield prefix + local, p, module, local, "parameter"
-        if not buffers:
-            continue
-        for local, b in module._buffers.items():
-            if b is None or id(b) in seen:
-                continue
-            if not (b.is_floating_point() or b.is_complex()):
-                continue
-            seen.add(id(b))
-            yield prefix + local, b, module, local, "buffer"
-
-
-def zero3_partition(t):
-    """This rank's elements of a DeepSpeed ZeRO-3 partitioned parameter (``ds_tensor`` without its padding).
-
-    None when ``t`` is not a partitioned ZeRO-3 parameter (also while it is gathered, e.g. inside
-    ``deepspeed.zero.GatheredParameters``: then ``t`` holds the full values) or when this rank's partition
-    holds only padding. A flat view of the partition; never a copy, never a gather.
-    """
-    ds = getattr(t, "ds_tensor", None)
-    if ds is None or t.numel() != 0 or not getattr(t, "ds_numel", 0):
-        return None
-    flat = ds.detach().reshape(-1)
-    rank = 0
-    try:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            rank = dist.get_rank(getattr(t, "ds_process_group", None))
-    except Exception:
-        rank = 0
-    valid = max(0, min(flat.numel(), int(t.ds_numel) - rank * flat.numel()))
-    return flat[:valid] if valid else None
-
-
 def _zero3_expectation(module, local_name: str):
     """PyTorch's default for a partitioned Linear/Conv parameter, from the full shape DeepSpeed records."""
     from torch import nn
@@ -84,8 +43,9 @@ def _zero3_expectation(module, local_name: str):
     ws = getattr(w, "ds_shape", None)
     linear_like = isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
     if ws is None or local_name not in ("weight", "bias") or not linear_like:
-        return stats.module_expectation(module, local_name) if ws is None else None
-    return stats._uniform(stats.fan_in_of(tuple(ws)), f"{type(module).__name__} default U(+-1/sqrt(fan_in))")
+        return pytorch_defaults.module_expectation(module, local_name) if ws is None else None
+    label = f"{type(module).__name__} default U(+-1/sqrt(fan_in))"
+    return pytorch_defaults.uniform_default(pytorch_defaults.fan_in_of(tuple(ws)), label)
 
 
 def not_examined_reason(t) -> str:
@@ -100,18 +60,9 @@ def not_examined_reason(t) -> str:
         return "DeepSpeed ZeRO-3 parameter without a local partition"
     if not t.is_floating_point() or t.is_meta:
         return ""
-    if t.numel() and stats.local_tensor(t).numel() == 0:
+    if t.numel() and local_tensor(t).numel() == 0:
         return "this rank's shard holds no elements"
     return ""
-
-
-def _global_shape(t) -> tuple:
-    shape = getattr(t, "ds_shape", None)
-    return tuple(shape) if shape is not None and t.numel() == 0 else tuple(t.shape)
-
-
-def _allowed(name: str, patterns) -> bool:
-    return any(fnmatch.fnmatchcase(name, pat) for pat in patterns)
 
 
 def check(
@@ -120,14 +71,12 @@ def check(
 ) -> Report:
     """Judge every parameter (and floating buffer) of ``model`` without raising; return a :class:`Report`.
 
-    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that
-    still
-    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report
-    the
+    ``allow``: glob patterns of tensor names that are exempt. ``allow_default``: do not report tensors that still
+    hold PyTorch's built-in default init. ``buffers``: also check floating buffers. ``strict``: also report the
     constant defaults of norm layers (ones/zeros). ``mode``: ``"sample"`` reads a fixed sample of each tensor
-    (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and
-    more than one rank, also compare/gather across ranks (``False`` to skip; a ``ProcessGroup`` to compare
-    within that group only, e.g. the data-parallel replicas of a tensor-parallel model). Read-only.
+    (fast); ``"full"`` adds one ``aminmax`` pass per tensor. ``ranks``: with torch.distributed initialized and more
+    than one rank, also compare/gather across ranks (``False`` to skip; a ``ProcessGroup`` to compare within that
+    group only, e.g. the data-parallel replicas of a tensor-parallel model). Read-only.
     """
     if mode not in _MODES:
         raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -140,7 +89,7 @@ def check(
     report = Report(mode=mode, source=type(model).__name__)
     named = []
     judged = []
-    with stats.one_thread():
+    with sampling.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
             named.append((name, t))
             part = zero3_partition(t)
@@ -156,7 +105,7 @@ def check(
             if j.entry is None:
                 why = not_examined_reason(t)
                 if why:
-                    report.entries.append(Entry(name, _global_shape(t), str(t.dtype).replace("torch.", ""),
+                    report.entries.append(Entry(name, global_shape(t), str(t.dtype).replace("torch.", ""),
                                                 type(module).__name__, NOT_EXAMINED, kind))
                     report.notes.append(f"{name}: not examined ({why})")
                 continue
@@ -164,9 +113,9 @@ def check(
             if j.tracked:
                 report.tracked += 1
             p = j.problem
-            if p is not None and (_allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
+            if p is not None and (allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
                 report.allowed.append(name)
-                j.entry.verdict = "allowed"
+                j.entry.verdict = Verdict.ALLOWED
                 p = None
             if p is not None:
                 report.problems.append(p)
@@ -193,8 +142,7 @@ def assert_initialized(
     model, *, allow=(), allow_default: bool = False, buffers: bool = True, strict: bool = False, ranks="auto",
     mode: str = "sample",
 ) -> Report:
-    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's
-    default.
+    """Raise :class:`NotInitializedError` when any tensor of ``model`` is uninitialized or at PyTorch's default.
 
     Same arguments as :func:`check`. The message lists each offending tensor with shape, owning module type,
     verdict, reason and fix; ``error.report`` holds the :class:`Report`. Returns the report when all is well.

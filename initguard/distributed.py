@@ -49,178 +49,43 @@ from typing import Any, Iterable, Sequence
 import torch
 import torch.distributed as dist
 
+from initguard import checksums
+from initguard.checksums import BLOCK, checksum_cpu, checksum_device, int_view, weights
+from initguard.fixes import FIX_RANK_TENSOR_SETS, FIX_RANKS_DIFFER
+from initguard.report import DEFAULT, INCONSISTENT, NOT_EXAMINED, UNINITIALIZED, Problem
+from initguard.tensors import is_dtensor, is_zero3, local_data
+
 __all__ = ["distributed_check", "local_records", "BLOCK"]
 
-#: Row length of the 2-D view used for the checksum (row sums and column sums, both weighted).
-BLOCK = 1024
-#: Rows per step on accelerators (bounds the int64 temporary to ROWS * BLOCK * 8 bytes = 32 MiB).
-ROWS = 4096
-
-#: CPU tensors are reduced with numpy when it is installed (else with the torch code used on
-#: accelerators, which gives the same checksums).
-try:
-    import numpy as _np  # noqa: F401
-
-    _NUMPY_ON_CPU = True
-except ImportError:  # pragma: no cover - torch does not require numpy
-    _NUMPY_ON_CPU = False
+# the checksum helpers moved to initguard.checksums; these names keep older imports working
+_int_view, _checksum_cpu, _checksum_device, _local = int_view, checksum_cpu, checksum_device, local_data
 
 _MAGIC = 0x1A17C4EC
 _WIDTH = 5  # numel, bit-sum, position-weighted bit-sum, verdict code, sharded flag
-# odd multipliers (signed int64) for the row, column and tail weights
-_SALT_ROW = 0x9E3779B97F4A7C15 - (1 << 64)
-_SALT_COL = 0x2545F4914F6CDD1D
-_SALT_TAIL = 0x5851F42D4C957F2D
-_MASK64 = (1 << 64) - 1
 # odd multipliers of the two whole-model fingerprints of the fast path
 _SALT_FP1 = 0x369DEA0F31A53F85
 _SALT_FP2 = 0xD6E8FEB86659FD93 - (1 << 64)
 
-_CODES = {None: 0, "default": 1, "uninitialized": 2}
+_CODES = {None: 0, DEFAULT: 1, UNINITIALIZED: 2}
 _OTHER_CODE = 3
-_SEVERITY = {"uninitialized": 3, "inconsistent": 2, "default": 1}
+_SEVERITY = {UNINITIALIZED: 3, INCONSISTENT: 2, DEFAULT: 1}
 
-_MISMATCH_FIX = (
-    "Seed every rank identically before building the model (torch.manual_seed(seed) / "
-    "L.seed_everything(seed) / fabric.seed_everything(seed) on all ranks), run the initialization on "
-    "every rank (not under `if rank == 0`), and initialize before wrapping with DDP, which broadcasts "
-    "rank 0's values only at wrap time. Or broadcast explicitly: "
-    "torch.distributed.broadcast(p.data, src=0) for each replicated tensor."
-)
-_SET_FIX = (
-    "Build the same model on every rank: parameter names must not depend on the rank. Make any "
-    "rank-dependent construction (e.g. `if rank == 0: self.extra = ...`) unconditional."
-)
+_MISMATCH_FIX, _SET_FIX = FIX_RANKS_DIFFER, FIX_RANK_TENSOR_SETS
 
 
 # --------------------------------------------------------------------------------------------- helpers
-def _is_dtensor(t: torch.Tensor) -> bool:
-    try:
-        from torch.distributed.tensor import DTensor
-    except Exception:  # pragma: no cover - very old torch
-        return False
-    return isinstance(t, DTensor)
-
-
-def _local(t: torch.Tensor) -> torch.Tensor:
-    """The rank-local data of ``t`` (the shard of a DTensor), detached; never a copy."""
-    if _is_dtensor(t):
-        t = t.to_local()
-    elif _is_zero3(t):
-        return t.ds_tensor.detach()  # this rank's ZeRO-3 partition (the parameter itself is empty)
-    return t.detach()
-
-
-def _is_zero3(t: torch.Tensor) -> bool:
-    """A DeepSpeed ZeRO-3 parameter while partitioned (its data lives in ``ds_tensor``)."""
-    return getattr(t, "ds_tensor", None) is not None and t.numel() == 0 and bool(getattr(t, "ds_numel", 0))
-
-
 def _is_sharded(t: torch.Tensor, world_size: int, fsdp1: bool) -> bool:
     """True when ``t``'s local data legitimately differs between ranks of the checked group."""
-    if _is_dtensor(t):
+    if is_dtensor(t):
         from torch.distributed.tensor import Replicate
 
         if not all(isinstance(p, Replicate) for p in t.placements):
             return True
         # A replicated DTensor on a sub-mesh is only replicated within that sub-mesh.
         return t.device_mesh.size() != world_size
-    if getattr(t, "_is_flat_param", False) or type(t).__name__ == "FlatParameter" or _is_zero3(t):
+    if getattr(t, "_is_flat_param", False) or type(t).__name__ == "FlatParameter" or is_zero3(t):
         return True
     return fsdp1
-
-
-def _int_view(t: torch.Tensor) -> torch.Tensor:
-    """A flat integer *view* (no copy for contiguous tensors) of ``t``'s bits."""
-    if t.is_complex():
-        t = torch.view_as_real(t)
-    if t.dim() == 0:
-        t = t.reshape(1)
-    if not t.is_contiguous():  # rare for parameters; the only case that copies
-        t = t.contiguous()
-    if t.dtype == torch.bool:
-        t = t.view(torch.uint8)
-    size = t.element_size()
-    int_dtype = {1: torch.uint8, 2: torch.int16, 4: torch.int32, 8: torch.int64}[size]
-    if t.dtype != int_dtype:
-        t = t.view(int_dtype)
-    return t.reshape(-1)
-
-
-def _signed(x: int) -> int:
-    x &= _MASK64
-    return x - (1 << 64) if x >= (1 << 63) else x
-
-
-def _weights(n: int, salt: int, lib: str, device: Any = None):
-    """``(k + 1) * salt + 1`` for k < n, as wrap-around int64 (numpy or torch)."""
-    if lib == "np":
-        import numpy as np
-
-        w = np.arange(1, n + 1, dtype=np.int64)
-        with np.errstate(over="ignore"):
-            w *= np.int64(salt)
-            w += np.int64(1)
-        return w
-    w = torch.arange(1, n + 1, dtype=torch.int64, device=device)
-    return w.mul_(salt).add_(1)
-
-
-def _checksum_cpu(flat: torch.Tensor) -> tuple[int, int]:
-    """Bit-sum and position-weighted bit-sum of a flat CPU integer view, with numpy.
-
-    The tensor is seen as ``(n // BLOCK, BLOCK)`` rows plus a tail.  One pass of row sums and one
-    of column sums (int64 accumulation, no full-size temporary): the bit-sum is the sum of the row
-    sums; the weighted sum weights each row sum by its row index and each column sum by its column,
-    so swapping any two different values changes it.  Wrap-around int64 arithmetic is intended.
-    numpy reads the tensor's memory in place and avoids torch's intra-op thread start-up costs.
-    """
-    import numpy as np
-
-    a = flat.numpy()  # shares memory; only read
-    n = a.shape[0]
-    nb = n // BLOCK
-    with np.errstate(over="ignore"):
-        s1 = 0
-        s2 = 0
-        if nb:
-            main = a[: nb * BLOCK].reshape(nb, BLOCK)
-            rows = main.sum(axis=1, dtype=np.int64)
-            cols = main.sum(axis=0, dtype=np.int64)
-            s1 += int(rows.sum(dtype=np.int64))
-            s2 += int((rows * _weights(nb, _SALT_ROW, "np")).sum(dtype=np.int64))
-            s2 += int((cols * _weights(BLOCK, _SALT_COL, "np")).sum(dtype=np.int64))
-        tail = a[nb * BLOCK:].astype(np.int64)
-        if tail.size:
-            s1 += int(tail.sum(dtype=np.int64))
-            s2 += int((tail * _weights(tail.size, _SALT_TAIL, "np")).sum(dtype=np.int64))
-    return _signed(s1), _signed(s2)
-
-
-def _checksum_device(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Same checksum as :func:`_checksum_cpu`, as 0-d device tensors (no host synchronisation)."""
-    n = flat.shape[0]
-    dev = flat.device
-    nb = n // BLOCK
-    s1 = torch.zeros((), dtype=torch.int64, device=dev)
-    s2 = torch.zeros((), dtype=torch.int64, device=dev)
-    if nb:
-        main = flat[: nb * BLOCK].view(nb, BLOCK)
-        w_row = _weights(nb, _SALT_ROW, "torch", dev)
-        cols = torch.zeros(BLOCK, dtype=torch.int64, device=dev)
-        # torch may upcast before reducing: bound the int64 temporary to ROWS x BLOCK elements
-        for r0 in range(0, nb, ROWS):
-            part = main[r0:r0 + ROWS].to(torch.int64)
-            rows = part.sum(dim=1)
-            cols += part.sum(dim=0)
-            s1 += rows.sum()
-            s2 += (rows * w_row[r0:r0 + ROWS]).sum()
-        s2 += (cols * _weights(BLOCK, _SALT_COL, "torch", dev)).sum()
-    tail = flat[nb * BLOCK:].to(torch.int64)
-    if tail.numel():
-        s1 += tail.sum()
-        s2 += (tail * _weights(tail.numel(), _SALT_TAIL, "torch", dev)).sum()
-    return s1, s2
 
 
 def _name_hash(names: Sequence[str], tensors: Sequence[torch.Tensor]) -> int:
@@ -260,15 +125,15 @@ def local_records(
     on_device: list[tuple[int, torch.Tensor]] = []
     with torch.no_grad():
         for i, t in enumerate(tensors):
-            local = _local(t)
+            local = local_data(t)
             host[i, 0] = local.numel()
             host[i, 3] = int(codes[i])
             host[i, 4] = int(bool(sharded[i]))
             if local.device.type == "meta" or local.numel() == 0:
                 continue
-            flat = _int_view(local)
-            if flat.device.type == "cpu" and _NUMPY_ON_CPU:
-                host[i, 1], host[i, 2] = _checksum_cpu(flat)
+            flat = int_view(local)
+            if flat.device.type == "cpu" and checksums.NUMPY_ON_CPU:
+                host[i, 1], host[i, 2] = checksum_cpu(flat)
             else:
                 on_device.append((i, flat))
         out = host.to(device)
@@ -276,7 +141,7 @@ def local_records(
             return out.reshape(-1)
         idx = torch.tensor([i for i, _ in on_device], dtype=torch.int64).to(device)
         # From here on: kernels only, no host<->device copies.
-        sums = [_checksum_device(flat) for _, flat in on_device]
+        sums = [checksum_device(flat) for _, flat in on_device]
         s1 = torch.stack([a.to(device, non_blocking=True) for a, _ in sums])
         s2 = torch.stack([b.to(device, non_blocking=True) for _, b in sums])
         out[idx, 1] = s1
@@ -305,7 +170,7 @@ def _fingerprints(records: torch.Tensor) -> torch.Tensor:
     keep = (records[:, 4] == 0).to(torch.int64).unsqueeze(1)
     out = []
     for salt in (_SALT_FP1, _SALT_FP2):
-        w = _weights(3 * n, salt, "torch", records.device).view(n, 3)
+        w = weights(3 * n, salt, "torch", records.device).view(n, 3)
         out.append((vals * w * keep).sum())
     return torch.stack(out)
 
@@ -318,18 +183,10 @@ def _all_gather(local: torch.Tensor, world: int, group: Any) -> torch.Tensor:
 
 # ------------------------------------------------------------------------------------- report helpers
 def _problem_class(report: Any) -> type:
+    """The class of the report's problems (initguard's :class:`~initguard.report.Problem` unless a caller built the
+    report from its own problem type)."""
     probs = list(getattr(report, "problems", []) or [])
-    if probs:
-        return type(probs[0])
-    for modname in ("initguard.report", "initguard.verdicts", "initguard"):
-        try:
-            mod = __import__(modname, fromlist=["Problem"])
-            cls = getattr(mod, "Problem", None)
-            if cls is not None:
-                return cls
-        except Exception:
-            continue
-    raise RuntimeError("initguard.distributed: cannot find the Problem class of initguard's report")
+    return type(probs[0]) if probs else Problem
 
 
 def _problem_to_dict(p: Any) -> dict:
@@ -350,15 +207,6 @@ def _make_problem(cls: type, **values: Any) -> Any:
         return cls.from_dict(values)
     names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set(values)
     return cls(**{k: v for k, v in values.items() if k in names})
-
-
-def _mismatch_verdict() -> str:
-    """``"inconsistent"`` when initguard's report knows that verdict, else ``"uninitialized"``."""
-    try:
-        from initguard.report import VERDICTS
-    except Exception:
-        return "inconsistent"
-    return "inconsistent" if "inconsistent" in VERDICTS else "uninitialized"
 
 
 def _with_problems(report: Any, problems: list) -> Any:
@@ -446,7 +294,7 @@ def distributed_check(
 
     device = _comm_device(group, tensors)
     # tensors this rank could not examine (an empty shard/partition): another rank may have; merge the entries
-    unseen = int(any(getattr(e, "verdict", "") == "not examined" for e in getattr(report, "entries", []) or []))
+    unseen = int(any(getattr(e, "verdict", "") == NOT_EXAMINED for e in getattr(report, "entries", []) or []))
 
     # Fast path: ONE fixed-size all_reduce(MAX) and ONE host synchronisation for the whole model.
     # Every field travels as itself and as its bitwise complement, so MAX yields both the maximum
@@ -511,7 +359,7 @@ def _mismatch_fields(
     )
     return dict(
         name=name,
-        verdict=_mismatch_verdict(),
+        verdict=INCONSISTENT,
         reason=reason,
         shape=list(t.shape),
         dtype=str(t.dtype).replace("torch.", ""),
@@ -570,10 +418,10 @@ def _merge(
                     seen.add(name)
                     index[name] = len(entries)
                     entries.append(_make_problem(ecls, **d))
-                elif entries[index[name]].verdict == "not examined" and d.get("verdict") != "not examined":
+                elif entries[index[name]].verdict == NOT_EXAMINED and d.get("verdict") != NOT_EXAMINED:
                     entries[index[name]] = _make_problem(ecls, **d)  # another rank examined its shard
         new.entries = entries
-        examined = {e.name for e in entries if getattr(e, "verdict", "") != "not examined"}
+        examined = {e.name for e in entries if getattr(e, "verdict", "") != NOT_EXAMINED}
         new.notes = [n for n in getattr(report, "notes", []) if n.split(": not examined (")[0] not in examined
                      or ": not examined (" not in n]
     _add_note(new, f"checked across {world} ranks; problems merged from every rank")
@@ -607,7 +455,7 @@ def _set_mismatch(
     problem = _make_problem(
         cls,
         name="<tensor set>",
-        verdict=_mismatch_verdict(),
+        verdict=INCONSISTENT,
         reason=f"ranks hold different parameter/buffer sets (tensor counts {counts}): {what}",
         shape=[],
         dtype="",

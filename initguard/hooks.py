@@ -1,4 +1,8 @@
-"""``guard()``: a one-shot check that runs by itself when training begins, then removes itself."""
+"""``guard()``: a one-shot ``assert_initialized`` that runs by itself when training begins, then removes itself.
+
+Holds :func:`guard` (installs an optimizer step pre-hook, or a forward pre-hook in training mode) and
+:class:`GuardHandle` (``remove()``, ``report``, ``fired``, ``active``).
+"""
 
 from __future__ import annotations
 
@@ -28,12 +32,9 @@ class GuardHandle:
 def guard(model, optimizer=None, **check_kwargs) -> GuardHandle:
     """Install a one-shot :func:`initguard.assert_initialized` that runs when training begins.
 
-    With ``optimizer``: before its first ``step()`` (a step pre-hook: after the first backward, before any
-    weight
-    moves). Without: before the first forward pass in training mode (``model.training``). The hook removes
-    itself
-    when it runs (also when it raises :class:`NotInitializedError`). ``check_kwargs`` go to
-    ``assert_initialized``
+    With ``optimizer``: before its first ``step()`` (a step pre-hook: after the first backward, before any weight
+    moves). Without: before the first forward pass in training mode (``model.training``). The hook removes itself
+    when it runs (also when it raises :class:`NotInitializedError`). ``check_kwargs`` go to ``assert_initialized``
     (``allow``, ``allow_default``, ``buffers``, ``strict``, ``mode``, ``ranks``).
     """
     from initguard.core import assert_initialized

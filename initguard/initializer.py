@@ -20,21 +20,19 @@ When to use it in a pretrain script:
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import torch
 from torch import nn
 
+from initguard.fixes import FIX_NO_RESET_PARAMETERS, FIX_RESET_PARAMETERS_MISSED
+from initguard.checksums import content_checksum as _fingerprint
+from initguard.tensors import allowed, is_dtensor, own_tensors
+
 __all__ = ["initialize", "InitializeReport", "Uncovered"]
 
-_FIX_NO_RESET = (
-    "give {owner} a reset_parameters() that initializes its own parameters and buffers (FSDP contract), "
-    "or initialize the tensor explicitly after initialize(); values assigned only in __init__ are lost "
-    "under meta-device or empty_init construction"
-)
-_FIX_RESET_MISSED = "make {owner}.reset_parameters() also write this tensor"
+_FIX_NO_RESET, _FIX_RESET_MISSED = FIX_NO_RESET_PARAMETERS, FIX_RESET_PARAMETERS_MISSED
 
 
 @dataclass
@@ -122,23 +120,6 @@ class InitializationIncomplete(RuntimeError):
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _own_tensors(module: nn.Module):
-    for name, p in module._parameters.items():
-        if p is not None:
-            yield "parameter", name, p
-    for name, b in module._buffers.items():
-        if b is not None:
-            yield "buffer", name, b
-
-
-def _is_dtensor(t: torch.Tensor) -> bool:
-    try:
-        from torch.distributed.tensor import DTensor
-    except Exception:  # pragma: no cover
-        return False
-    return isinstance(t, DTensor)
-
-
 def _materialize(model: nn.Module, device: torch.device) -> set[int]:
     """Replace meta parameters/buffers by uninitialized tensors on ``device``, keeping tied tensors tied.
 
@@ -173,22 +154,6 @@ def _poison(t: torch.Tensor) -> None:
         d = t.detach()
         if d.is_floating_point() or d.is_complex():
             d.fill_(float("nan"))
-
-
-def _fingerprint(t: torch.Tensor) -> tuple:
-    """Cheap identity of a tensor's current contents: version, storage, and a bit checksum."""
-    from initguard.distributed import _checksum_cpu, _checksum_device, _int_view, _local
-
-    local = _local(t)
-    if local.numel() == 0 or local.device.type == "meta":
-        return (t._version, 0, 0)
-    flat = _int_view(local)
-    if flat.device.type == "cpu":
-        s1, s2 = _checksum_cpu(flat)
-    else:
-        a, b = _checksum_device(flat)
-        s1, s2 = int(a), int(b)
-    return (t._version, s1, s2)
 
 
 def _post_order(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -258,7 +223,7 @@ def initialize(
     if has_meta:
         default = getattr(torch, "get_default_device", lambda: torch.device("cpu"))
         dev = torch.device(device) if device is not None else default()
-        if any(_is_dtensor(p) for p in model.parameters()):
+        if any(is_dtensor(p) for p in model.parameters()):
             model.to_empty(device=dev)  # DTensor-aware (FSDP2); ties are the strategy's business
             materialized = {id(t) for t in list(model.parameters()) + list(model.buffers())}
         else:
@@ -268,9 +233,9 @@ def initialize(
     order = _post_order(model)
     owner_of: dict[int, tuple[str, str, nn.Module, str]] = {}  # id -> (full name, kind, owner, local name)
     for mname, module in order:
-        for kind, lname, t in _own_tensors(module):
+        for kind, lname, t in own_tensors(module):
             owner_of.setdefault(id(t), (f"{mname}.{lname}" if mname else lname, kind, module, mname))
-    tensors = {tid: t for _, m in order for _, _, t in _own_tensors(m) for tid in [id(t)]}
+    tensors = {tid: t for _, m in order for _, _, t in own_tensors(m) for tid in [id(t)]}
 
     before: dict[int, tuple] = {}
     with torch.no_grad():
@@ -284,11 +249,11 @@ def initialize(
             reset = getattr(module, "reset_parameters", None)
             if not callable(reset):
                 continue
-            sub = {id(t): t for m in module.modules() for _, _, t in _own_tensors(m)}
+            sub = {id(t): t for m in module.modules() for _, _, t in own_tensors(m)}
             versions = {tid: t._version for tid, t in sub.items()}
             reset()
             report.called.append(mname)
-            own = {id(t) for _, _, t in _own_tensors(module)}
+            own = {id(t) for _, _, t in own_tensors(module)}
             foreign = [
                 owner_of[tid][0]
                 for tid, t in sub.items()
@@ -305,7 +270,7 @@ def initialize(
         designer = _designer_init(model, model_init)
         if designer is not None:
             label, fn = designer
-            cur = {id(t): t for _, m in order for _, _, t in _own_tensors(m)}
+            cur = {id(t): t for _, m in order for _, _, t in own_tensors(m)}
             versions = {tid: t._version for tid, t in cur.items()}
             fn()
             report.model_init = label
@@ -314,7 +279,7 @@ def initialize(
     covered: list = []  # (module, local name, tensor) to mark as deliberately initialized
     for mname, module in order:
         has_reset = callable(getattr(module, "reset_parameters", None))
-        for kind, lname, t in _own_tensors(module):
+        for kind, lname, t in own_tensors(module):
             tid = id(t)
             if tid not in owner_of:
                 covered.append((module, lname, t))  # replaced by reset_parameters()/the model's init
@@ -372,14 +337,14 @@ def _designer_init(model: nn.Module, model_init: Any):
 
 
 def _own_tensors_plain(module: nn.Module):
-    for _, name, t in _own_tensors(module):
+    for _, name, t in own_tensors(module):
         yield name, t
 
 
 def _judge_one(report, module, kind, lname, t, full, tid, has_reset, allow, buffers, materialized, written,
                before) -> bool:
     """Add ``t`` to ``report.uncovered`` when nothing wrote it; True when some call wrote all of it."""
-    if any(fnmatch.fnmatchcase(full, pat) or full == pat for pat in allow):
+    if allowed(full, allow):
         return False
     if kind == "buffer" and (not buffers or tid not in materialized):
         return False  # buffers built eagerly keep their constructed values

@@ -33,80 +33,45 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.nn.parameter import UninitializedTensorMixin
 
-from initguard import stats
+from initguard import sampling
+from initguard.report import StrEnum
+from initguard.tensors import is_dtensor as _is_dtensor
+from initguard.tensors import local_tensor
+from initguard.weakmaps import WeakIdMap
 
-__all__ = ["track", "lookup", "Record", "follow", "mark_initialized"]
+_WeakIdMap = WeakIdMap  # the former name
 
-# states
-META = "meta"
-LAZY = "lazy"
-UNWRITTEN = "unwritten"
-PARTIAL = "partial"
-DEFAULT = "default"
-USER = "user"
-CREATED = "created"  # allocated with values (torch.zeros/randn/ones, a loaded tensor...): initialized
+__all__ = ["track", "lookup", "Record", "State", "follow", "mark_initialized"]
 
 
-class _KeyRef(weakref.ref):
-    """A weakref that knows the ``id()`` its referent had (to find its entry once the referent is gone)."""
+class State(StrEnum):
+    """What provenance knows of a tensor. A ``str``: compares, hashes, formats and serializes as its value.
 
-    __slots__ = ("k",)
-
-
-class _WeakIdMap:
-    """``key -> value`` by identity, holding ``key`` weakly; an entry goes when its key dies.
-
-    Like ``torch.utils.weak.WeakIdKeyDictionary``, but a lookup creates no weakref and runs no Python
-    ``__hash__``/``__eq__`` (``id()`` keys): registering a tensor costs a few dict operations instead of ~10
-    Python calls. ``put`` returns the entry's weakref, which callers keep instead of making another one.
+    Recorded while ``track()`` is open: ``META``, ``LAZY`` (no values), ``UNWRITTEN`` / ``PARTIAL`` (allocated
+    from uninitialized memory, not / partly written), ``DEFAULT`` (written only by PyTorch's constructor init),
+    ``USER`` (written by your code), ``CREATED`` (allocated with values: zeros/randn/a loaded tensor). Found when
+    the tensor is looked at later: ``WRITTEN`` (values changed after construction), ``REPLACED`` (materialized
+    after construction), ``UNKNOWN`` (its scope is gone).
     """
 
-    __slots__ = ("_d",)
-
-    def __init__(self):
-        self._d: dict = {}  # id(key) -> (weakref(key), value)
-
-    def entry(self, key):
-        """``(weakref, value)`` for ``key``, or None."""
-        e = self._d.get(id(key))
-        if e is not None and e[0]() is key:
-            return e
-        return None
-
-    def get(self, key, default=None):
-        e = self._d.get(id(key))
-        if e is not None and e[0]() is key:
-            return e[1]
-        return default
-
-    def put(self, key, value):
-        """Map ``key`` to ``value``; returns the weakref to ``key`` that the entry holds."""
-        k = id(key)
-        d = self._d
-        e = d.get(k)
-        if e is not None and e[0]() is key:
-            r = e[0]
-        else:
-            r = _KeyRef(key, self._drop)
-            r.k = k
-        d[k] = (r, value)
-        return r
-
-    def _drop(self, ref) -> None:
-        """Weakref callback: ``ref``'s key died; drop its entry (unless the id already maps to a new key)."""
-        d = self._d
-        e = d.get(ref.k)
-        if e is not None and e[0] is ref:
-            d.pop(ref.k, None)
-
-    def __contains__(self, key) -> bool:
-        return self.entry(key) is not None
-
-    def __len__(self) -> int:
-        return sum(1 for r, _ in list(self._d.values()) if r() is not None)
+    META = "meta"
+    LAZY = "lazy"
+    UNWRITTEN = "unwritten"
+    PARTIAL = "partial"
+    DEFAULT = "default"
+    USER = "user"
+    CREATED = "created"
+    WRITTEN = "written"
+    REPLACED = "replaced"
+    UNKNOWN = "unknown"
 
 
-class _ModuleMap(_WeakIdMap):
+META, LAZY, UNWRITTEN, PARTIAL = State.META, State.LAZY, State.UNWRITTEN, State.PARTIAL
+DEFAULT, USER, CREATED = State.DEFAULT, State.USER, State.CREATED
+WRITTEN, REPLACED, UNKNOWN = State.WRITTEN, State.REPLACED, State.UNKNOWN
+
+
+class _ModuleMap(WeakIdMap):
     """``module -> {local_name: Record}``; when a module dies, its finalized records leave ``_BY_ID``."""
 
     __slots__ = ()
@@ -121,7 +86,7 @@ class _ModuleMap(_WeakIdMap):
 
 
 _lock = threading.RLock()
-_BY_TENSOR = _WeakIdMap()  # tensor -> Record, only while its scope is open
+_BY_TENSOR = WeakIdMap()  # tensor -> Record, only while its scope is open
 _BY_ID: dict = {}  # id(tensor) -> finalized Record (no weakref: torch.utils.swap_tensors refuses weakref'd tensors)
 _BY_MODULE = _ModuleMap()  # module -> {local_name: Record}
 _active: "_Tracker | None" = None
@@ -366,10 +331,10 @@ class _Tracker:
         """The provenance state of tensor ``t`` as far as this scope saw it."""
         if isinstance(t, UninitializedTensorMixin):
             return LAZY, "lazy module, not materialized"
-        return self._local_state(stats.local_tensor(t))
+        return self._local_state(local_tensor(t))
 
     def _local_state(self, lt) -> tuple[str, str]:
-        """``state_of`` for a non-lazy tensor's local tensor ``lt`` (``stats.local_tensor``)."""
+        """``state_of`` for a non-lazy tensor's local tensor ``lt`` (``tensors.local_tensor``)."""
         if lt.is_meta:
             return META, "built on the meta device"
         ptr = _storage_ptr(lt)
@@ -409,7 +374,7 @@ class _Tracker:
                     rec.state, rec.detail = LAZY, "lazy module, not materialized"
                     fp, fp_dtype = None, None
                 else:
-                    lt = stats.local_tensor(cur)
+                    lt = local_tensor(cur)
                     rec.state, rec.detail = self._local_state(lt)
                     fp = None if rec.state == META else _fingerprint(lt)
                     fp_dtype = cur.dtype
@@ -427,39 +392,7 @@ class _Tracker:
             self.allocs.clear()
 
 
-_NP_DTYPES = frozenset({torch.float32, torch.float64, torch.float16})  # -> Python float exactly
-_HAS_NP = stats._np is not None
-_Tensor = torch.Tensor
-
-
-@functools.lru_cache(maxsize=512)
-def _np_positions(numel: int, k: int):
-    return stats._positions(numel, k).numpy().copy()
-
-
-def _fingerprint(lt) -> tuple | None:
-    """``stats.fingerprint`` of a local tensor ``lt``: the same positions, the same values bit for bit.
-
-    A plain contiguous fp16/32/64 CPU tensor is read through its numpy alias (one 16-element fancy index,
-    ~4 us) instead of torch's ``view``/``index_select``/``to``/``tolist`` (~20 us of op dispatch), which was
-    the largest part of ``track()``'s cost on an empty-init construction. Anything else (bf16, integer,
-    non-contiguous, GPU, subclass, neg-bit view) goes to ``stats.fingerprint``.
-    """
-    if _HAS_NP and type(lt) is _Tensor and lt.is_cpu and lt.dtype in _NP_DTYPES and lt.is_contiguous():
-        try:
-            a = lt.numpy()  # an alias, no copy (fails on a neg-bit view: fall back)
-        except Exception:
-            a = None
-        if a is not None:
-            n = a.size
-            if n == 0:
-                return None
-            k = stats.FINGERPRINT_SIZE
-            flat = a.reshape(-1)
-            if n > k:
-                flat = flat[_np_positions(n, k)]
-            return tuple(flat.tolist())  # fp16/32 -> Python float is exact, as .to(float64) is
-    return stats.fingerprint(lt)
+_fingerprint = sampling.local_fingerprint  # the former name (tests and benchmarks use it)
 
 
 def _param_hook(module, name, param):
@@ -479,15 +412,12 @@ def _buffer_hook(module, name, buffer):
 class track:
     """Track where parameters and buffers built inside get their values (context manager or decorator).
 
-    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no
-    need to
+    ``with initguard.track(): model = build()`` — every parameter/buffer registered inside is tracked; no need to
     pass the model. ``@initguard.track()`` on a factory does the same per call. Afterwards ``check()``/
-    ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds
-    PyTorch's constructor default, or was written by your code / loaded. Nested scopes (also re-entering the
-    same
-    instance) share the outermost one. Global state (hooks, the torch function mode) is restored on exit,
-    also on
-    exceptions. Track construction from one thread at a time (torch function modes are per thread).
+    ``assert_initialized()`` know, for each tensor, whether it was never written (empty init), still holds PyTorch's
+    constructor default, or was written by your code / loaded. Nested scopes (also re-entering the same instance)
+    share the outermost one. Global state (hooks, the torch function mode) is restored on exit, also on exceptions.
+    Track construction from one thread at a time (torch function modes are per thread).
     """
 
     def __init__(self):
@@ -565,11 +495,21 @@ def is_tracking() -> bool:
     return _active is not None
 
 
+def active_tracker() -> "_Tracker | None":
+    """The open ``track()`` scope's tracker (its ``mode`` is the TorchFunctionMode on the stack), or None."""
+    return _active
+
+
+def scope_depth() -> int:
+    """How many ``track()`` scopes are open, nested (0 when none; nested scopes share the outermost one)."""
+    return _depth
+
+
 def _ptr_of(t) -> int | None:
     if isinstance(t, UninitializedTensorMixin):
         return None
     try:
-        return _storage_ptr(stats.local_tensor(t))
+        return _storage_ptr(local_tensor(t))
     except Exception:
         return None
 
@@ -615,141 +555,6 @@ def lookup(module, local_name: str, tensor) -> tuple[Record | None, bool]:
     return None, False
 
 
-def _close(a: tuple, b: tuple, tol: float, atol: float) -> bool:
-    import math
-
-    if len(a) != len(b):
-        return False
-    for x, y in zip(a, b):
-        if x == y or (math.isnan(x) and math.isnan(y)):
-            continue
-        if math.isinf(x) or math.isinf(y) or math.isnan(x) or math.isnan(y):
-            return False
-        if abs(x - y) > tol * max(abs(x), abs(y)) + atol:
-            return False
-    return True
-
-
-def current_state(rec: Record, tensor) -> tuple[str, str]:
-    """Provenance state of ``tensor`` (the same object ``rec`` describes) now.
-
-    Returns ``("written", ...)`` when the values changed since the scope closed (the value fingerprint changed:
-    ``p.data.normal_()`` and fused AdamW do not bump ``_version``), or when a never-written tensor's ``_version``
-    moved. Dtype/device moves and rewrites of the same values (DDP's broadcast of rank 0's values) are not
-    writes: the tensor keeps its state.
-    """
-    if not rec.finalized:
-        trw = rec.tracker() if rec.tracker is not None else None
-        if trw is None:
-            return "unknown", ""
-        return trw.state_of(tensor)
-    if rec.state in (META, LAZY):
-        return "replaced", "materialized after construction"
-    try:
-        v = tensor._version
-    except Exception:
-        v = None
-    fp = stats.fingerprint(tensor)
-    if fp is None:
-        if v is not None and rec.version is not None and v != rec.version:
-            return "written", "written after construction"
-        return rec.state, rec.detail
-    if rec.fp is None:
-        return "written", "written after construction"
-    if not _same_values(rec, fp, tensor.dtype):
-        return "written", "values changed after construction"
-    if rec.state in (UNWRITTEN, PARTIAL) and v is not None and rec.version is not None and v != rec.version:
-        # an init that wrote what fresh memory already held (zeros) looks the same: a write counts
-        return "written", "written after construction"
-    # Values unchanged. A moved ``_version`` with the same values (of a default or initialized tensor) is a
-    # rewrite of the same contents: DDP's (and FSDP1's ``sync_module_states``) broadcast of rank 0's values, a
-    # cast or ``swap_tensors``. The tensor keeps its provenance; a replica that received *different* values from
-    # rank 0 reads as written here, and the merged report carries rank 0's own verdict.
-    return rec.state, rec.detail
-
-
-def _same_values(rec: Record, fp: tuple, dtype) -> bool:
-    """True when fingerprint ``fp`` (of a tensor of ``dtype``) equals ``rec``'s within the dtypes' rounding."""
-    tol = 2 * max(stats._eps(rec.fp_dtype), stats._eps(dtype))
-    atol = max(_tiny(rec.fp_dtype), _tiny(dtype))
-    return _close(rec.fp, fp, tol, atol)
-
-
-def _is_dtensor(t) -> bool:
-    return type(t).__name__ == "DTensor" and hasattr(t, "to_local")
-
-
-def _local_box(t) -> tuple[tuple, tuple] | None:
-    """``(global offset, local shape)`` of a DTensor's local shard, or None when unknown."""
-    try:
-        from torch.distributed.tensor._utils import compute_local_shape_and_global_offset
-
-        shape, offset = compute_local_shape_and_global_offset(t.shape, t.device_mesh, t.placements)
-        return tuple(int(o) for o in offset), tuple(int(s) for s in shape)
-    except Exception:
-        return None
-
-
-def follow(rec: Record, tensor) -> tuple[str, str] | None:
-    """Provenance of ``tensor``, which *replaced* the tensor ``rec`` describes (same module, same name).
-
-    ``fully_shard``/``distribute_tensor`` (a DTensor holding a shard of the old values), a cast or a device move
-    that made a new Parameter, ``load_state_dict(assign=True)``: when the new tensor holds the recorded values
-    (compared at the fingerprint positions that fall into this rank's shard), it is a copy and keeps the recorded
-    state. Returns ``("written", ...)`` when those values differ and the new tensor was written (``_version`` >
-    0), and None when nothing can be compared (materialized from meta, a shard that holds none of the positions,
-    different shape, or fresh memory never written: statistics decide).
-    """
-    if not rec.finalized or rec.state in (META, LAZY) or rec.fp is None or rec.shape is None:
-        return None
-    if isinstance(tensor, UninitializedTensorMixin) or tensor.is_meta:
-        return None
-    if tuple(tensor.shape) != rec.shape:
-        return None
-    lt = stats.local_tensor(tensor)
-    if lt.is_meta:
-        return None
-    n = 1
-    for d in rec.shape:
-        n *= int(d)
-    k = min(n, stats.FINGERPRINT_SIZE)
-    pos = stats._positions(n, stats.FINGERPRINT_SIZE) if n > stats.FINGERPRINT_SIZE else torch.arange(n)
-    if _is_dtensor(tensor):
-        box = _local_box(tensor)
-        if box is None:
-            return None
-        offset, lshape = box
-        if tuple(lt.shape) != lshape:
-            return None
-        coords = stats._unravel(pos, rec.shape)
-        inside = torch.ones(k, dtype=torch.bool)
-        local = []
-        for c, o, s in zip(coords, offset, lshape):
-            inside &= (c >= o) & (c < o + s)
-            local.append(c - o)
-        if not bool(inside.any()):
-            return None
-        idx = tuple(c[inside] for c in local)
-        want = tuple(x for x, ok in zip(rec.fp, inside.tolist()) if ok)
-    else:
-        idx = stats._unravel(pos, rec.shape)
-        want = rec.fp
-    got = lt[idx]
-    if got.is_complex():
-        return None
-    got = tuple(got.to(device="cpu", dtype=torch.float64).tolist())
-    probe = Record(rec.module_type, rec.local_name, rec.kind, fp=want, fp_dtype=rec.fp_dtype)
-    if _same_values(probe, got, tensor.dtype):
-        return rec.state, rec.detail
-    try:
-        v = lt._version
-    except Exception:
-        v = 0
-    if v > 0:
-        return "written", "replaced after construction by different values"
-    return None
-
-
 def mark_initialized(module, local_name: str, tensor, detail: str = "initialized by initguard.initialize()") -> None:
     """Record that ``module.<local_name>`` (``tensor``) was deliberately initialized now.
 
@@ -767,7 +572,7 @@ def mark_initialized(module, local_name: str, tensor, detail: str = "initialized
             rec = Record(type(module).__name__, local_name, kind)
         rec.state, rec.detail = USER, detail
         rec.fp, rec.fp_dtype, rec.shape = None, None, None
-        lt = None if isinstance(tensor, UninitializedTensorMixin) else stats.local_tensor(tensor)
+        lt = None if isinstance(tensor, UninitializedTensorMixin) else local_tensor(tensor)
         if lt is not None and not lt.is_meta:
             rec.fp = _fingerprint(lt)
             rec.fp_dtype = tensor.dtype
@@ -786,8 +591,5 @@ def mark_initialized(module, local_name: str, tensor, detail: str = "initialized
             e[1][local_name] = rec
 
 
-def _tiny(dtype) -> float:
-    try:
-        return float(torch.finfo(dtype).tiny)
-    except TypeError:
-        return 0.0
+# what became of a recorded tensor after construction (kept apart for size; the names stay available here)
+from initguard.after_construction import current_state, follow  # noqa: E402,F401

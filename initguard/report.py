@@ -5,19 +5,50 @@ Nothing here imports torch, so reports can be built from JSON (e.g. gathered acr
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable
 
-UNINITIALIZED = "uninitialized"
-DEFAULT = "default"
-INCONSISTENT = "inconsistent"  # used by initguard.distributed: values differ across ranks
-# not failures: values that fit PyTorch's default but are too few to judge, and default-looking tensors that the
-# model-level rule did not accuse (most of the model is initialized otherwise)
-TOO_SMALL = "too-small"
-DEFAULT_LIKE = "default-like"
-VERDICTS = (UNINITIALIZED, DEFAULT, INCONSISTENT)
-NOT_EXAMINED = "not examined"  # an Entry verdict: the tensor holds values, but none were readable here
+
+class StrEnum(str, enum.Enum):
+    """An enum whose members are their string values for every use: ``==``, ``hash``, ``str``, f-strings, JSON.
+
+    (``enum.StrEnum`` needs Python 3.11; the verdict and provenance-state enums derive from this one.)
+    """
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+    __hash__ = str.__hash__
+
+
+class Verdict(StrEnum):
+    """What a check says of one tensor. A ``str``: compares, hashes, formats and serializes as its value.
+
+    Failures (:class:`Problem` verdicts): ``UNINITIALIZED``, ``DEFAULT``, ``INCONSISTENT`` (values differ across
+    ranks, from ``initguard.distributed``). Not failures: ``TOO_SMALL`` (fits PyTorch's default but too few values
+    to judge), ``DEFAULT_LIKE`` (default-looking, not accused by the model-level rule). :class:`Entry` verdicts
+    besides: ``OK``, ``ALLOWED`` (exempted by ``allow``/``allow_default``), ``NOT_EXAMINED`` (the tensor holds
+    values, but none were readable here).
+    """
+
+    UNINITIALIZED = "uninitialized"
+    DEFAULT = "default"
+    INCONSISTENT = "inconsistent"
+    TOO_SMALL = "too-small"
+    DEFAULT_LIKE = "default-like"
+    NOT_EXAMINED = "not examined"
+    OK = "ok"
+    ALLOWED = "allowed"
+
+
+UNINITIALIZED = Verdict.UNINITIALIZED
+DEFAULT = Verdict.DEFAULT
+INCONSISTENT = Verdict.INCONSISTENT  # used by initguard.distributed: values differ across ranks
+TOO_SMALL = Verdict.TOO_SMALL
+DEFAULT_LIKE = Verdict.DEFAULT_LIKE
+VERDICTS = (UNINITIALIZED, DEFAULT, INCONSISTENT)  # the failures
+NOT_EXAMINED = Verdict.NOT_EXAMINED
 
 
 def _num_out(x: float | None) -> Any:
@@ -39,11 +70,10 @@ def _num_in(x: Any) -> float | None:
 class Problem:
     """One tensor that is not initialized.
 
-    ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or
-    ``"default"`` (still PyTorch's built-in constructor init); ``initguard.distributed`` adds
-    ``"inconsistent"``
-    (values differ across ranks). ``reason`` says what showed it, ``fix`` what to do,
-    ``source`` whether provenance (``track()``) or statistics decided.
+    ``verdict`` is ``"uninitialized"`` (never written, meta/lazy, or holds values only garbage has) or ``"default"``
+    (still PyTorch's built-in constructor init); ``initguard.distributed`` adds ``"inconsistent"`` (values differ
+    across ranks). ``reason`` says what showed it, ``fix`` what to do, ``source`` whether provenance (``track()``) or
+    statistics decided.
     """
 
     name: str
@@ -85,7 +115,7 @@ class Entry:
     shape: tuple
     dtype: str
     module_type: str
-    verdict: str  # "ok" | "uninitialized" | "default" | "allowed" | "skipped"
+    verdict: str  # a Verdict: ok, uninitialized, default, allowed, too-small, default-like, not examined
     kind: str = "parameter"
     std: float | None = None
     max_abs: float | None = None

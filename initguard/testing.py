@@ -19,7 +19,6 @@ what is wrong, and how to fix it.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import math
 import random
 from dataclasses import dataclass, field
@@ -27,6 +26,9 @@ from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
+
+from initguard.tensors import allowed as _allowed
+from initguard.tensors import named_tensors as _named_tensors
 
 __all__ = [
     "assert_init_complete",
@@ -53,26 +55,6 @@ def _owner_type(model: nn.Module, name: str) -> str:
         return type(model.get_submodule(owner)).__name__ if owner else type(model).__name__
     except AttributeError:
         return "?"
-
-
-def _named_tensors(model: nn.Module, buffers: bool = True) -> list[tuple[str, str, torch.Tensor]]:
-    """(kind, name, tensor) for every parameter and (optionally) buffer, shared tensors once."""
-    out = []
-    seen: set[int] = set()
-    for name, p in model.named_parameters():
-        if id(p) not in seen:
-            seen.add(id(p))
-            out.append(("parameter", name, p))
-    if buffers:
-        for name, b in model.named_buffers():
-            if b is not None and id(b) not in seen:
-                seen.add(id(b))
-                out.append(("buffer", name, b))
-    return out
-
-
-def _allowed(name: str, allow: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(name, pat) or name == pat for pat in allow)
 
 
 @contextlib.contextmanager

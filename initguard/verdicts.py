@@ -10,7 +10,7 @@ partly)
    -> uninitialized; written only by a ``torch.nn`` constructor -> default (constants of norm layers only with
    ``strict``); written by user code, created with values, or changed after construction -> initialized;
 4. otherwise statistics: values that match the owning module's PyTorch default exactly, on at least
-   ``stats.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
+   ``pytorch_defaults.MIN_DEFAULT_N`` values -> default; fewer values that fit it -> too-small (listed, never failed).
 
 Then, over the whole model (:func:`model_default_rule`): statistical "default" and "entirely zero" verdicts fail
 only when most judged weight tensors look so (the skipped-init signature); otherwise they are notes.
@@ -21,8 +21,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from initguard import provenance, stats
-from initguard.report import DEFAULT, DEFAULT_LIKE, TOO_SMALL, UNINITIALIZED, Entry, Problem
+from initguard import fixes, provenance, pytorch_defaults, statistical_verdict
+from initguard.report import DEFAULT, DEFAULT_LIKE, TOO_SMALL, UNINITIALIZED, Entry, Problem, Verdict
 
 
 @dataclass
@@ -41,15 +41,7 @@ class Judged:
     zero: bool = False
 
 
-def _fix_for_state(state: str, name: str, module_type: str, local_name: str, is_torch_module: bool) -> str:
-    if state == provenance.DEFAULT:
-        return stats.fix_default(name, f"{module_type}'s PyTorch default init")
-    if is_torch_module:
-        return stats.FIX_UNINIT
-    return (
-        f"make your init cover it: add '{local_name}' of {module_type} to your init function "
-        f"(_init_weights / reset_parameters / init_weights), or {stats.FIX_UNINIT}"
-    )
+_fix_for_state = fixes.fix_for_state
 
 
 def judge(
@@ -64,7 +56,7 @@ def judge(
     exp = expected  # given for a ZeRO-3 partition, whose module's weight is empty here
     if kind == "parameter" and exp is None:
         try:
-            exp = stats.module_expectation(module, local_name, shape)
+            exp = pytorch_defaults.module_expectation(module, local_name, shape)
         except Exception:
             exp = None
     rec, same = provenance.lookup(module, local_name, tensor) if use_provenance else (None, False)
@@ -83,19 +75,20 @@ def judge(
         except Exception:
             v = 0
         if v > 0 and not tensor.is_meta:
-            state, detail = "written", "replaced after construction and written since"
-    tracked = state is not None and state not in ("unknown", "replaced")
+            state, detail = provenance.WRITTEN, "replaced after construction and written since"
+    tracked = state is not None and state not in (provenance.UNKNOWN, provenance.REPLACED)
 
     # structural + garbage statistics (always) and, when provenance has nothing to say, the default test
     check_default = not tracked
-    ex = stats.examine(
+    ex = statistical_verdict.examine(
         name, tensor, module_type=module_type, expected=[exp] if exp is not None else [], strict=strict,
         kind=kind, full=(mode == "full"), check_default=check_default,
-        zero_ok=tracked and state in (provenance.USER, provenance.CREATED, "written"),
+        zero_ok=tracked and state in (provenance.USER, provenance.CREATED, provenance.WRITTEN),
     )
     if ex.skipped:
         return Judged(None, None, tracked)
-    eligible = ex.eligible or (exp is not None and exp.kind != "const" and _numel(tensor) >= stats.MIN_DEFAULT_N)
+    enough = _numel(tensor) >= pytorch_defaults.MIN_DEFAULT_N
+    eligible = ex.eligible or (exp is not None and exp.kind != "const" and enough)
     problem = ex.problem
     if problem is not None and problem.verdict == UNINITIALIZED:
         if state in (provenance.UNWRITTEN, provenance.PARTIAL):
@@ -121,7 +114,7 @@ def judge(
         problem.fix = FIX_NON_PERSISTENT
     too_small = problem is None and ex.too_small and not tracked
     band = exp.band if exp is not None else ex.band
-    verdict = problem.verdict if problem is not None else (TOO_SMALL if too_small else "ok")
+    verdict = problem.verdict if problem is not None else (TOO_SMALL if too_small else Verdict.OK)
     entry = Entry(
         name=name, shape=shape, dtype=_dt(tensor), module_type=module_type,
         verdict=verdict, kind=kind, std=_f(ex.std),
@@ -141,11 +134,7 @@ def all_zero(problem, ex) -> bool:
 # of their judged weight tensors default-looking, _init_weights-skipped ones at least 82 % (ConvBERT 18/22).
 MODEL_DEFAULT_SHARE = 0.7
 
-FIX_NON_PERSISTENT = (
-    "a non-persistent buffer is not saved in checkpoints, so loading one cannot restore it: re-run the code that "
-    "creates it (the module's reset_parameters() / init_weights() or its cache builder, e.g. via "
-    "initguard.initialize(model)) after materializing the model"
-)
+FIX_NON_PERSISTENT = fixes.FIX_NON_PERSISTENT
 
 
 def _non_persistent(module, local_name: str) -> bool:

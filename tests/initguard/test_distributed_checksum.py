@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from initguard import checksums as C
 from initguard import distributed as D
 
 
@@ -78,7 +79,7 @@ def test_every_swap_of_two_values_changes_the_weighted_sum(n):
 def test_device_formula_matches_numpy_formula(monkeypatch):
     # The torch (accelerator) implementation, run on CPU tensors, must give the numpy result, so
     # that ranks whose tensors live on different device types still compare equal.
-    monkeypatch.setattr(D, "ROWS", 2)
+    monkeypatch.setattr(C, "ROWS", 2)  # the checksum code lives in initguard.checksums
     for n in (5, D.BLOCK, 7 * D.BLOCK + 3):
         flat = D._int_view(torch.randn(n))
         s1, s2 = D._checksum_device(flat)
@@ -91,7 +92,7 @@ def test_accelerator_assembly_path_gives_the_same_records(monkeypatch):
     torch.manual_seed(0)
     ts = [torch.randn(3000), torch.randn(7, 5).half(), torch.empty(0), torch.arange(5)]
     expected = _rec(*ts)
-    monkeypatch.setattr(D, "_NUMPY_ON_CPU", False)
+    monkeypatch.setattr(C, "NUMPY_ON_CPU", False)
     assert torch.equal(_rec(*ts), expected)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from initguard import provenance, stats  # noqa: E402
+from initguard import provenance, sampling, stats  # noqa: E402
 
 
 def _cases():
@@ -89,5 +89,5 @@ def test_fast_path_is_taken_for_plain_cpu_floats(monkeypatch):
     def boom(_):
         raise AssertionError("fell back to stats.fingerprint")
 
-    monkeypatch.setattr(stats, "fingerprint", boom)
+    monkeypatch.setattr(sampling, "fingerprint", boom)  # provenance falls back to sampling.fingerprint
     assert provenance._fingerprint(stats.local_tensor(t)) == want
