@@ -22,7 +22,7 @@ from typing import Iterable
 import libcst as cst
 
 from .imports import Imports, dotted
-from .walk import body_of, call_name, positional
+from .walk import body_of, call_name, positional, string_value
 
 #: Tensor methods ending in ``_`` that do not write values.
 _NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin_memory_", "rename_", "resize_"})
@@ -164,10 +164,10 @@ def _isinstance_guard(test, names: set[str]) -> frozenset[str] | None:
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         left = test.left
         op, right = test.comparisons[0].operator, test.comparisons[0].comparator
-        text = _string(left)
+        text = string_value(left)
         if text and isinstance(op, cst.In) and _class_name_of(right, names):
             return frozenset({f"*{text}*"})
-        text = _string(right)
+        text = string_value(right)
         if text and isinstance(op, cst.Equal) and _class_name_of(left, names):
             return frozenset({text})
         if (
@@ -470,16 +470,6 @@ def _strip_views(node):
             return node
 
 
-def _string(node) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - odd prefixes
-            return None
-        return value if isinstance(value, str) else None
-    return None
-
-
 def _name_filter(test, name_var: str) -> set[str] | None:
     """Literal parameter names selected by ``name in [...]`` / ``name == "x"`` on the loop's name variable."""
     if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
@@ -491,10 +481,10 @@ def _name_filter(test, name_var: str) -> set[str] | None:
         return None
     op, right = test.comparisons[0].operator, test.comparisons[0].comparator
     if isinstance(op, cst.Equal):
-        text = _string(right)
+        text = string_value(right)
         return {text} if text else None
     if isinstance(op, cst.In) and isinstance(right, (cst.List, cst.Tuple, cst.Set)):
-        texts = [_string(e.value) for e in right.elements]
+        texts = [string_value(e.value) for e in right.elements]
         return set(texts) if texts and all(texts) else None
     return None
 

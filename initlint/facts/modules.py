@@ -646,11 +646,7 @@ class ModuleFacts:
                         cov.sources.append(ReinitPath("dispatch", label))
                 if guard_matches(entry.guard, family):
                     covered = True
-                    cov.add(entry.attrs, entry.all)
-                    for method in sorted(entry.methods):
-                        sub = self.method_coverage(cls, method)
-                        cov.add(sub.attrs, sub.all)
-                    cov.sources.append(ReinitPath("dispatch", label))
+                    self._add_dispatch(cls, entry, label, cov)
                 elif entry.guard is None and (entry.all or entry.attrs & params):
                     covered = True
                     cov.add(entry.attrs, entry.all)
@@ -688,12 +684,16 @@ class ModuleFacts:
                 for entry in fx.dispatch:
                     if guard_matches(entry.guard, family):
                         covered = True
-                        cov.add(entry.attrs, entry.all)
-                        for method in sorted(entry.methods):
-                            sub = self.method_coverage(cls, method)
-                            cov.add(sub.attrs, sub.all)
-                        cov.sources.append(ReinitPath("dispatch", label))
+                        self._add_dispatch(cls, entry, label, cov)
         return covered, cov
+
+    def _add_dispatch(self, cls: ModuleClass, entry, label: str, cov: Coverage) -> None:
+        """A central init function's branch that matches ``cls``: what it writes, and the methods it calls."""
+        cov.add(entry.attrs, entry.all)
+        for method in sorted(entry.methods):
+            sub = self.method_coverage(cls, method)
+            cov.add(sub.attrs, sub.all)
+        cov.sources.append(ReinitPath("dispatch", label))
 
     def constructed(self, cls: ModuleClass) -> set[str]:
         """Names called in ``cls.__init__`` (``levels.append(NestLevel(...))``): what its containers may hold."""
