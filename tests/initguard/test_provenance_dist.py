@@ -5,8 +5,6 @@ One spawn runs every scenario of ``_dist_provenance_workers.SCENARIOS`` in locks
 
 from __future__ import annotations
 
-import json
-import socket
 import sys
 from pathlib import Path
 
@@ -16,50 +14,20 @@ import torch
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-WORLD = 2
-TIMEOUT_S = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _spawn import on_every_rank, spawn_ranks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    import torch.multiprocessing as mp
-
     import _dist_provenance_workers as workers
 
     if not torch.distributed.is_available():  # pragma: no cover
         pytest.skip("torch.distributed not available")
-    ctx = mp.get_context("spawn")
-    for attempt in range(2):  # a second try only if the rendezvous port was taken in between
-        out = tmp_path_factory.mktemp("dist")
-        port = _free_port()
-        procs = [ctx.Process(target=workers.run_all, args=(r, WORLD, port, str(out))) for r in range(WORLD)]
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(TIMEOUT_S)
-        hung = [p for p in procs if p.is_alive()]
-        for p in hung:
-            p.kill()
-            p.join(5)
-        assert not hung, f"distributed workers hung for {TIMEOUT_S}s (killed)"
-        files = [out / f"rank{r}.json" for r in range(WORLD)]
-        if all(f.exists() for f in files) or attempt == 1:
-            break
-    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
-    return [json.loads(f.read_text()) for f in files]
+    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
 
 
 def _both(results, name):
-    rs = [results[r][name] for r in range(WORLD)]
-    for r, res in enumerate(rs):
-        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
-    return rs
+    return on_every_rank(results, name)
 
 
 def _defaults(res):

@@ -5,8 +5,6 @@ Skipped when deepspeed is not importable (``DS_BUILD_OPS=0 pip install deepspeed
 
 from __future__ import annotations
 
-import json
-import socket
 import sys
 from pathlib import Path
 
@@ -17,44 +15,18 @@ pytest.importorskip("deepspeed", reason="deepspeed not installed (DS_BUILD_OPS=0
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-WORLD = 2
-TIMEOUT_S = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from _spawn import WORLD, on_every_rank, spawn_ranks  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory):
-    import torch.multiprocessing as mp
-
     import _dist_zero3_workers as workers
 
-    ctx = mp.get_context("spawn")
-    out = tmp_path_factory.mktemp("zero3")
-    port = _free_port()
-    procs = [ctx.Process(target=workers.run_all, args=(r, WORLD, port, str(out))) for r in range(WORLD)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(TIMEOUT_S)
-    hung = [p for p in procs if p.is_alive()]
-    for p in hung:
-        p.kill()
-        p.join(5)
-    assert not hung, f"ZeRO-3 workers hung for {TIMEOUT_S}s (killed)"
-    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
-    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(WORLD)]
+    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
 
 
 def _both(results, name):
-    rs = [results[r][name] for r in range(WORLD)]
-    for r, res in enumerate(rs):
-        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
-    return rs
+    return on_every_rank(results, name)
 
 
 def test_partitioned_default_is_reported_on_every_rank(results):

@@ -1,0 +1,54 @@
+"""Run a worker module's ``run_all(rank, world, port, out_dir)`` on a real 2-rank process group (spawned
+processes, gloo on CPU) and read back what each rank wrote: the one harness of the distributed tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+WORLD = 2
+TIMEOUT_S = 240
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def spawn_ranks(run_all, mktemp, world: int = WORLD, timeout_s: int = TIMEOUT_S, retries: int = 2) -> list[dict]:
+    """``[rank0 results, rank1 results, ...]`` from ``out/rank{r}.json``; a hung rank is killed and fails the test.
+
+    ``mktemp()`` gives a fresh output directory per attempt; a second attempt runs only when a rank wrote nothing
+    (the rendezvous port can be taken between choosing it and binding it).
+    """
+    import torch.multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    for attempt in range(retries):
+        out = Path(mktemp())
+        port = free_port()
+        procs = [ctx.Process(target=run_all, args=(r, world, port, str(out))) for r in range(world)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout_s)
+        hung = [p for p in procs if p.is_alive()]
+        for p in hung:
+            p.kill()
+            p.join(5)
+        assert not hung, f"distributed workers hung for {timeout_s}s (killed)"
+        files = [out / f"rank{r}.json" for r in range(world)]
+        if all(f.exists() for f in files) or attempt == retries - 1:
+            break
+    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
+    return [json.loads(f.read_text()) for f in files]
+
+
+def on_every_rank(results: list[dict], name: str) -> list[dict]:
+    """Scenario ``name``'s result on every rank; a rank whose scenario crashed fails the test with its traceback."""
+    rs = [res[name] for res in results]
+    for r, res in enumerate(rs):
+        assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
+    return rs
