@@ -232,13 +232,17 @@ class ProjectIndex:
         self._is_module[where] = result
         return result
 
-    def resolve_function(self, file: str, qualname: str) -> Optional[tuple[list[str], Any]]:
-        """``(parameter names, effects on the first argument)`` of a top-level function in another file."""
+    def _function_summary(self, file: str, qualname: str) -> Optional[dict]:
+        """The summary entry of the top-level function ``qualname`` names from ``file``, or None."""
         where = self.locate(file, qualname)
         if where is None:
             return None
         summary = self.summary(where[0])
-        data = summary["functions"].get(where[1]) if summary else None
+        return summary["functions"].get(where[1]) if summary else None
+
+    def resolve_function(self, file: str, qualname: str) -> Optional[tuple[list[str], Any]]:
+        """``(parameter names, effects on the first argument)`` of a top-level function in another file."""
+        data = self._function_summary(file, qualname)
         if data is None:
             return None
         from .summaries import effects_from_json
@@ -247,11 +251,7 @@ class ProjectIndex:
 
     def function_writes(self, file: str, qualname: str) -> Optional[list[int]]:
         """Indices of the positional arguments that a top-level function of another file writes in place."""
-        where = self.locate(file, qualname)
-        if where is None:
-            return None
-        summary = self.summary(where[0])
-        data = summary["functions"].get(where[1]) if summary else None
+        data = self._function_summary(file, qualname)
         if data is None:
             return None
         return [i for i in data.get("writes", ()) if isinstance(i, int)]
