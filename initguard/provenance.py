@@ -76,13 +76,10 @@ class _ModuleMap(WeakIdMap):
 
     __slots__ = ()
 
-    def _drop(self, ref) -> None:
-        e = self._d.get(ref.k)
-        if e is not None and e[0] is ref:
-            self._d.pop(ref.k, None)
-            for rec in e[1].values():
-                if _BY_ID.get(rec.tid) is rec:
-                    _BY_ID.pop(rec.tid, None)
+    def on_drop(self, value) -> None:
+        for rec in value.values():
+            if _BY_ID.get(rec.tid) is rec:
+                _BY_ID.pop(rec.tid, None)
 
 
 _lock = threading.RLock()
@@ -524,7 +521,7 @@ def _release(rec: Record) -> None:
     rec.tid, rec.ptr = id(t), _ptr_of(t)
     e = _BY_TENSOR.entry(t)
     if e is not None and e[1] is rec:
-        _BY_TENSOR._d.pop(id(t), None)
+        _BY_TENSOR.discard(t)
     rec.tref = None
     _BY_ID[rec.tid] = rec
 

@@ -62,6 +62,15 @@ class WeakIdMap:
         e = d.get(ref.k)
         if e is not None and e[0] is ref:
             d.pop(ref.k, None)
+            self.on_drop(e[1])
+
+    def on_drop(self, value) -> None:
+        """Called with an entry's value after its key died and the entry left the map (subclasses override)."""
+
+    def discard(self, key) -> None:
+        """Remove ``key``'s entry, if it has one (by identity)."""
+        if self.entry(key) is not None:
+            self._d.pop(id(key), None)
 
     def __contains__(self, key) -> bool:
         return self.entry(key) is not None
