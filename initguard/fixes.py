@@ -93,3 +93,22 @@ FIX_NON_PERSISTENT = (
     "creates it (the module's reset_parameters() / init_weights() or its cache builder, e.g. via "
     "initguard.initialize(model)) after materializing the model"
 )
+
+
+def fix_init_incomplete(owners: list[str]) -> str:
+    """``testing.assert_init_complete``: the init function leaves tensors unwritten on the meta-device path."""
+    return (
+        "initialize these tensors in the init function (e.g. add a branch for "
+        f"{', '.join(owners)} to `_init_weights` / `init_weights`), or give the owning module a "
+        "`reset_parameters()` that writes them (recompute buffers such as RoPE caches there too). "
+        "Values set only in `__init__` are lost on the meta-device path. If a tensor is "
+        "deliberately left for a later step (e.g. loaded from a checkpoint), pass allow=[name]."
+    )
+
+
+FIX_INIT_PARITY = (
+    "make the init function reproduce the eager distribution for these tensors (same "
+    "init function and std/bounds as the module's constructor or reset_parameters), or make eager "
+    "construction call the same init function so both paths agree. Pass allow=[name] for "
+    "tensors that differ on purpose."
+)

@@ -27,6 +27,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
+from initguard import fixes
 from initguard.tensors import allowed as _allowed
 from initguard.tensors import named_tensors as _named_tensors
 
@@ -261,13 +262,7 @@ def assert_init_complete(
         "training: meta-device / FSDP / empty-init construction):",
     ]
     lines += [f"  - {m.describe()}" for m in misses]
-    lines.append(
-        "Fix: initialize these tensors in the init function (e.g. add a branch for "
-        f"{', '.join(owners)} to `_init_weights` / `init_weights`), or give the owning module a "
-        "`reset_parameters()` that writes them (recompute buffers such as RoPE caches there too). "
-        "Values set only in `__init__` are lost on the meta-device path. If a tensor is "
-        "deliberately left for a later step (e.g. loaded from a checkpoint), pass allow=[name]."
-    )
+    lines.append(f"Fix: {fixes.fix_init_incomplete(owners)}")
     raise AssertionError("\n".join(lines))
 
 
@@ -448,10 +443,5 @@ def assert_init_parity(
         "(meta / empty + init) than in eager construction:"
     ]
     lines += [f"  - {p.describe()}" for p in problems]
-    lines.append(
-        "Fix: make the init function reproduce the eager distribution for these tensors (same "
-        "init function and std/bounds as the module's constructor or reset_parameters), or make eager "
-        "construction call the same init function so both paths agree. Pass allow=[name] for "
-        "tensors that differ on purpose."
-    )
+    lines.append(f"Fix: {fixes.FIX_INIT_PARITY}")
     raise AssertionError("\n".join(lines))
