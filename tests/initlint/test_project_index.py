@@ -11,23 +11,10 @@ import os
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from initlint import Config, lint_file
+
+from ._project import _summary_cache, write  # noqa: F401 - the fixture applies to every test here
 from initlint.project.resolver import ModuleResolver
-
-
-@pytest.fixture(autouse=True)
-def _summary_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("INITLINT_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return root
 
 
 def codes(path: Path, **cfg) -> set[tuple[int, str]]:
