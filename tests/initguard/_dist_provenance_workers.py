@@ -6,15 +6,11 @@ and writes ``rank<r>.json``. Scenarios catch their own exceptions so one failure
 
 from __future__ import annotations
 
-import json
-import os
-import traceback
-from datetime import timedelta
-from pathlib import Path
 
 import torch
-import torch.distributed as dist
 from torch import nn
+
+from _spawn import run_scenarios  # the test module put this directory on sys.path
 
 
 def _outcome(fn) -> dict:
@@ -148,18 +144,4 @@ SCENARIOS = [
 
 
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
-    results = {}
-    try:
-        for sc in SCENARIOS:
-            try:
-                results[sc.__name__] = {"ok": True, **sc(rank, world)}
-            except Exception:
-                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
-            dist.barrier()
-    finally:
-        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
-        dist.destroy_process_group()
+    run_scenarios(SCENARIOS, rank, world, port, out_dir)

@@ -9,11 +9,7 @@ timeout so a hang ends instead of blocking CI.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import traceback
-from datetime import timedelta
 from pathlib import Path
 
 import torch
@@ -23,6 +19,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _models import HFConfig, HFStyleModel  # noqa: E402
+from _spawn import run_scenarios  # noqa: E402
 
 
 def _model(seed: int, **kw) -> HFStyleModel:
@@ -228,18 +225,4 @@ SCENARIOS = [
 
 
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    os.environ["MASTER_ADDR"] = "127.0.0.1"
-    os.environ["MASTER_PORT"] = str(port)
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
-    results = {}
-    try:
-        for sc in SCENARIOS:
-            try:
-                results[sc.__name__] = {"ok": True, **sc(rank, world)}
-            except Exception:
-                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
-            dist.barrier()
-    finally:
-        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
-        dist.destroy_process_group()
+    run_scenarios(SCENARIOS, rank, world, port, out_dir)

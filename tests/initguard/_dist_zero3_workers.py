@@ -7,15 +7,11 @@ the communication), which changes nothing about how parameters are partitioned.
 
 from __future__ import annotations
 
-import json
-import os
-import traceback
-from datetime import timedelta
-from pathlib import Path
 
 import torch
-import torch.distributed as dist
 from torch import nn
+
+from _spawn import run_scenarios  # the test module put this directory on sys.path
 
 CONFIG = {"zero_optimization": {"stage": 3}, "train_batch_size": 2}
 
@@ -115,23 +111,12 @@ SCENARIOS = [sc_partitioned_default, sc_partitioned_never_written, sc_partitione
              sc_padding_only_partition]
 
 
-def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
-    results = {}
-    try:
-        import deepspeed
-        import deepspeed.ops
+def _no_shm_op() -> None:
+    import deepspeed
+    import deepspeed.ops
 
-        deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False  # no C++ JIT build (see module doc)
-        for sc in SCENARIOS:
-            try:
-                results[sc.__name__] = {"ok": True, **sc(rank, world)}
-            except Exception:
-                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
-            dist.barrier()
-    finally:
-        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
-        dist.destroy_process_group()
+    deepspeed.ops.__compatible_ops__["deepspeed_shm_comm"] = False  # no C++ JIT build (see module doc)
+
+
+def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
+    run_scenarios(SCENARIOS, rank, world, port, out_dir, setup=_no_shm_op)

@@ -52,3 +52,33 @@ def on_every_rank(results: list[dict], name: str) -> list[dict]:
     for r, res in enumerate(rs):
         assert res["ok"], f"rank {r} crashed in {name}:\n{res.get('error')}"
     return rs
+
+
+def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, setup=None) -> None:
+    """Worker side: join a gloo group, run each scenario ``sc(rank, world) -> dict`` in lockstep (a barrier after
+    each), and write ``{name: {"ok": ..., ...}}`` to ``out_dir/rank{rank}.json`` even when one crashed.
+    ``setup()`` runs after the group exists, before the first scenario (a crash there is reported per scenario)."""
+    import os
+    import traceback
+    from datetime import timedelta
+
+    import torch
+    import torch.distributed as dist
+
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
+                      LOCAL_RANK=str(rank))
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
+    results = {}
+    try:
+        if setup is not None:
+            setup()
+        for sc in scenarios:
+            try:
+                results[sc.__name__] = {"ok": True, **sc(rank, world)}
+            except Exception:
+                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
+            dist.barrier()
+    finally:
+        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
+        dist.destroy_process_group()
