@@ -34,7 +34,6 @@ Precision first: whatever is not understood becomes *unknown*, and unknown is ne
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from functools import cached_property
 from typing import Any
@@ -63,47 +62,26 @@ _INITED = (EAGER, None)  # initialized or loaded by a function that returned it
 _META_STR = ("s", "meta")
 
 # ----------------------------------------------------------------------------- vocabulary
-_PASSTHROUGH_METHODS = frozenset(
-    {"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_", "eval", "share_memory",
-     "type", "xpu", "mps", "npu"}
+from .vocabulary import (  # noqa: E402
+    ENGAGING_METHODS as _ENGAGING_METHODS, EXIT_CALLS as _EXIT_CALLS, INIT_METHODS as _INIT_METHODS,
+    ITER_BUILTINS as _ITER_BUILTINS, ITER_METHODS as _ITER_METHODS,
+    META_DEVICE, MATERIALIZE as _MATERIALIZE, MODEL_FACTORIES as _MODEL_FACTORIES, NN_INIT_NAMES as _NN_INIT_NAMES,
+    NOT_A_LOAD as _NOT_A_LOAD, NOT_WEIGHTS as _NOT_WEIGHTS,
+    PASSTHROUGH_METHODS as _PASSTHROUGH_METHODS, SAME_MODEL_ATTRS as _SAME_MODEL_ATTRS,
+    TENSOR_INIT_METHODS as _TENSOR_INIT_METHODS, TRAINER_LOAD_KWS as _TRAINER_LOAD_KWS, WRAPPERS as _WRAPPERS,
+    load_name as _load_name, matches as _matches, maybe_init_name as _maybe_init_name,
+    name_kind,
 )
-_WRAPPERS = frozenset(
-    {"setup", "setup_module", "compile", "DDP", "DistributedDataParallel", "FSDP", "FullyShardedDataParallel",
-     "prepare", "prepare_model", "fully_shard", "wrap", "DataParallel", "parallelize_module", "optimize"}
-)
-_ITER_METHODS = frozenset(
-    {"modules", "named_modules", "children", "named_children", "parameters", "named_parameters", "buffers",
-     "named_buffers", "state_dict"}
-)
-_ENGAGING_METHODS = frozenset({"parameters", "named_parameters", "forward"})
-_ITER_BUILTINS = frozenset({"enumerate", "list", "tuple", "reversed", "sorted", "tqdm", "iter"})
-_NN_INIT_NAMES = frozenset(
-    {"uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
-     "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_", "trunc_normal_tf_",
-     "lecun_normal_", "variance_scaling_"}
-)
-_TENSOR_INIT_METHODS = frozenset(
-    {"normal_", "uniform_", "zero_", "fill_", "trunc_normal_", "bernoulli_", "exponential_", "log_normal_",
-     "geometric_", "cauchy_", "random_"}
-)
-# (``post_init()`` is not here: transformers' skips loaded tensors, others tie weights or build RoPE caches; it
-# counts as "may initialize")
-_INIT_METHODS = frozenset({"reset_parameters", "init_weights", "_init_weights", "initialize_weights",
-                           "_initialize_weights", "reset_params", "init_parameters", "initialize_parameters"})
-_MATERIALIZE = frozenset({"materialize_module", "materialize_meta_module"})
-_EXIT_CALLS = frozenset({"sys.exit", "exit", "quit", "os._exit", "os.abort"})
-_MODEL_FACTORIES = frozenset({"from_config", "from_model_args", "from_name", "from_args", "from_params", "build"})
-_LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", "set_state_dict", "load_state"})
-_NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
-                         "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})
+
+
+def _is_meta(node) -> bool:
+    """``"meta"`` or ``torch.device("meta")``."""
+    if string_value(node) == META_DEVICE:
+        return True
+    return isinstance(node, cst.Call) and call_name(node) == "device" and string_value(positional(node)) == META_DEVICE
+
+
 _ROOT_NAME = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
-_NOT_WEIGHTS = frozenset({"grad", "main_grad", "grad_fn", "shape", "device", "dtype", "requires_grad", "ndim",
-                          "is_cuda", "is_meta", "config", "training"})
-#: keyword arguments of a trainer's constructor that make it load a checkpoint into the model
-_TRAINER_LOAD_KWS = ("load_path", "resume_from_checkpoint", "ckpt_path", "load_checkpoint", "resume_from")
-_SAME_MODEL_ATTRS = frozenset({"module", "_orig_mod", "_forward_module", "_fsdp_wrapped_module"})
-_ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
-                           "set_default_device", "init_on_device"})
 
 
 def _hidden(lit):
@@ -120,32 +98,6 @@ def _fsdp_path(p) -> bool:
 
 def _torch_function(qual: str | None) -> bool:
     return qual is not None and qual.startswith("torch.") and not qual.startswith("torch.nn.")
-
-
-def name_kind(name: str, config, functions) -> int:
-    """What a call named ``name`` is to the gate of every scope (and to :mod:`initlint.slicing`).
-
-    0: nothing, 1: a load, 2: an initialization (or a same-file helper in ``functions``), 3: an empty-init
-    origin.
-    """
-    if name in _ORIGIN_NAMES:
-        return 3
-    if name == "load" or _load_name(name, config.load_helpers):
-        return 1
-    if (name == "apply" or name in _INIT_METHODS or name in _NN_INIT_NAMES or name in _TENSOR_INIT_METHODS
-            or _matches(name, config.init_helpers) or name in functions):
-        return 2
-    return 0
-
-
-def _load_name(name: str, patterns) -> bool:
-    """Load helpers: the configured patterns, plus names that say they load weights into a model."""
-    low = name.lower()
-    if "optim" in low or "scheduler" in low:
-        return False  # ``load_from_full_optimizer_state_dict(model, opt, sd)`` restores the optimizer's state
-    if name in _LOAD_NAMES or _matches(name, patterns):
-        return True
-    return "load" in low and any(w in low for w in ("state_dict", "checkpoint", "weights", "pretrained", "model"))
 
 
 def _agreed_return(returns: list):
@@ -169,13 +121,6 @@ def _nonstrict(call: cst.Call) -> bool:
     return any(isinstance(a.value, cst.Call) and _is_false(keyword(a.value, "strict")) for a in call.args)
 
 
-def _maybe_init_name(name: str) -> bool:
-    low = name.lstrip("_").lower()
-    return low.startswith(("init", "reset", "materialize", "setup_weights", "post_init")) or (
-        "init" in low and any(w in low for w in ("weight", "param", "state"))
-    )
-
-
 def _is_true(node) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
@@ -186,26 +131,6 @@ def _is_false(node) -> bool:
 
 def _is_none(node) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
-
-
-def _is_meta(node) -> bool:
-    if string_value(node) == "meta":
-        return True
-    # torch.device("meta")
-    return isinstance(node, cst.Call) and call_name(node) == "device" and string_value(positional(node)) == "meta"
-
-
-_PATTERNS: dict[tuple, Any] = {}
-
-
-def _matches(name: str | None, patterns) -> bool:
-    """Does ``name`` match one of the glob ``patterns`` (compiled once per pattern set)?"""
-    if not name:
-        return False
-    rx = _PATTERNS.get(patterns)
-    if rx is None:
-        rx = _PATTERNS[patterns] = re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns) or "(?!)")
-    return rx.match(name) is not None
 
 
 class _Obj:

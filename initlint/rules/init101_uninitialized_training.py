@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
+from ..facts.vocabulary import ORIGIN_TRIGGERS
 from .base import Invalid, Rule, Valid
-
-#: Byte strings of every deferred/empty-init origin the flow analysis knows (shared by INIT101–INIT103).
-ORIGIN_TRIGGERS = (
-    b"empty_init",
-    b'"meta"',  # torch.device("meta"), device="meta"; a bare b"meta" also matched every "metadata"
-    b"'meta'",
-    b"init_empty_weights",
-    b"skip_init",
-    b"deferred_init",
-    b"to_empty",
-)
 
 
 class UninitializedTraining(Rule):

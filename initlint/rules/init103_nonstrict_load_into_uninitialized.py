@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import Invalid, Rule, Valid
-from .init101_uninitialized_training import ORIGIN_TRIGGERS
+from ..facts.vocabulary import ORIGIN_TRIGGERS
 
 
 class NonStrictLoadIntoUninitialized(Rule):
