@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ..facts.script import events as ev
 from ..facts.vocabulary import ORIGIN_TRIGGERS
+from . import _script_text as say
 from .base import Invalid, Rule, Valid
 
 
@@ -193,4 +195,15 @@ class UninitializedTraining(Rule):
     options = ("init-helpers", "load-helpers", "train-calls", "conditional-empty-init")
 
     def check(self, facts):
-        yield from facts.script.findings(self.code)
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.UninitializedAtTraining:
+                continue
+            yield e.node, (
+                f"`{say.name(e.variable)}` ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}) "
+                f"reaches training at line {say.line(facts, e.training)} (`{script.short(e.training.func, 40)}(...)`) "
+                f"uninitialized {say.conditions(script, e.conditions)}."
+            ), (
+                "initialize it on that path (call reset_parameters() on every module, model.apply(init_fn) or "
+                "init_weights()) or load a checkpoint before training"
+            )

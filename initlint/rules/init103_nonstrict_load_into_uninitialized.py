@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .base import Invalid, Rule, Valid
+from ..facts.script import events as ev
 from ..facts.vocabulary import ORIGIN_TRIGGERS
+from . import _script_text as say
+from .base import Invalid, Rule, Valid
 
 
 class NonStrictLoadIntoUninitialized(Rule):
@@ -147,4 +149,12 @@ class NonStrictLoadIntoUninitialized(Rule):
     options = ("init-helpers", "load-helpers")
 
     def check(self, facts):
-        yield from facts.script.findings(self.code)
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.NonStrictLoad:
+                continue
+            yield e.node, (
+                f"non-strict load into `{say.name(e.variable)}`, which is uninitialized here "
+                f"({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}){say.when(script, e.conditions)}"
+                ", and its result is ignored: every missing key stays uninitialized memory."
+            ), "check `missing_keys` in the returned value or initialize the model first"
