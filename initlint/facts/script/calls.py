@@ -25,6 +25,9 @@ from .values import (
     initialized_at, loaded_at, objs_in,
 )
 
+#: (module-level aliases: an Enum member looked up on its class costs 4x a global on these hot paths)
+EAGER, UNINIT, META, LOADED = Kind.EAGER, Kind.UNINIT, Kind.META, Kind.LOADED
+
 
 class CallsMixin:
     """Calls and their effects, for :class:`~initlint.facts.script.interpreter.Run`."""
@@ -91,9 +94,9 @@ class CallsMixin:
             p.meta = e if pos and is_meta(positional(e)) else None
             return None
         if name == "skip_init":
-            return self.new(p, Status(Kind.UNINIT, e, Origin.SKIP_INIT))
+            return self.new(p, Status(UNINIT, e, Origin.SKIP_INIT))
         if name == "deferred_init":
-            return self.new(p, Status(Kind.META, e, Origin.DEFERRED_INIT))
+            return self.new(p, Status(META, e, Origin.DEFERRED_INIT))
         if name == "from_pretrained":
             return self.new(p, loaded_at(e, pretrained=True))
         if not tracked_recv and name != "load" and load_name(name, cfg.load_helpers) and (
@@ -106,10 +109,10 @@ class CallsMixin:
             if type(recv) is Ref or recv.each:  # the model itself, or each of its modules in a loop
                 st = p.st.get(oid, UNKNOWN)
                 # (emptying a loaded model throws the loaded weights away: an initialization next overwrites it)
-                loaded = st.at if st.kind is Kind.LOADED and type(recv) is Part and not st.pretrained else None
-                p.st[oid] = Status(Kind.UNINIT, e, Origin.TO_EMPTY, after_load=loaded)
+                loaded = st.at if st.kind is LOADED and type(recv) is Part and not st.pretrained else None
+                p.st[oid] = Status(UNINIT, e, Origin.TO_EMPTY, after_load=loaded)
                 return Ref(oid)
-            if p.st.get(oid, UNKNOWN).kind is Kind.EAGER:
+            if p.st.get(oid, UNKNOWN).kind is EAGER:
                 p.st[oid] = PARTIAL  # one sub-module emptied: we cannot tell what happens to it
             return recv
 
@@ -196,7 +199,7 @@ class CallsMixin:
         # ---------------------------------------------------------- aliases and wrappers
         if tracked_recv and name in PASSTHROUGH_METHODS:
             if name == "to" and (pos and is_meta(positional(e)) or is_meta(keyword(e, "device"))):
-                p.st[recv.oid] = Status(Kind.META, e, Origin.TO_META)
+                p.st[recv.oid] = Status(META, e, Origin.TO_META)
             return recv
         if name in WRAPPERS:
             tracked = [v for v in pos if type(v) in TRACKED]
@@ -206,12 +209,12 @@ class CallsMixin:
                     p.eng.add(v.oid)
                     st = p.st.get(v.oid, UNKNOWN)
                     sync = keyword(e, "sync_module_states")
-                    if (init_fn is not None and st.kind is Kind.META and type(v) is Ref
+                    if (init_fn is not None and st.kind is META and type(v) is Ref
                             and (sync is None or is_false(sync))):
                         p.st[v.oid] = self._param_init_fn(e, init_fn, st)
                         continue
                     if name in MATERIALIZING_WRAPPERS and (
-                        st.kind is Kind.META or st.kind is Kind.UNINIT and (
+                        st.kind is META or st.kind is UNINIT and (
                             st.ctx in sf.conditional_contexts or st.ctx is not None and p.fsdp()
                         )
                     ):
@@ -252,7 +255,7 @@ class CallsMixin:
         # ---------------------------------------------------------- unknown builders given a meta model
         if any(w in name.lower() for w in ("build", "materializ", "init")):
             for v in all_vals:
-                if type(v) is Ref and p.st.get(v.oid, UNKNOWN).kind is Kind.META:
+                if type(v) is Ref and p.st.get(v.oid, UNKNOWN).kind is META:
                     p.st[v.oid] = UNKNOWN  # ``config.train_module.build(model)`` may materialize and initialize it
         # ---------------------------------------------------------- training objects holding the model
         in_param = tracked_recv and type(recv) is Part and not recv.each and self.objs[recv.oid].param is not None
@@ -282,9 +285,9 @@ class CallsMixin:
             if ctx is not None:
                 return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
             if is_meta(keyword(e, "device")) or kw.get("device") == META_STR or kw.get("init_device") == META_STR:
-                return self.new(p, Status(Kind.META, e, Origin.DEVICE_ARG))
+                return self.new(p, Status(META, e, Origin.DEVICE_ARG))
             if p.meta is not None:
-                return self.new(p, Status(Kind.META, e, Origin.DEFAULT_DEVICE, p.meta))
+                return self.new(p, Status(META, e, Origin.DEFAULT_DEVICE, p.meta))
             if has_obj_arg:
                 return None
             return self.new(p, CONSTRUCTED, site=e)
@@ -302,7 +305,7 @@ class CallsMixin:
             return UNKNOWN
         text = self.sf.text(body)
         if "to_empty" in text and not any(w in text for w in ("reset_param", "init", "load")):
-            return Status(Kind.UNINIT, call, Origin.PARAM_INIT_FN)
+            return Status(UNINIT, call, Origin.PARAM_INIT_FN)
         return UNKNOWN if "to_empty" not in text else initialized_at(call)
 
     @staticmethod
@@ -350,21 +353,21 @@ class CallsMixin:
                     if fabric_ctx is not None:
                         self.sf.record_init_in_context(call, self.objs[oid], fabric_ctx.node, p.cond)
                         continue
-                    if st.kind is Kind.META:
+                    if st.kind is META:
                         if whole:  # a sub-module touched on meta is not worth a finding (often a cache reset)
                             self.sf.record_init_on_meta(call, self.objs[oid], st, p.cond)
                         continue
-                if st.kind is not Kind.META:
+                if st.kind is not META:
                     self.sf.init_not_meta.add(call)
                 if not whole:
                     self.maybe.add(oid)
-                    if st.kind is Kind.UNINIT:
+                    if st.kind is UNINIT:
                         p.st[oid] = PARTIAL
                     continue
                 self.inits.add(oid)
-                if st.kind is Kind.UNINIT and st.after_load is not None and not materialize:
+                if st.kind is UNINIT and st.after_load is not None and not materialize:
                     st = loaded_at(st.after_load)  # emptied after a load, then initialized: the load is lost
-                if st.kind is Kind.LOADED and not st.pretrained and self.objs[oid].param not in ("self", "cls"):
+                if st.kind is LOADED and not st.pretrained and self.objs[oid].param not in ("self", "cls"):
                     # (a model's own methods know their init semantics, e.g. transformers skips loaded tensors)
                     self.sf.record_init_after_load(call, self.objs[oid], st, p.cond)
                     if self.loop_overwrites:
@@ -376,9 +379,9 @@ class CallsMixin:
             for oid, whole in objs_in(v, deep=False):
                 self.maybe.add(oid)
                 st = p.st.get(oid, UNKNOWN)
-                if call is not None and whole and st.kind is Kind.META and not self.sites:
+                if call is not None and whole and st.kind is META and not self.sites:
                     self.meta_maybe.setdefault(oid, (call, st))
-                if st.kind in (Kind.UNINIT, Kind.META):
+                if st.kind in (UNINIT, META):
                     p.st[oid] = PARTIAL
 
     def load_action(self, vals, call, p: Path, nonstrict: bool, ignored: bool, test: bool) -> None:
@@ -390,12 +393,12 @@ class CallsMixin:
                     p.st[oid] = UNKNOWN  # ``if load(...)``: we cannot tell which branch means loaded
                     continue
                 if not whole:
-                    if st.kind is Kind.UNINIT:
+                    if st.kind is UNINIT:
                         p.st[oid] = PARTIAL
                     continue
-                if nonstrict and ignored and st.kind is Kind.UNINIT:
+                if nonstrict and ignored and st.kind is UNINIT:
                     self.sf.record_nonstrict_load(call, self.objs[oid], st, p.cond)
-                if st.kind is Kind.UNINIT and st.selector is not None and "base" in self.sf.text(call).lower():
+                if st.kind is UNINIT and st.selector is not None and "base" in self.sf.text(call).lower():
                     continue  # base weights loaded: the emptied adapter sub-modules are not in them
                 p.st[oid] = loaded_at(call)
 
@@ -406,12 +409,12 @@ class CallsMixin:
                 p.eng.add(oid)
         safe = self.sf.safe
         for oid in p.eng:
-            if p.st.get(oid, UNKNOWN).kind in (Kind.EAGER, Kind.LOADED):
+            if p.st.get(oid, UNKNOWN).kind in (EAGER, LOADED):
                 conds = safe.setdefault(self.objs[oid], [])
                 if len(conds) < 32 and p.cond not in conds:
                     conds.append(p.cond)
         for oid, st in list(p.st.items()):
-            if st.kind is Kind.UNINIT and oid in p.eng:
+            if st.kind is UNINIT and oid in p.eng:
                 self.sf.record_uninit_training(st.at, self.objs[oid], st, call, p.cond)
                 if oid in self.meta_maybe:
                     at, meta = self.meta_maybe[oid]

@@ -19,12 +19,15 @@ from ..imports import dotted
 from ..vocabulary import EXIT_CALLS, META_DEVICE, NOT_WEIGHTS, SAME_MODEL_ATTRS
 from ..walk import body_of, call_name, string_value
 from .calls import CallsMixin
-from .paths import Form, Literal, Path, bound, hidden, join_gen, restore_gen, simplify
+from .paths import Form, Path, bound, hidden, literal, join_gen, restore_gen, simplify
 from .syntax import MAIN_GUARD, OPAQUE, RETURNED, ROOT_NAME, Dead, call_statement, is_none, params_of
 from .values import (
     META_STR, UNKNOWN, Ctx, Func, Holder, Kind, Mapping, Method, Obj, Origin, Part, Ref, Seq, Status, loaded_at,
     objs_in,
 )
+
+#: (module-level aliases: an Enum member looked up on its class costs 4x a global on these hot paths)
+EAGER, UNINIT, META, LOADED = Kind.EAGER, Kind.UNINIT, Kind.META, Kind.LOADED
 
 if TYPE_CHECKING:
     from .driver import ScriptFacts
@@ -128,12 +131,12 @@ class Run(CallsMixin):
                 if call is not None and self._holder_load(call, p):
                     # a checkpointer loads only when it finds a checkpoint: the fresh run is the other path
                     key = (f"{self.sf.text(call)} finds a checkpoint", ())
-                    fresh = p.fork().assume([Literal(key, False, call, Form.CKPT)])
+                    fresh = p.fork().assume([literal(key, False, call, Form.CKPT)])
                     if fresh is not None:
                         if target is not None:
                             self.bind(target, None, fresh)
                         live.append(fresh)
-                    if p.assume([Literal(key, True, call, Form.CKPT)]) is None:
+                    if p.assume([literal(key, True, call, Form.CKPT)]) is None:
                         continue
                 try:
                     r = self.small(small, p)
@@ -395,7 +398,7 @@ class Run(CallsMixin):
                 out = left_same + [a + b for a in left_other for b in right_same]
             if len(out) <= 4:
                 return out
-            return [[Literal(self.lit_key(e, p), truthy, e, Form.TRUTH)]]
+            return [[literal(self.lit_key(e, p), truthy, e, Form.TRUTH)]]
         if (
             isinstance(e, cst.Comparison)
             and len(e.comparisons) == 1
@@ -404,10 +407,10 @@ class Run(CallsMixin):
         ):
             # ``x is not None`` is treated as ``x`` truthy (same decision in scripts), rendered as written
             pol = truthy if isinstance(e.comparisons[0].operator, cst.IsNot) else not truthy
-            return [[Literal(self.lit_key(e.left, p), pol, e.left, Form.NONE)]]
+            return [[literal(self.lit_key(e.left, p), pol, e.left, Form.NONE)]]
         if isinstance(e, cst.NamedExpr):
             return self.alts(e.target, truthy, p)
-        return [[Literal(self.lit_key(e, p), truthy, e, Form.TRUTH)]]
+        return [[literal(self.lit_key(e, p), truthy, e, Form.TRUTH)]]
 
     def lit_key(self, e, p: Path):
         text = self.sf.text(e)
@@ -488,10 +491,10 @@ class Run(CallsMixin):
                 body_in.append(p)
                 continue
             key = self.lit_key(s.iter, p)
-            z = p.fork().assume([Literal(key, False, s.iter, Form.LOOP)])
+            z = p.fork().assume([literal(key, False, s.iter, Form.LOOP)])
             if z is not None:
                 zero.append(z)
-            if p.assume([Literal(key, True, s.iter, Form.LOOP)]) is None:
+            if p.assume([literal(key, True, s.iter, Form.LOOP)]) is None:
                 continue
             self.bind(s.target, None, p)
             body_in.append(p)
@@ -516,14 +519,14 @@ class Run(CallsMixin):
         if not results:
             return []
         inited = [r.st.get(oid) for r in results
-                  if r.st.get(oid) != before and r.st.get(oid, UNKNOWN).kind is Kind.EAGER]
+                  if r.st.get(oid) != before and r.st.get(oid, UNKNOWN).kind is EAGER]
         filters = {lit.text for r in results for lit in r.cond[len(p.cond):]}
         by_type = bool(filters) and all(f.startswith(("isinstance(", "hasattr(", "type(")) for f in filters)
-        emptied = [r.st[oid] for r in results if r.st.get(oid, UNKNOWN).kind is Kind.UNINIT and r.st[oid] != before]
+        emptied = [r.st[oid] for r in results if r.st.get(oid, UNKNOWN).kind is UNINIT and r.st[oid] != before]
         if by_type and emptied and not inited:
             # ``for m in model.modules(): if isinstance(m, LoRALinear): m.to_empty(...)``: those sub-modules
             # are uninitialized memory, whatever the rest of the model holds
-            sub = Status(Kind.UNINIT, emptied[0].at, Origin.SUBMODULES, selector=filters.pop())
+            sub = Status(UNINIT, emptied[0].at, Origin.SUBMODULES, selector=filters.pop())
             for r in results:
                 r.st[oid] = sub
         if overwrites and len(inited) < len(results) and not by_type:
@@ -573,7 +576,7 @@ class Run(CallsMixin):
                 if isinstance(arg, (cst.Name, cst.Attribute)) and all(
                     self._peek(arg, q) == META_STR for q in paths
                 ):
-                    ctx = Ctx(x, False, Kind.META)
+                    ctx = Ctx(x, False, META)
             if ctx is not None:
                 self.ctx.append(ctx)
                 pushed += 1
@@ -633,7 +636,7 @@ class Run(CallsMixin):
                 out, brk, cont, rest = out + o, brk + b, cont + c, []
                 break
             key = (f"{subject} matches {self.sf.text(pat)}", ())
-            lit = Literal(key, True, s.subject, Form.MATCH, pattern=self.sf.text(pat))
+            lit = literal(key, True, s.subject, Form.MATCH, self.sf.text(pat))
             cin = [q for q in (p.fork().assume([lit]) for p in rest) if q is not None]
             o, b, c = self.block(body_of(case), cin)
             out, brk, cont = out + o, brk + b, cont + c
@@ -705,7 +708,7 @@ class Run(CallsMixin):
                 # transformers: tensors marked initialized are skipped by init_weights()/initialize_weights()
                 for oid, _whole in objs_in(base):
                     st = p.st.get(oid, UNKNOWN)
-                    if st.kind is Kind.LOADED:
+                    if st.kind is LOADED:
                         p.st[oid] = loaded_at(st.at, pretrained=True)
 
     @staticmethod

@@ -10,8 +10,7 @@ equal states whose conditions differ in one literal are merged (that literal did
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import libcst as cst
 
@@ -30,10 +29,12 @@ class Form(enum.Enum):
     CKPT = "ckpt"  #: ``checkpointer.load(...)`` finds a checkpoint (or not: the fresh run)
     MATCH = "match"  #: ``match node: case <pattern>``
 
+    __hash__ = object.__hash__  # (members are singletons; see values.Kind)
 
-@dataclass(frozen=True, slots=True)
-class Literal:
-    """One decision on a path: the test identified by ``key`` is ``positive`` (or not)."""
+
+class Literal(NamedTuple):
+    """One decision on a path: the test identified by ``key`` is ``positive`` (or not). (A named tuple: path
+    conditions are compared on every merge.)"""
 
     #: ``(source text, ((name, generation), ...))``: the same text with the same assignments is the same decision
     key: tuple
@@ -52,9 +53,17 @@ class Literal:
         return self.key[0]
 
 
+_new_tuple = tuple.__new__
+
+
+def literal(key: tuple, positive: bool, node, form: Form, pattern: Optional[str] = None) -> Literal:
+    """A visible :class:`Literal` (built without the named tuple's keyword handling: this runs per test)."""
+    return _new_tuple(Literal, (key, positive, node, form, False, pattern))
+
+
 def hidden(lit: Literal) -> Literal:
     """A path literal kept for pruning, left out of messages."""
-    return lit if lit.hidden else replace(lit, hidden=True)
+    return lit if lit.hidden else _new_tuple(Literal, (lit.key, lit.positive, lit.node, lit.form, True, lit.pattern))
 
 
 class Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any, Optional, Union
+from typing import Any, NamedTuple, Optional, Union
 
 import libcst as cst
 
@@ -27,6 +27,9 @@ class Kind(enum.Enum):
     UNKNOWN = "unknown"  #: anything not understood (never reported)
     REPORTED = "reported"  #: already reported as trained uninitialized (reported once)
 
+    # members are singletons: identity hashing (Enum's own hashes the name, in Python, on every path merge)
+    __hash__ = object.__hash__
+
 
 class Origin(enum.Enum):
     """How a model became uninitialized or meta (a rule words it)."""
@@ -41,10 +44,12 @@ class Origin(enum.Enum):
     DEVICE_ARG = "device_arg"  #: ``Net(device="meta")``
     DEFAULT_DEVICE = "default_device"  #: built under ``torch.set_default_device("meta")`` (``Status.ctx``)
 
+    __hash__ = object.__hash__  # (members are singletons; see Kind)
 
-@dataclass(frozen=True, slots=True)
-class Status:
-    """The state of one model object on one path."""
+
+class Status(NamedTuple):
+    """The state of one model object on one path (a named tuple: paths are hashed and compared by their
+    statuses on every merge, and tuples do that in C)."""
 
     kind: Kind
     #: the call that made the state: the origin (uninit/meta), the load (loaded), the initialization (eager)
@@ -72,26 +77,29 @@ PARTIAL = Status(Kind.PARTIAL)
 REPORTED = Status(Kind.REPORTED)
 
 
+_new_tuple = tuple.__new__
+
+
 def initialized_at(call: cst.CSTNode) -> Status:
-    """Initialized by ``call``."""
-    return Status(Kind.EAGER, call, initialized=True)
+    """Initialized by ``call``. (Built without the named tuple's keyword handling: this runs per path.)"""
+    return _new_tuple(Status, (Kind.EAGER, call, None, None, None, None, False, True))
 
 
 def loaded_at(call: cst.CSTNode, pretrained: bool = False) -> Status:
     """Loaded by ``call``."""
-    return Status(Kind.LOADED, call, pretrained=pretrained)
+    return _new_tuple(Status, (Kind.LOADED, call, None, None, None, None, pretrained, False))
 
 
 # ----------------------------------------------------------------------------- values
-@dataclass(frozen=True, slots=True)
-class Ref:
+# The frequent ones are named tuples (hashed and compared in C); no two of them can be equal (their fields
+# differ in number or type). Values holding tuples are dataclasses, never equal to a value of another class.
+class Ref(NamedTuple):
     """A model object (see :class:`Obj`)."""
 
     oid: int
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """Part of a model (``model.lm_head``, a parameter); ``each``: each of its modules/parameters in turn
     (``model.modules()``), so that a loop over it covers the whole model."""
 
@@ -113,15 +121,13 @@ class Mapping:
     items: tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Func:
+class Func(NamedTuple):
     """A same-file function."""
 
     fn: cst.FunctionDef
 
 
-@dataclass(frozen=True, slots=True)
-class Method:
+class Method(NamedTuple):
     """A bound method of a same-file trainer (``self.step_fn = self._train_step``)."""
 
     fn: cst.FunctionDef
@@ -135,8 +141,7 @@ class Holder:
     models: tuple
 
 
-@dataclass(frozen=True, slots=True)
-class Str:
+class Str(NamedTuple):
     """A string we care about (only ``"meta"``)."""
 
     value: str
