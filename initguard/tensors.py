@@ -34,6 +34,18 @@ def local_tensor(t):
     return t.detach()
 
 
+def numpy_alias(t):
+    """A numpy array over ``t``'s memory (CPU, detached), read in place without a copy.
+
+    Through DLPack, not ``Tensor.numpy()``: ``numpy()`` marks the tensor's storage non-resizable for good, and FSDP
+    frees unsharded parameters by resizing their storage to 0 (a check inside ``summon_full_params`` would make
+    FSDP fail on the way out). Raises when numpy cannot take the tensor (callers fall back to torch).
+    """
+    import numpy as np
+
+    return np.from_dlpack(t)
+
+
 # --------------------------------------------------------------------------------- DeepSpeed ZeRO-3
 def is_zero3(t) -> bool:
     """True for a DeepSpeed ZeRO-3 parameter while partitioned (its values live in ``ds_tensor``)."""

@@ -124,6 +124,25 @@ def sc_fsdp1_default_tracked_nested(rank, world):
     return _fsdp1(init=False, tracked=True, use_orig_params=False, nested=True)
 
 
+def sc_fsdp1_check_inside_summon_then_train(rank, world):
+    """A check while FSDP holds the unsharded parameters, then FSDP reshards (frees them) and a step runs."""
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    import initguard
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+    wrapped = FSDP(m, use_orig_params=False, device_id=torch.device("cpu"))
+    with FSDP.summon_full_params(wrapped, writeback=False):
+        inside = _outcome(lambda: initguard.assert_initialized(wrapped))
+    opt = torch.optim.SGD(wrapped.parameters(), lr=0.1)
+    wrapped(torch.randn(4, 32)).pow(2).mean().backward()
+    opt.step()
+    after = _outcome(lambda: initguard.assert_initialized(wrapped))
+    return {"inside": inside, "after": after}
+
+
 def sc_fsdp1_layout_unknown(rank, world):
     return _fsdp1(init=False, tracked=False, use_orig_params=False, hide="_shard_param_infos")
 
@@ -189,6 +208,7 @@ SCENARIOS = [
     sc_fsdp1_initialized_untracked_flat,
     sc_fsdp1_default_tracked_nested,
     sc_fsdp1_layout_unknown,
+    sc_fsdp1_check_inside_summon_then_train,
     sc_lightning_ddp_default_tracked,
     sc_lightning_ddp_initialized_tracked,
 ]

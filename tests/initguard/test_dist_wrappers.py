@@ -85,6 +85,14 @@ def test_fsdp1_tracked_default_keeps_rank0_provenance(results, name):
         assert rs[0]["flat_params"] == 2
 
 
+def test_fsdp1_check_inside_summon_full_params_then_training_goes_on(results):
+    """Inside ``summon_full_params`` the originals are whole again (judged as such); leaving it, FSDP frees them by
+    resizing their storage, which the check must not have forbidden; after a step the model passes."""
+    for r in _both(results, "sc_fsdp1_check_inside_summon_then_train"):
+        assert r["inside"]["raised"] and _defaults(r["inside"]) == ALL4
+        assert r["after"]["raised"] is False, r["after"].get("message")
+
+
 def test_fsdp1_metadata_not_understood_is_not_examined(results):
     """A FlatParameter without ``_shard_param_infos``: its originals are "not examined" with that reason on every
     rank, never "initialized"."""
