@@ -117,6 +117,7 @@ def check(
         report.source = type(getattr(model, "module", model)).__name__
         peers = _fsdp1_peer_records(layout, group) if distributed else {}
     done: set[int] = set()
+    flat_names: set[str] = set()  # FSDP1 segments: their local data differs between ranks by design
 
     def note(name, t, shape, module, kind, why):
         report.entries.append(Entry(name, shape, str(t.dtype).replace("torch.", ""),
@@ -148,6 +149,7 @@ def check(
                             continue
                         done.add(id(seg))
                         named.append((seg.name, seg.values))
+                        flat_names.add(seg.name)
                         if seg.why:
                             note(seg.name, seg.values, seg.shape, seg.module, "parameter", seg.why)
                             continue
@@ -161,6 +163,12 @@ def check(
                             continue
                         keep(seg.name, j)
                     continue
+            why = _orphan_fsdp1_shard(t, module)
+            if why:  # FSDP1 (use_orig_params=True) shard checked without its FullyShardedDataParallel wrapper
+                named.append((name, t))
+                flat_names.add(name)
+                note(name, t, tuple(t.shape), module, kind, why)
+                continue
             named.append((name, t))
             part = zero3_partition(t)
             if part is not None:  # DeepSpeed ZeRO-3: judge this rank's partition (statistics only)
@@ -184,8 +192,21 @@ def check(
     if distributed:
         from initguard.distributed import distributed_check
 
-        report = distributed_check(model, report, named, group=group)
+        report = distributed_check(model, report, named, group=group, sharded=flat_names)
     return report
+
+
+def _orphan_fsdp1_shard(t, module) -> str:
+    """Why ``t`` cannot be judged: an FSDP1 original parameter (``use_orig_params=True``) that is a 1-D view of its
+    rank's shard while the ``FullyShardedDataParallel`` holding its FlatParameter (and the metadata that maps it
+    back) is outside the checked module; "" otherwise."""
+    if not (getattr(t, "_fsdp_flattened", False) and getattr(module, "_fsdp_use_orig_params", False)):
+        return ""
+    if t.dim() != 1 or type(t).__name__ == "DTensor":
+        return ""
+    return ("an FSDP1 shard (use_orig_params=True): a 1-D view of this rank's part of the parameter, and the "
+            "FullyShardedDataParallel wrapper whose metadata maps it back is outside the checked module; check "
+            "the wrapper instead")
 
 
 def _weight_shape(segs, layout, seg):

@@ -281,6 +281,7 @@ def distributed_check(
     named_tensors: Sequence[tuple[str, torch.Tensor]],
     *,
     group: Any = None,
+    sharded: Iterable[str] = (),
 ) -> Any:
     """Combine this rank's report with every other rank's and check replicas for identical values.
 
@@ -291,6 +292,8 @@ def distributed_check(
         named_tensors: the ``(name, tensor)`` pairs the check examined, tied weights deduplicated.
             DTensors are passed as DTensors (their local shard is read with ``to_local()``).
         group: the process group (default: the world).  Every rank of the group must call this.
+        sharded: names of further tensors whose local data differs between ranks by design (FSDP1
+            FlatParameter segments, which are plain views).
 
     Returns:
         A report that is identical on every rank: the union of all ranks' problems (each reason
@@ -314,7 +317,8 @@ def distributed_check(
     fsdp1 = model is not None and any(
         type(m).__name__ == "FullyShardedDataParallel" for m in model.modules()
     )
-    sharded = [_is_sharded(t, world, fsdp1) for t in tensors]
+    by_design = set(sharded)
+    sharded = [n in by_design or _is_sharded(t, world, fsdp1) for n, t in zip(names, tensors)]
 
     local_problems = list(getattr(report, "problems", []) or [])
     by_name: dict[str, Any] = {}

@@ -143,6 +143,31 @@ def sc_fsdp1_check_inside_summon_then_train(rank, world):
     return {"inside": inside, "after": after}
 
 
+def sc_fsdp1_inner_module_and_lightning_hook(rank, world):
+    """Checks of the module *inside* FSDP1 (what a Lightning callback receives as ``pl_module``), and the Lightning
+    hook, which checks the ``FullyShardedDataParallel`` that Lightning's FSDPStrategy keeps as ``strategy.model``
+    (that strategy needs CUDA, so the wrapper it builds, ``FSDP(module=pl_module)``, is handed in directly)."""
+    from types import SimpleNamespace
+
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    import initguard
+    from initguard.integrations.lightning import InitGuardCallback
+
+    out = {}
+    for uop in (False, True):
+        torch.manual_seed(0)
+        with initguard.track():
+            m = _net()
+        wrapped = FSDP(m, use_orig_params=uop, device_id=torch.device("cpu"))
+        report = initguard.check(m)
+        out[f"inner_{uop}"] = {"problems": [p.to_dict() for p in report.problems], "summary": report.summary(),
+                               "not_examined": report.not_examined, "notes": report.notes}
+        trainer = SimpleNamespace(strategy=SimpleNamespace(model=wrapped))
+        out[f"hook_{uop}"] = _outcome(lambda: InitGuardCallback().on_train_start(trainer, m))
+    return out
+
+
 def sc_fsdp1_layout_unknown(rank, world):
     return _fsdp1(init=False, tracked=False, use_orig_params=False, hide="_shard_param_infos")
 
@@ -209,6 +234,7 @@ SCENARIOS = [
     sc_fsdp1_default_tracked_nested,
     sc_fsdp1_layout_unknown,
     sc_fsdp1_check_inside_summon_then_train,
+    sc_fsdp1_inner_module_and_lightning_hook,
     sc_lightning_ddp_default_tracked,
     sc_lightning_ddp_initialized_tracked,
 ]

@@ -93,6 +93,24 @@ def test_fsdp1_check_inside_summon_full_params_then_training_goes_on(results):
         assert r["after"]["raised"] is False, r["after"].get("message")
 
 
+def test_fsdp1_inner_module_and_lightning_hook(results):
+    """The module inside FSDP1: with use_orig_params=False its FlatParameter is registered on it (judged per
+    original); with True only 1-D shard views are, whose metadata sits in the wrapper: "not examined", never a false
+    "inconsistent"/"initialized". The Lightning hook checks the wrapper, so both raise with all 4 names."""
+    rs = _both(results, "sc_fsdp1_inner_module_and_lightning_hook")
+    for r in rs:
+        flat, orig = r["inner_False"], r["inner_True"]
+        assert sorted(p["name"] for p in flat["problems"]) == ALL4
+        assert {p["verdict"] for p in flat["problems"]} == {"default"}
+        assert orig["problems"] == [] and sorted(orig["not_examined"]) == ALL4
+        assert "could be examined" in orig["summary"]
+        assert any("FullyShardedDataParallel wrapper" in n for n in orig["notes"])
+        for uop in (False, True):
+            hook = r[f"hook_{uop}"]
+            assert hook["raised"] and _defaults(hook) == ALL4
+    assert rs[0]["hook_True"]["message"] == rs[1]["hook_True"]["message"]
+
+
 def test_fsdp1_metadata_not_understood_is_not_examined(results):
     """A FlatParameter without ``_shard_param_infos``: its originals are "not examined" with that reason on every
     rank, never "initialized"."""
