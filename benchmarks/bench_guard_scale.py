@@ -112,7 +112,7 @@ def main() -> None:
         rec("check_sample", w, c)
         _, w, c = timed(lambda: initguard.check(model, mode="full"))
         rec("check_full", w, c)
-    verdicts = sorted({p.verdict for p in r.problems})
+    verdicts = sorted({str(p.verdict) for p in r.problems})
 
     def med(key, i):
         return statistics.median(x[i] for x in res[key])

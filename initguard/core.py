@@ -113,8 +113,10 @@ def check(
     distributed = ranks is not False and _distributed_active()
     group = None if isinstance(ranks, str) or ranks is True else ranks  # a ProcessGroup: check within it
     layout = fsdp1_layout(model)
+    peers: dict = {}
     if layout:  # FSDP1: the FlatParameters' originals, by their own names (every rank holds the same layout)
-        report.source = type(getattr(model, "module", model)).__name__
+        if type(model).__name__ == "FullyShardedDataParallel":
+            report.source = type(getattr(model, "module", model)).__name__
         peers = _fsdp1_peer_records(layout, group) if distributed else {}
     done: set[int] = set()
     flat_names: set[str] = set()  # FSDP1 segments: their local data differs between ranks by design
@@ -150,18 +152,11 @@ def check(
                         done.add(id(seg))
                         named.append((seg.name, seg.values))
                         flat_names.add(seg.name)
-                        if seg.why:
-                            note(seg.name, seg.values, seg.shape, seg.module, "parameter", seg.why)
-                            continue
-                        j = judge(seg.name, seg.values, seg.module, seg.local_name, strict=strict, mode=mode,
-                                  full_shape=seg.shape, flat_start=seg.start, peer_records=peers.get(seg.name, ()),
-                                  expected=_full_shape_expectation(seg.module, seg.local_name,
-                                                                   _weight_shape(segs, layout, seg), seg.shape))
-                        if j.entry is None:
-                            note(seg.name, seg.values, seg.shape, seg.module, "parameter",
-                                 "this rank's FSDP1 shard holds none of its elements")
-                            continue
-                        keep(seg.name, j)
+                        j, why = _judge_segment(seg, segs, layout, peers, strict, mode)
+                        if j is None:
+                            note(seg.name, seg.values, seg.shape, seg.module, "parameter", why)
+                        else:
+                            keep(seg.name, j)
                     continue
             why = _orphan_fsdp1_shard(t, module)
             if why:  # FSDP1 (use_orig_params=True) shard checked without its FullyShardedDataParallel wrapper
@@ -207,6 +202,18 @@ def _orphan_fsdp1_shard(t, module) -> str:
     return ("an FSDP1 shard (use_orig_params=True): a 1-D view of this rank's part of the parameter, and the "
             "FullyShardedDataParallel wrapper whose metadata maps it back is outside the checked module; check "
             "the wrapper instead")
+
+
+def _judge_segment(seg, segs, layout, peers, strict, mode):
+    """``(Judged, "")`` for this rank's segment of an FSDP1 original parameter, or ``(None, why not examined)``."""
+    if seg.why:
+        return None, seg.why
+    exp = _full_shape_expectation(seg.module, seg.local_name, _weight_shape(segs, layout, seg), seg.shape)
+    j = judge(seg.name, seg.values, seg.module, seg.local_name, strict=strict, mode=mode, full_shape=seg.shape,
+              flat_start=seg.start, peer_records=peers.get(seg.name, ()), expected=exp)
+    if j.entry is None:
+        return None, "this rank's FSDP1 shard holds none of its elements"
+    return j, ""
 
 
 def _weight_shape(segs, layout, seg):
