@@ -25,7 +25,8 @@ Protocol, all through ``torch.distributed`` collectives on the given group:
    reduction yields both the maximum and the minimum over ranks.  Its size does not depend on the
    model, so ranks with different parameter sets cannot deadlock on it.  All host-to-device copies
    happen before the first checksum kernel is queued and the result is read with one ``.cpu()``:
-   **one collective and one host synchronisation in total** when every rank agrees and no rank has a
+   **one collective and one host synchronisation in total** (plus :func:`peer_records`' one object gather,
+   before the verdicts, for a model holding FSDP1 FlatParameters) when every rank agrees and no rank has a
    problem, on any backend (gloo, NCCL, or both).
 2. **Slow path, only when a field differs between ranks or some rank has a problem** (the decision is
    taken identically on every rank from the reduced fields): a 4-integer header gather (different
