@@ -43,6 +43,8 @@ def numpy_alias(t):
     """
     import numpy as np
 
+    if t.is_neg() or t.is_conj():  # DLPack would export the raw memory without the lazy negation/conjugation
+        raise ValueError("a neg/conj view: numpy cannot alias it")
     return np.from_dlpack(t)
 
 
