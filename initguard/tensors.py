@@ -208,6 +208,8 @@ def fsdp1_layout(model) -> dict:
     """``{id(tensor): [FlatSegment, ...]}`` for every FSDP1 FlatParameter in ``model`` and, with
     ``use_orig_params=True``, for every original parameter (its one segment); empty when ``model`` holds none."""
     out: dict = {}
+    if "torch.distributed.fsdp" not in sys.modules:  # no FlatParameter can exist: skip the walk
+        return out
     for mod_name, module in model.named_modules():
         fp = getattr(module, "_flat_param", None) if type(module).__name__ == "FullyShardedDataParallel" else None
         if fp is None:
