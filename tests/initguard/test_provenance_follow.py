@@ -222,3 +222,37 @@ def test_swap_tensors_cast_of_a_tracked_model_works_and_keeps_provenance():
         initguard.assert_initialized(m)
     finally:
         torch.__future__.set_swap_module_params_on_conversion(old)
+
+
+def test_follow_flat_keeps_provenance_of_a_flat_piece_and_takes_the_record_whose_values_it_holds():
+    """FSDP1 keeps each original parameter as a 1-D run of its FlatParameter; a rank holds a piece of it. The piece
+    keeps the recorded state when it holds the recorded values (also another rank's record: sync_module_states
+    broadcasts rank 0's values), reads as written when it holds other values, and says nothing without a
+    fingerprint position inside it."""
+    from initguard import sampling
+    from initguard.after_construction import follow_flat
+
+    torch.manual_seed(0)
+    with initguard.track():
+        a = nn.Linear(64, 32)  # "rank 0": its constructor's default
+    torch.manual_seed(1)
+    with initguard.track():
+        b = nn.Linear(64, 32)  # "rank 1": other values, same state
+    ra, _ = provenance.lookup(a, "weight", a.weight)
+    rb, _ = provenance.lookup(b, "weight", b.weight)
+    assert ra.state == rb.state == provenance.DEFAULT
+    shape = (32, 64)
+    flat = a.weight.detach().reshape(-1).clone()  # what FSDP's flattening copies (the test's copy, not the guard's)
+    piece = flat[700:2048]  # a rank's segment: elements 700.. of the flattened weight
+    assert follow_flat([ra], piece, 700, shape) == (provenance.DEFAULT, ra.detail)
+    # rank 1's own record does not match rank 0's broadcast values; rank 0's record (a peer) does
+    assert follow_flat([rb, ra], piece, 700, shape) == (provenance.DEFAULT, ra.detail)
+    assert follow_flat([rb], piece, 700, shape)[0] == provenance.WRITTEN
+    assert follow_flat([ra], torch.full_like(piece, 0.5), 700, shape)[0] == provenance.WRITTEN
+    # no fingerprint position inside a 2-element piece, a wrong shape, no record: statistics decide
+    pos = set(sampling.positions(2048, 16).tolist())
+    gap = next(i for i in range(2047) if i not in pos and i + 1 not in pos)
+    assert follow_flat([ra], flat[gap:gap + 2], gap, shape) is None
+    assert follow_flat([ra], piece, 700, (64, 32)) is None
+    assert follow_flat([None], piece, 700, shape) is None
+    assert a.weight._version == ra.version  # read-only
