@@ -139,19 +139,26 @@ def _opaque_init(sf, fn: cst.FunctionDef) -> bool:
     return False
 
 
+def _file_calls(sf) -> list:
+    """``(function or None, its own calls)`` for every function of the file and its top level (cached)."""
+    got = sf.__dict__.get("_materialize_calls")
+    if got is None:
+        from .flow import _functions
+
+        got = sf.__dict__["_materialize_calls"] = [(fn, _own_calls(scope)) for fn, scope in _functions(sf.module)]
+    return got
+
+
 def _param_init_uses(sf) -> dict[str, list[cst.Call]]:
     """Function name -> the wrapper calls that pass it as ``param_init_fn=`` (computed once per file)."""
     got = sf.__dict__.get("_param_init_uses")
     if got is None:
         got = sf.__dict__["_param_init_uses"] = {}
-
-        class _V(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
-                v = keyword(node, "param_init_fn")
+        for _fn, calls in _file_calls(sf):
+            for call in calls:
+                v = keyword(call, "param_init_fn")
                 if isinstance(v, cst.Name):
-                    got.setdefault(v.value, []).append(node)
-
-        sf.module.visit(_V())
+                    got.setdefault(v.value, []).append(call)
     return got
 
 
@@ -297,13 +304,11 @@ def findings(facts, code: str) -> list[tuple[Any, str]]:
     """``(node, message)`` for ``code`` (``INIT105``, or this module's ``INIT102`` events)."""
     sf = facts.script
     sf.findings("INIT101")  # runs the file's flow analysis once (which calls :func:`judge`)
-    if "_fsdp_checked" not in sf.__dict__:
+    if code == "INIT105" and "_fsdp_checked" not in sf.__dict__:
         sf.__dict__["_fsdp_checked"] = True
-        from .flow import _functions
-
-        for fn, scope in _functions(sf.module):
+        for fn, calls in _file_calls(sf):
             if fn is not None:
-                _fsdp_unsynced(sf, fn, _own_calls(scope))
+                _fsdp_unsynced(sf, fn, calls)
     events = sf.__dict__.get("_materialize_events")
     if not events or not events.get(code):
         return []
