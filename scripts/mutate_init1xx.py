@@ -375,6 +375,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def hash_mismatch(what: str, data: bytes, pinned: str) -> Optional[str]:
+    """The error for bytes that are not what the corpus pinned (None when they are, or when nothing is pinned)."""
+    got = sha256(data)
+    return f"{what} sha256 {got} != corpus {pinned}" if pinned and got != pinned else None
+
+
 def download(entries: Sequence[Entry], corpus_dir: Path) -> None:
     corpus_dir.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -420,9 +426,8 @@ def prepare(entries: Sequence[Entry], corpus_dir: Path, work: Path) -> None:
         if not archive.exists():
             e.error = f"archive {archive} missing (run with --download)"
             continue
-        data = archive.read_bytes()
-        if e.archive_sha256 and sha256(data) != e.archive_sha256:
-            e.error = f"archive sha256 {sha256(data)} != corpus {e.archive_sha256}"
+        e.error = hash_mismatch("archive", archive.read_bytes(), e.archive_sha256)
+        if e.error:
             continue
         root = _unpack(archive, work / archive.name.replace(".", "_"))
         original = root / e.path
@@ -430,8 +435,8 @@ def prepare(entries: Sequence[Entry], corpus_dir: Path, work: Path) -> None:
             e.error = f"{e.path} not in {e.archive}"
             continue
         text = original.read_bytes()
-        if e.file_sha256 and sha256(text) != e.file_sha256:
-            e.error = f"{e.path} sha256 {sha256(text)} != corpus {e.file_sha256}"
+        e.error = hash_mismatch(e.path, text, e.file_sha256)
+        if e.error:
             continue
         e.original = original
         source = text.decode("utf-8")

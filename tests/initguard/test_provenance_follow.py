@@ -186,20 +186,12 @@ def test_initialize_on_real_litgpt_gpt_with_rope_cache():
     Runs when an unpacked litgpt wheel is at $INITCHECK_LITGPT (``pip download --no-deps litgpt==0.3.0`` and
     unzip; never installed).
     """
-    import os
-    import sys
     import warnings
 
-    where = os.environ.get("INITCHECK_LITGPT", "/tmp/initcheck-corpora/litgpt_pkg")
-    if not os.path.isdir(os.path.join(where, "litgpt")):
-        pytest.skip(f"LitGPT not unpacked at {where} (set INITCHECK_LITGPT to an unpacked litgpt wheel)")
-    if where not in sys.path:
-        sys.path.insert(0, where)
-    try:
-        from litgpt.config import Config
-        from litgpt.model import GPT
-    except ImportError as exc:
-        pytest.skip(f"LitGPT needs a dependency that is not installed: {exc}")
+    from ._litgpt import import_litgpt
+
+    config_module, model_module = import_litgpt("config", "model")
+    Config, GPT = config_module.Config, model_module.GPT
     config = Config.from_name("pythia-14m", n_layer=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
