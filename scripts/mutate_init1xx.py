@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Mutation harness for INIT101–INIT104 on real training entry points (issue 13: recall measured, not guessed).
+"""Mutation harness for INIT101–INIT105 on real training entry points (issue 13: recall measured, not guessed).
 
     python scripts/mutate_init1xx.py                      # every entry point of scripts/init1xx_corpus.toml
     python scripts/mutate_init1xx.py --only torchtitan-trainer --only litgpt-pretrain
@@ -25,7 +25,7 @@ release (wheel or sdist). The harness
 Exit status 0 when every entry and mutant was measured (misses and false alarms are results, not errors), 1 when
 some could not be (archive missing or hash mismatch, an anchor that no longer matches: listed as "not measured").
 
-A mutant is *caught* when the linter reports its expected code on it. Every INIT101–INIT104 finding on an
+A mutant is *caught* when the linter reports its expected code on it. Every INIT101–INIT105 finding on an
 original is a false alarm (the originals are released code; each entry's ``note`` says why the original is
 correct), and so is every one on a *semantics-preserving variant* (``expect = "silent"``: an edit that keeps the
 program's behaviour, e.g. a helper's logic moved inline), which measures precision on code that was not released.
@@ -92,8 +92,8 @@ except ImportError:  # Python 3.10
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "scripts" / "init1xx_corpus.toml"
 DEFAULT_CORPUS_DIR = Path(os.environ.get("INIT1XX_CORPUS", "/work/corpora/init1xx"))
-CODES = ("INIT101", "INIT102", "INIT103", "INIT104")
-SILENT = "silent"  # expect of a semantics-preserving variant: any INIT101–INIT104 finding on it is a false alarm
+CODES = ("INIT101", "INIT102", "INIT103", "INIT104", "INIT105")
+SILENT = "silent"  # expect of a semantics-preserving variant: any INIT101–INIT105 finding on it is a false alarm
 SHAPES = (
     "trainer class", "unknown call", "model_cls", "apply(partial)", "sub-module loops",
     "checkpointer object", "FSDP param_init_fn", "config meta", "plain script",
@@ -319,7 +319,7 @@ class Mutant:
 
     @property
     def alarms(self) -> List[Dict]:
-        """INIT101–INIT104 findings on a semantics-preserving variant: false alarms."""
+        """INIT101–INIT105 findings on a semantics-preserving variant: false alarms."""
         return [f for f in self.findings if f["code"] in CODES] if self.expect == SILENT else []
 
 
