@@ -171,12 +171,19 @@ class ModuleFacts:
         self.classes: dict[str, ModuleClass] = self._module_classes(all_classes)
         for cls in self.classes.values():
             self._collect_params(cls)
+        #: same-file classes that are not modules (peft's ``OFTLayer`` mixed into ``class Linear(nn.Module,
+        #: OFTLayer)``, a builder): their methods may build children and initialize them, which counts for
+        #: :meth:`owner_coverage`. Never reported themselves.
+        self.mixins: dict[str, ModuleClass] = self._mixins(all_classes)
+        for cls in self.mixins.values():
+            self._collect_params(cls)
         self._method_cache: dict[tuple, Coverage] = {}
         self._function_cache: dict[tuple, Coverage] = {}
         self._constructed_cache: dict[str, set[str]] = {}
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
         self._built_cache: dict[str, set[str]] = {}
         self._owner_cache: dict[tuple, Coverage] = {}
+        self._factory_table: dict[str, set[str]] | None = None
         self._writers: dict[str, frozenset[int]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
         #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
@@ -254,6 +261,29 @@ class ModuleFacts:
             local, external = info[n]
             out[n] = ModuleClass(n, node, [b for b in local if b in modules], external, methods)
         return out
+
+    def _mixins(self, all_classes: dict[str, cst.ClassDef]) -> dict[str, ModuleClass]:
+        out: dict[str, ModuleClass] = {}
+        for name, node in all_classes.items():
+            if name not in self.classes and isinstance(node.body, cst.IndentedBlock):
+                methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+                out[name] = ModuleClass(name, node, [], [], methods)
+        return out
+
+    def factories(self, class_name: str) -> set[str]:
+        """``class_name`` and the same-file functions that return a new instance of it (peft's
+        ``get_router(config)`` returning ``PolyRouter(config)``): the names a child of that class is built with."""
+        table = self._factory_table
+        if table is None:
+            from .walk import simple_statements
+
+            table = self._factory_table = {}
+            for fname, fn in self.functions.items():
+                for small in simple_statements(body_of(fn)):
+                    if (isinstance(small, cst.Return) and isinstance(small.value, cst.Call)
+                            and isinstance(small.value.func, cst.Name)):
+                        table.setdefault(small.value.func.value, set()).add(fname)
+        return {class_name} | table.get(class_name, set())
 
     # ------------------------------------------------------------------ parameters
     def is_param_creation(self, expr) -> str | None:
@@ -802,35 +832,94 @@ class ModuleFacts:
         cov = Coverage()
         self._owner_cache[key] = cov  # cycles
         methods = ("reset_parameters",) + tuple(self.config.init_functions)
-        for parent in self.classes.values():
-            attrs = {a for a, c in parent.children.items() if c == cls.name}
+        built_by = self.factories(cls.name)
+        for parent in [*self.classes.values(), *self.mixins.values()]:
+            attrs = {a for a, c in parent.children.items() if c in built_by}
             if not attrs or parent is cls:
                 continue
             # at construction: any method of the parent (peft builds adapters in ``update_layer`` and
             # initializes them right there); under deferred init only its init methods run again
-            for name in (list(parent.methods) if construction else methods):
-                fn = parent.methods.get(name)
-                self_name = _self_name(fn) if fn is not None else None
-                if self_name is None:
-                    continue
-                before = (set(cov.attrs), cov.all)
-                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
-                for entry in fx.dispatch:
-                    if entry.guard is None:
-                        cov.add({attr for child, attr in entry.nested if child in attrs}, False)
-                for small in simple_statements(body_of(fn)):
-                    for call in iter_calls(small):
-                        f = call.func
-                        owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
-                            f.value, cst.Subscript) else getattr(f, "value", None)
-                        if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
-                                and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
-                                and owner_expr.attr.value in attrs
-                                and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
-                            sub = self.method_coverage(cls, f.attr.value)
-                            cov.add(sub.attrs, sub.all)
-                if (set(cov.attrs), cov.all) != before:
-                    cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+            self._parent_writes(cls, parent, attrs, list(parent.methods) if construction else methods,
+                                self.imports, self.functions, cov)
+        return cov
+
+    def _parent_writes(self, cls: ModuleClass, parent: ModuleClass, attrs: set[str], names, imports, functions,
+                       cov: Coverage) -> None:
+        """Add to ``cov`` what methods ``names`` of ``parent`` initialize of its children ``attrs`` (of class
+        ``cls``): ``nn.init.zeros_(self.child[key].weight)``, ``self.child[key].reset()``."""
+        from .walk import iter_calls, simple_statements
+
+        for name in names:
+            fn = parent.methods.get(name)
+            self_name = _self_name(fn) if fn is not None else None
+            if self_name is None:
+                continue
+            before = (set(cov.attrs), cov.all)
+            fx = self._scan(body_of(fn), set(), imports, functions=functions, dispatch_names={self_name})
+            for entry in fx.dispatch:
+                if entry.guard is None:
+                    cov.add({attr for child, attr in entry.nested if child in attrs}, False)
+            for small in simple_statements(body_of(fn)):
+                for call in iter_calls(small):
+                    f = call.func
+                    owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
+                        f.value, cst.Subscript) else getattr(f, "value", None)
+                    if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
+                            and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
+                            and owner_expr.attr.value in attrs
+                            and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
+                        sub = self.method_coverage(cls, f.attr.value)
+                        cov.add(sub.attrs, sub.all)
+            if (set(cov.attrs), cov.all) != before:
+                cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+
+    def remote_owner_coverage(self, cls: ModuleClass) -> Coverage:
+        """What classes of other files of the package that build ``cls`` as a child initialize of it there.
+
+        peft's ``PolyLayer.update_layer`` (``tuners/poly/layer.py``) does ``self.poly_router[name] =
+        get_router(config)`` with ``get_router`` imported from the file that defines ``PolyRouter``, and
+        ``self.poly_router[name].reset()`` in another of its methods. Only files of the same top-level package
+        that import ``cls`` or a same-file factory of it (:meth:`factories`) by name are read, and only the
+        names that the project index resolves back to this file count. Asked for INIT003's candidates only.
+        """
+        cached = self._owner_cache.get((cls.name, "remote"))
+        if cached is not None:
+            return cached
+        cov = self._owner_cache[(cls.name, "remote")] = Coverage()
+        if self.index is None or self.origin is None:
+            return cov
+        import os
+
+        from .imports import Imports
+
+        here = os.path.abspath(self.origin)
+        names = self.factories(cls.name)
+        for path, data in self.index.files_importing(self.origin, names):
+            if self.index.summary(path) is None:  # (also records the file as consulted for the result cache)
+                continue
+            try:
+                module = cst.parse_module(data)
+            except Exception:  # noqa: BLE001 - unparseable: unknown, and unknown stays silent
+                continue
+            imports = Imports(module)
+            built = {local for local, target in imports.aliases.items()
+                     if target.rsplit(".", 1)[-1] in names and self.index.locate(path, target) is not None
+                     and self.index.locate(path, target) == (here, target.rsplit(".", 1)[-1])}
+            if not built:
+                continue
+            functions: dict[str, cst.FunctionDef] = {}
+            parents = []
+            for stmt in _top_level(module.body):
+                if isinstance(stmt, cst.FunctionDef):
+                    functions.setdefault(stmt.name.value, stmt)
+                elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                    methods = {m.name.value: m for m in stmt.body.body if isinstance(m, cst.FunctionDef)}
+                    parents.append(ModuleClass(stmt.name.value, stmt, [], [], methods))
+            for parent in parents:
+                parent.children = _children(parent)
+                attrs = {a for a, c in parent.children.items() if c in built}
+                if attrs:
+                    self._parent_writes(cls, parent, attrs, list(parent.methods), imports, functions, cov)
         return cov
 
     def built_at_construction(self, cls: ModuleClass) -> set[str]:
@@ -875,6 +964,9 @@ class ModuleFacts:
         for p in empties:
             if not ctor.covers(p.name) and not central.covers(p.name) and not owner.covers(p.name):
                 out.append(p)
+        if out:
+            remote = self.remote_owner_coverage(cls)
+            out = [p for p in out if not remote.covers(p.name)]
         return out
 
 
@@ -884,6 +976,28 @@ _LOAD_ONLY_DTYPES = frozenset(
      "quint8", "qint8", "qint32", "quint4x2", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
      "float8_e8m0fnu", "float4_e2m1fn_x2"}
 )
+
+
+def _children(cls: ModuleClass) -> dict[str, str]:
+    """``self.child = Name(...)`` / ``self.children[key] = Name(...)`` in any method: attribute -> called name."""
+    from .walk import simple_statements
+
+    out: dict[str, str] = {}
+    for fn in cls.methods.values():
+        self_name = _self_name(fn)
+        if self_name is None:
+            continue
+        for small in simple_statements(body_of(fn)):
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Call)
+                    and isinstance(small.value.func, cst.Name)):
+                continue
+            target = small.targets[0].target
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name):
+                out.setdefault(target.attr.value, small.value.func.value)
+    return out
 
 
 def _integer_storage(data, imports) -> bool:
