@@ -817,7 +817,8 @@ class ModuleFacts:
         return cached
 
     def owner_coverage(self, cls: ModuleClass, construction: bool) -> Coverage:
-        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``) initialize of it.
+        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``, ``self.d[key] =
+        Cls(...)``, ``self.d[key] = factory(...)``; module classes or not) initialize of it.
 
         ``construction``: in their ``__init__`` (``self.child.reset()`` right after building it,
         ``nn.init.zeros_(self.child.weight)``); otherwise in their init methods (``reset_parameters`` and the
@@ -827,8 +828,6 @@ class ModuleFacts:
         cached = self._owner_cache.get(key)
         if cached is not None:
             return cached
-        from .walk import iter_calls, simple_statements
-
         cov = Coverage()
         self._owner_cache[key] = cov  # cycles
         methods = ("reset_parameters",) + tuple(self.config.init_functions)
