@@ -40,7 +40,9 @@ _KEEP_WORDS = ("reset_parameters",)
 #: occurs in what is kept: the rules follow ``self.<name>()``/``super().<name>()``/``self.apply(...)`` calls
 #: from the constructor, ``reset_parameters`` and the central init functions, and collect parameter
 #: creations from every method.
-_METHOD_KEEP_WORDS = ("register_parameter",)
+#: ``.copy_(`` and ``.data =`` keep the methods that may fill a parameter from data (a DoRA magnitude, k-means
+#: codebooks: ``initlint.facts.modules._data_filled``).
+_METHOD_KEEP_WORDS = ("register_parameter", ".copy_(", ".data =")
 #: Module-level simple statements at least this many lines long are data, blanked unless they mention a keep word.
 _BIG_STATEMENT_LINES = 20
 

@@ -65,6 +65,11 @@ class ParamInfo:
     #: only a load can fill it: ``requires_grad=False`` on uninitialized storage, or an integer/fp8 dtype
     #: (packed or quantized weights) that no ``nn.init`` function initializes
     load_only: bool = False
+    #: why INIT001-INIT003 do not judge it ("" when they do): "load" (see ``load_only``), "data" (a method
+    #: other than the constructor overwrites it with a value computed from its arguments: a DoRA magnitude
+    #: from the base weight's norm, k-means codebooks from the first batch), "zero-size" (``torch.empty(0)``,
+    #: ``torch.Tensor()``: no element to initialize, a device marker or a placeholder replaced later)
+    unjudged: str = ""
 
 
 @dataclass
@@ -171,6 +176,10 @@ class ModuleFacts:
         self.classes: dict[str, ModuleClass] = self._module_classes(all_classes)
         for cls in self.classes.values():
             self._collect_params(cls)
+            if cls.params:
+                for pname in _data_filled(cls):
+                    if pname in cls.params and not cls.params[pname].unjudged:
+                        cls.params[pname].unjudged = "data"
         #: same-file classes that are not modules (peft's ``OFTLayer`` mixed into ``class Linear(nn.Module,
         #: OFTLayer)``, a builder): their methods may build children and initialize them, which counts for
         #: :meth:`owner_coverage`. Never reported themselves.
@@ -402,7 +411,11 @@ class ModuleFacts:
             if isinstance(call, cst.Call) and _empty_container(call):
                 return  # ``nn.ParameterDict({})``: filled later (peft's per-adapter dicts); nothing to initialize yet
             alloc = "unknown"
-        cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
+        info = cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
+        if load_only:
+            info.unjudged = "load"
+        elif kind == "param" and alloc == "empty" and _zero_size(data):
+            info.unjudged = "zero-size"
 
     # ------------------------------------------------------------------ class hierarchy (same file)
     def mro(self, cls: ModuleClass) -> list[ModuleClass]:
@@ -954,7 +967,7 @@ class ModuleFacts:
     def _uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
         out = []
         empties = [p for p in cls.params.values()
-                   if p.alloc == "empty" and p.method == "__init__" and not p.load_only]
+                   if p.alloc == "empty" and p.method == "__init__" and not p.unjudged]
         if not empties:
             return out
         ctor = self.constructor_coverage(cls)
@@ -997,6 +1010,98 @@ def _children(cls: ModuleClass) -> dict[str, str]:
                     and target.value.value == self_name):
                 out.setdefault(target.attr.value, small.value.func.value)
     return out
+
+
+#: calls whose result is an initialization, not data (``self.w.data.copy_(torch.randn(n) * std)``)
+_RANDOM_CALLS = frozenset(
+    {"randn", "rand", "randint", "randn_like", "rand_like", "normal", "normal_", "uniform_", "trunc_normal_",
+     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "zeros",
+     "ones", "full", "eye", "zeros_like", "ones_like", "full_like", "arange", "linspace"}
+)
+
+
+def _data_filled(cls: ModuleClass) -> set[str]:
+    """Parameters a method other than ``__init__`` overwrites in place with a value computed from its arguments.
+
+    ``self.weight.data.copy_(weight_norm)`` where ``weight_norm`` comes from the method's ``base_layer``
+    argument (DoRA), ``self.embed.data.copy_(embed)`` after ``embed, _ = kmeans(data, ...)`` (k-means
+    codebooks filled on the first batch), ``self.p.data = f(arg)``. Locals are followed in statement order;
+    a source with a random or constant factory (``torch.randn``...) is an initialization, not data.
+    """
+    from .walk import iter_calls, simple_statements
+
+    out: set[str] = set()
+    for name, fn in cls.methods.items():
+        self_name = _self_name(fn)
+        if name == "__init__" or self_name is None:
+            continue
+        ps = fn.params
+        args = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} - {self_name}
+        for star in (ps.star_arg, ps.star_kwarg):
+            if isinstance(star, cst.Param):
+                args.add(star.name.value)
+        if not args:
+            continue
+        tainted = set(args)
+
+        def from_data(expr) -> bool:
+            names = {n.value for n in _names_in(expr)}
+            if not names & tainted:
+                return False
+            return not any(call_name(c) in _RANDOM_CALLS for c in iter_calls(expr))
+
+        def self_param(expr) -> str | None:
+            # ``self.p`` or ``self.p.data`` (optionally indexed: ``self.p.data[i]``)
+            while isinstance(expr, cst.Subscript):
+                expr = expr.value
+            if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+                expr = expr.value
+            if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                    and expr.value.value == self_name):
+                return expr.attr.value
+            return None
+
+        for small in simple_statements(body_of(fn)):
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and small.value is not None:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                data = from_data(small.value)
+                for t in targets:
+                    attr = self_param(t)
+                    if attr is not None:
+                        if data and (isinstance(t, cst.Subscript) or (
+                                isinstance(t, cst.Attribute) and t.attr.value == "data")):
+                            out.add(attr)  # ``self.p.data = f(arg)``, ``self.p.data[i] = ...``
+                    elif data:
+                        tainted.update(n.value for n in _names_in(t))
+            for call in iter_calls(small):
+                f = call.func
+                if isinstance(f, cst.Attribute) and f.attr.value == "copy_" and call.args:
+                    attr = self_param(f.value)
+                    if attr is not None and from_data(call.args[0].value):
+                        out.add(attr)
+    return out
+
+
+def _names_in(expr):
+    """Every ``cst.Name`` under ``expr`` (including ``expr`` itself)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        stack.extend(node.children)
+
+
+def _zero_size(data) -> bool:
+    """``torch.empty(0)``, ``torch.empty((0,))``, ``torch.Tensor()``: storage with no element."""
+    if not isinstance(data, cst.Call):
+        return False
+    sizes = [a.value for a in data.args if a.keyword is None]
+    if not sizes:
+        return not data.args  # ``torch.Tensor()``
+    if len(sizes) == 1 and isinstance(sizes[0], (cst.Tuple, cst.List)):
+        sizes = [e.value for e in sizes[0].elements]
+    return any(isinstance(v, cst.Integer) and v.value == "0" for v in sizes)
 
 
 def _integer_storage(data, imports) -> bool:
