@@ -111,6 +111,8 @@ class CentralInit:
     super_resolved: bool = False
     #: where it is defined when not in this file: ``PreTrainedModel._init_weights`` (for messages)
     label: str | None = None
+    #: defined in another file, and its ``super().<name>(module)`` goes into a base that cannot be read
+    super_unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -195,14 +197,20 @@ class ModuleFacts:
         self._factory_table: dict[str, set[str]] | None = None
         self._writers: dict[str, frozenset[int]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
-        #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
-        self.remote_central: list[CentralInit] = self._remote_central_inits()
         #: the file builds on transformers' PreTrainedModel, whose source could not be read: its inherited
         #: ``_init_weights`` is assumed to cover ``*Norm*`` classes (the transformers v5 behaviour)
+        #: (also when the file's model bases are read from other files of the package but their chain ends at
+        #: a ``PreTrainedModel`` that cannot be read: a ``models/`` directory without ``modeling_utils.py``)
         self.hf_model_file = any(
-            self._is_hf_base(ext) and not self._resolves(ext) for c in self.classes.values()
+            self._is_hf_base(ext) and self._unread_hf_base(ext) for c in self.classes.values()
             for ext in c.external_bases
         )
+        #: transformers' ``modular_*.py`` files are templates: the converter copies inherited code with the
+        #: parent model's name replaced by this one (``ViTEmbeddings`` -> ``Dinov2Embeddings``), so a
+        #: ``ViTPreTrainedModel._init_weights`` branch for ``ViTEmbeddings`` covers ``Dinov2Embeddings`` here
+        self.renames: list[tuple[str, str]] = self._modular_renames(facts.path)
+        #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
+        self.remote_central: list[CentralInit] = self._remote_central_inits()
 
     def _scan(self, body, recv, imports, **kw) -> Effects:
         """:func:`~initlint.facts.effects.scan` with the project index answering for functions of other files."""
@@ -441,6 +449,51 @@ class ModuleFacts:
         self._mro_cache[cls.name] = out
         return out
 
+    def _unread_hf_base(self, qual: str) -> bool:
+        """Does the transformers model base ``qual`` (as imported here) lead, through the files the index can
+        read, to a ``*PreTrainedModel`` whose source cannot be read?"""
+        if self.index is None or self.origin is None:
+            return True
+        memo = self.__dict__.setdefault("_unread_memo", {})
+        if qual not in memo:
+            memo[qual] = self._walk_to_unread_hf_base(qual)
+        return memo[qual]
+
+    def _walk_to_unread_hf_base(self, qual: str) -> bool:
+        stack, seen = [(self.origin, qual, 0)], set()
+        while stack:
+            file, q, depth = stack.pop()
+            if depth > 12 or (file, q) in seen:
+                continue
+            seen.add((file, q))
+            where = (file, q[1:]) if q.startswith("#") else self.index.locate(file, q)
+            if where is None:
+                if q.rsplit(".", 1)[-1].endswith(_HF_PRETRAINED):
+                    return True
+                continue
+            stack.extend((f, b, depth + 1) for f, b in self.index.base_refs(*where))
+        return False
+
+    def _modular_renames(self, path) -> list[tuple[str, str]]:
+        """``[(parent model prefix, this model prefix)]`` in a transformers ``modular_*.py`` file, from its
+        classes whose base is a model class of another file with the same suffix (``Dinov2PreTrainedModel
+        (ViTPreTrainedModel)``: ``("ViT", "Dinov2")``). Empty for every other file."""
+        import os
+
+        if not os.path.basename(str(path or "")).startswith("modular_"):
+            return []
+        out: set[tuple[str, str]] = set()
+        for cls in self.classes.values():
+            for qual in [*self.remote_bases.get(cls.name, ()), *(e for e in cls.external_bases if _is_hf_base(e))]:
+                base = qual.rsplit(".", 1)[-1]
+                common = 0
+                while common < min(len(base), len(cls.name)) and base[-1 - common] == cls.name[-1 - common]:
+                    common += 1
+                old, new = base[:len(base) - common], cls.name[:len(cls.name) - common]
+                if old and new and old != new and common >= 4:
+                    out.add((old, new))
+        return sorted(out)
+
     def _resolves(self, qual: str) -> bool:
         """Does the index find the class ``qual`` (as imported here) in a file it can read?"""
         return self.index is not None and self.origin is not None and \
@@ -451,6 +504,8 @@ class ModuleFacts:
         for c in self.mro(cls):
             names.add(c.name)
             names.update(e.rsplit(".", 1)[-1] for e in c.external_bases)
+        for old, new in self.renames:  # a modular file: ``Dinov2Embeddings`` is what ``ViTEmbeddings`` becomes
+            names.update(old + n[len(new):] for n in list(names) if n.startswith(new))
         return names
 
     def find_method(self, cls: ModuleClass, name: str, after: ModuleClass | None = None):
@@ -632,17 +687,28 @@ class ModuleFacts:
             return out
         seen: set = set()
         wanted = sorted(set(self.config.init_functions))
+
+        def add(cls: ModuleClass, owner, fn, name: str) -> None:
+            # the method, then what its ``super().<name>(module)`` reaches in turn (Esm -> PreTrainedModel)
+            for _hop in range(8):
+                if fn is None or getattr(fn, "fx", None) is None or not fn.has_self or len(fn.params) < 2:
+                    return
+                key = (owner.path, owner.name, name)
+                if key in seen:
+                    return
+                seen.add(key)
+                out.append(CentralInit(name, None, None, fn.fx, label=f"{owner.name}.{name}",
+                                       super_unread=self._super_unread(cls, owner, name, fn.fx)))
+                if name not in fn.fx.super_calls:
+                    return
+                owner, fn = self.find_method(cls, name, owner)
+
         for cls in self.classes.values():
             if not self.remote_bases.get(cls.name) and not any(self.remote_bases.get(c.name) for c in self.mro(cls)):
                 continue
             for name in wanted:
                 owner, fn = self.find_method(cls, name)
-                if fn is None or getattr(fn, "fx", None) is None or not fn.has_self or len(fn.params) < 2:
-                    continue
-                key = (owner.path, owner.name, name)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(CentralInit(name, None, None, fn.fx, label=f"{owner.name}.{name}"))
+                add(cls, owner, fn, name)
         for central in self.central:
             owner_cls = self.classes.get(central.owner) if central.owner else None
             if owner_cls is None or central.name not in central.effects.super_calls:
@@ -651,11 +717,17 @@ class ModuleFacts:
             if fn is None or getattr(fn, "fx", None) is None:
                 continue
             central.super_resolved = True
-            key = (owner.path, owner.name, central.name)
-            if key not in seen and fn.has_self and len(fn.params) >= 2:
-                seen.add(key)
-                out.append(CentralInit(central.name, None, None, fn.fx, label=f"{owner.name}.{central.name}"))
+            add(owner_cls, owner, fn, central.name)
         return out
+
+    def _super_unread(self, cls: ModuleClass, owner, name: str, fx: Effects) -> bool:
+        """Does the inherited init method ``owner.<name>`` call ``super().<name>(module)`` into a transformers
+        ``PreTrainedModel`` whose source cannot be read? (Then, as for this file's own methods, it is assumed
+        to cover everything: unknown stays silent.)"""
+        if name not in fx.super_calls:
+            return False
+        _next_owner, nxt = self.find_method(cls, name, owner)
+        return nxt is None and self.hf_model_file
 
     def central_coverage(self, cls: ModuleClass) -> tuple[bool, Coverage]:
         """(does some central init function cover this class at all, what it initializes)."""
@@ -664,7 +736,7 @@ class ModuleFacts:
         family = self.family_names(cls)
         own_names = {c.name for c in self.mro(cls)}
         params = set(cls.params)
-        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS and not self.remote_central:
+        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS:
             covered = True
             cov.add(_HF_NORM_ATTRS, False)
             cov.sources.append(
@@ -672,8 +744,8 @@ class ModuleFacts:
             )
         for central in self.central + self.remote_central:
             label = central.label or central.name
-            if (central.name in central.effects.super_calls and not central.super_resolved
-                    and self._unseen_base(central.owner)):
+            if central.super_unread or (central.name in central.effects.super_calls and not central.super_resolved
+                                        and central.node is not None and self._unseen_base(central.owner)):
                 # ``super()._init_weights(module)`` into a library base we cannot read: assume it covers
                 covered = True
                 cov.all = True
