@@ -186,7 +186,7 @@ def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]
     # classes that allocate uninitialized storage (INIT003's candidates): whoever builds one (a parent's
     # ``update_layer`` filling a ModuleDict by key, a factory function) may initialize it right there, so
     # the classes, methods and functions that name one stay (``ModuleFacts.owner_coverage`` reads them)
-    empty = {defs[i].name for i in keep if _EMPTY_CALL.search(code(defs[i]))}
+    empty = {defs[i].name for i in keep if _allocates_empty(defs[i], code)}
     if empty:
         # and the module-level functions that name one (``def get_router(cfg): return PolyRouter(cfg)``)
         empty |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
@@ -234,6 +234,18 @@ def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]
 
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _allocates_empty(cls: ast.ClassDef, code) -> bool:
+    """Does the class's ``__init__`` create a parameter and call an allocator that does not write (INIT003's
+    candidates)? Textual, on comment- and string-free code."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
+            text = code(stmt)
+            return "Parameter" in text and _EMPTY_CALL.search(text) is not None
+    return False
+
+
 #: a method name that says it initializes (``reset``, ``init_weights``...; ``initlint.facts.modules._WRITE_NAMES``)
 _WRITER_NAME = re.compile(r"(?i)init|reset")
 #: a call that allocates without writing (``torch.empty(``, ``new_empty(``, ``torch.Tensor(n)``...)
