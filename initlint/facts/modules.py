@@ -721,13 +721,23 @@ class ModuleFacts:
         return out
 
     def _super_unread(self, cls: ModuleClass, owner, name: str, fx: Effects) -> bool:
-        """Does the inherited init method ``owner.<name>`` call ``super().<name>(module)`` into a transformers
-        ``PreTrainedModel`` whose source cannot be read? (Then, as for this file's own methods, it is assumed
-        to cover everything: unknown stays silent.)"""
-        if name not in fx.super_calls:
+        """Does the inherited init method ``owner.<name>`` call ``super().<name>(module)`` into a base of another
+        library that cannot be read? Then, as for this file's own init methods (:meth:`_unseen_base`), it is
+        assumed to cover everything: unknown stays silent. transformers' ``PreTrainedModel`` is not such a base:
+        when it cannot be read, the ``*Norm*`` assumption stands for it (:attr:`hf_model_file`)."""
+        if name not in fx.super_calls or self.index is None:
             return False
         _next_owner, nxt = self.find_method(cls, name, owner)
-        return nxt is None and self.hf_model_file
+        if nxt is not None:
+            return False
+        for file, qual in self.index.base_refs(getattr(owner, "path", ""), owner.name):
+            if qual.startswith("#") or self.index.locate(file, qual) is not None:
+                continue
+            last = qual.rsplit(".", 1)[-1]
+            if not qual.startswith(("torch.", "builtins.")) and not last.endswith(_HF_PRETRAINED) \
+                    and last not in ("object", "ABC", "Generic"):
+                return True
+        return False
 
     def central_coverage(self, cls: ModuleClass) -> tuple[bool, Coverage]:
         """(does some central init function cover this class at all, what it initializes)."""

@@ -152,11 +152,18 @@ def test_a_base_that_does_not_cover_norms_leaves_the_norm_reported(tmp_path):
     assert _codes(path) == {(_line(path, "class EsmFoldLayerNorm"), "INIT001")}
 
 
-def test_a_chain_that_ends_at_an_unreadable_pretrainedmodel_stays_silent(tmp_path):
-    # a models/ tree without modeling_utils.py (the benchmark corpus): the base the chain ends at is unknown,
-    # and unknown stays silent, as when the file's own base cannot be read
+def test_a_chain_that_ends_at_an_unreadable_pretrainedmodel_keeps_the_norm_assumption(tmp_path):
+    # a models/ tree without modeling_utils.py (the benchmark corpus): the chain ends at a PreTrainedModel that
+    # cannot be read, which is assumed to cover *Norm* classes (transformers v5), as when the file's own base
+    # cannot be read; anything else stays reported
     root = _tree(tmp_path, {
         "transformers/models/esm/modeling_esm.py": ESM,
-        "transformers/models/esm/modeling_esmfold.py": ESMFOLD.replace("EsmFoldLayerNorm", "EsmFoldScale"),
+        "transformers/models/esm/modeling_esmfold.py": ESMFOLD + """
+            class EsmFoldScale(nn.Module):
+                def __init__(self, c_in):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.ones(c_in))
+        """.replace("\n            ", "\n    "),
     }, base=None)
-    assert _codes(root / "transformers/models/esm/modeling_esmfold.py") == set()
+    path = root / "transformers/models/esm/modeling_esmfold.py"
+    assert _codes(path) == {(_line(path, "class EsmFoldScale"), "INIT001")}
