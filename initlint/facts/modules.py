@@ -1126,10 +1126,12 @@ def _data_filled(cls: ModuleClass) -> set[str]:
             continue
         tainted = set(args)
 
-        def from_data(expr) -> bool:
+        def from_data(expr, attr: str | None = None) -> bool:
             names = {n.value for n in _names_in(expr)}
             if not names & tainted:
                 return False
+            if attr is not None and any(self_param(e) == attr for e in _attributes_in(expr)):
+                return False  # ``self.w.data = self.w.data.to(device)``, an EMA of itself: its own value still matters
             return not any(call_name(c) in _RANDOM_CALLS for c in iter_calls(expr))
 
         def self_param(expr) -> str | None:
@@ -1150,7 +1152,7 @@ def _data_filled(cls: ModuleClass) -> set[str]:
                 for t in targets:
                     attr = self_param(t)
                     if attr is not None:
-                        if data and (isinstance(t, cst.Subscript) or (
+                        if from_data(small.value, attr) and (isinstance(t, cst.Subscript) or (
                                 isinstance(t, cst.Attribute) and t.attr.value == "data")):
                             out.add(attr)  # ``self.p.data = f(arg)``, ``self.p.data[i] = ...``
                     elif data:
@@ -1159,7 +1161,7 @@ def _data_filled(cls: ModuleClass) -> set[str]:
                 f = call.func
                 if isinstance(f, cst.Attribute) and f.attr.value == "copy_" and call.args:
                     attr = self_param(f.value)
-                    if attr is not None and from_data(call.args[0].value):
+                    if attr is not None and from_data(call.args[0].value, attr):
                         out.add(attr)
     return out
 
@@ -1170,6 +1172,16 @@ def _names_in(expr):
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):
+            yield node
+        stack.extend(node.children)
+
+
+def _attributes_in(expr):
+    """Every ``cst.Attribute`` under ``expr``."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute):
             yield node
         stack.extend(node.children)
 
