@@ -169,3 +169,9 @@ class InitInsideEmptyContext(Rule):
                     f"still on the meta device ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}):"
                     " nothing is written and materializing with `to_empty()` later gives uninitialized memory."
                 ), "initialize after `to_empty()`"
+            elif t is ev.InitBeforeToEmpty:  # initialized, then emptied by to_empty() in a function
+                yield e.node, (
+                    f"`{script.short(e.node, 50)}` initializes `{e.variable}` before `{script.short(e.to_empty, 50)}` "
+                    f"(line {say.line(facts, e.to_empty)}) in `{e.function.name.value}()`: `to_empty()` replaces the "
+                    "initialized storage with uninitialized memory."
+                ), "call `to_empty()` first, then initialize"

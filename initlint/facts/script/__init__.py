@@ -18,6 +18,8 @@ responsibility:
   :mod:`.crossfile`: inherited methods and ``cast(Base, model)`` methods judged by their bodies in other
   files, through the project index;
 * :mod:`.driver`: the per-file :class:`~.driver.ScriptFacts` (gate, summaries of same-file functions, runs);
+* :mod:`.materialize`: functions that materialize a module with ``to_empty()`` and hand it back
+  uninitialized, judged from their summary runs (INIT105; an initialization before ``to_empty()``: INIT102);
 * :mod:`.events`: what it found, as typed events with no rule codes and no text; each INIT1xx rule picks its
   events from ``facts.script.events`` and writes its own message;
 * the names that initialize, load, train, empty or wrap are :mod:`initlint.facts.vocabulary`'s.
@@ -29,13 +31,14 @@ from __future__ import annotations
 
 from .driver import ScriptFacts
 from .events import (
-    Event, InitAfterLoad, InitInsideEmptyContext, InitOnMeta, MaybeInitOnMeta, NonStrictLoad,
-    UninitializedAtTraining,
+    Event, InitAfterLoad, InitBeforeToEmpty, InitInsideEmptyContext, InitOnMeta, LeftUninitialized,
+    MaybeInitOnMeta, NonStrictLoad, RankMaterializedUnsynced, UninitializedAtTraining,
 )
 from .paths import MAX_PATHS, Form, Literal
 from .values import Kind, Origin, Status
 
 __all__ = [
-    "Event", "Form", "InitAfterLoad", "InitInsideEmptyContext", "InitOnMeta", "Kind", "Literal", "MAX_PATHS",
-    "MaybeInitOnMeta", "NonStrictLoad", "Origin", "ScriptFacts", "Status", "UninitializedAtTraining",
+    "Event", "Form", "InitAfterLoad", "InitBeforeToEmpty", "InitInsideEmptyContext", "InitOnMeta", "Kind",
+    "LeftUninitialized", "Literal", "MAX_PATHS", "MaybeInitOnMeta", "NonStrictLoad", "Origin",
+    "RankMaterializedUnsynced", "ScriptFacts", "Status", "UninitializedAtTraining",
 ]

@@ -15,6 +15,7 @@ import libcst as cst
 
 from ..vocabulary import KIND_INIT, KIND_LOAD, KIND_NONE, KIND_ORIGIN, TRAINER_LOAD_KWS, name_kind
 from ..walk import body_of, call_name, keyword, positional
+from . import materialize
 from .classes import ClassesMixin
 from .crossfile import CrossFileMixin
 from .events import (
@@ -57,6 +58,8 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         self._in_empty: dict[Any, tuple] = {}
         self._nonstrict: dict[Any, tuple] = {}
         self._after_load: dict[Any, tuple] = {}
+        #: events of :mod:`.materialize`: ``"left"``, ``"init-before"`` (judged from summary runs), ``"rank"``
+        self.materialized: dict[str, dict] = {"left": {}, "init-before": {}, "rank": {}}
         self._texts: dict[Any, str] = {}
         #: model object -> conditions of paths on which it reached training initialized or loaded
         self.safe: dict[Any, list] = {}
@@ -93,6 +96,8 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
             out.append(NonStrictLoad(node, obj.name, st, cond))
         for node, (obj, st, cond) in self._after_load.items():
             out.append(InitAfterLoad(node, obj.name, st.at, cond))
+        out.extend(self.materialized["left"].values())
+        out.extend(self.materialized["init-before"].values())
         return out
 
     def text(self, node) -> str:
@@ -203,7 +208,9 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
             body = body_of(fn)
         else:
             body = fn.body
-        run.block(body, [p])
+        normal, _brk, _cont = run.block(body, [p])
+        if by_oid:
+            materialize.judge(self, fn, run, normal, by_oid)
         return Summary(
             names,
             inits={by_oid[o] for o in run.inits if o in by_oid},

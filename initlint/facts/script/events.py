@@ -78,3 +78,31 @@ class InitAfterLoad(Event):
 
     load: cst.Call
     conditions: tuple[Literal, ...]
+
+
+# ----------------------------------------------------------------------------- materializers (materialize.py)
+@dataclass(frozen=True)
+class LeftUninitialized(Event):
+    """A materializing function (``function``) empties its parameter ``variable`` with ``to_empty()`` (``node``)
+    and leaves it uninitialized on the paths ``conditions`` out of the function (no initialization or load)."""
+
+    function: cst.FunctionDef
+    conditions: tuple[Literal, ...]
+
+
+@dataclass(frozen=True)
+class RankMaterializedUnsynced(Event):
+    """``FSDP(..., param_init_fn=init_fn)`` (``node``, in ``function``) with ``sync_module_states`` off, where
+    ``init_fn`` calls ``to_empty()`` on some ranks only and never initializes."""
+
+    function: cst.FunctionDef
+    init_fn: cst.BaseExpression
+
+
+@dataclass(frozen=True)
+class InitBeforeToEmpty(Event):
+    """An initialization (``node``) of parameter ``variable`` before ``to_empty`` in the same block of
+    ``function``, none after: ``to_empty()`` threw the initialized values away."""
+
+    function: cst.FunctionDef
+    to_empty: cst.Call

@@ -62,6 +62,8 @@ class Run(CallsMixin):
         #: object -> (call, meta status) of a call that may initialize it (``init_states()``) made while it was on
         #: the meta device: if the model then trains uninitialized, that call is reported too
         self.meta_maybe: dict[int, tuple] = {}
+        #: paths that left the analysed function (``return``), for :mod:`.materialize`
+        self.exits: list = []
 
     # ------------------------------------------------------------------ objects
     def new(self, p: Path, status: Status, name: str | None = None, param: str | None = None, site=None) -> Ref:
@@ -378,6 +380,8 @@ class Run(CallsMixin):
             self.returns.append(p.st.get(v.oid, UNKNOWN))
         else:
             self.returns.append(None)
+        if not self.frames:
+            self.exits.append(p)  # a path leaving the analysed function (judged by :mod:`.materialize`)
         raise Dead
 
     # ------------------------------------------------------------------ conditions
