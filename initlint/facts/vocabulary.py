@@ -52,31 +52,41 @@ NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin_
 TORCH_INIT = "torch.nn.init."
 
 # ----------------------------------------------------------------------------- empty/meta origins
+TO_EMPTY = "to_empty"  #: ``model.to_empty(device=...)``: storage allocated, never written
+SKIP_INIT = "skip_init"  #: ``torch.nn.utils.skip_init(cls, ...)``
+DEFERRED_INIT = "deferred_init"  #: ``torchdistx.deferred_init.deferred_init(cls, ...)`` (meta, recorded)
+SET_DEFAULT_DEVICE = "set_default_device"  #: ``torch.set_default_device("meta")``
+INIT_EMPTY_WEIGHTS = "init_empty_weights"  #: accelerate's context: parameters on meta
+INIT_ON_DEVICE = "init_on_device"  #: accelerate's ``init_on_device("meta")`` context
+#: Fabric's (and Lightning Trainer's) context managers with an ``empty_init=`` flag
+FABRIC_INIT_CONTEXTS = ("init_module", "init_tensor")
 #: Calls that make a model's memory empty or meta (some only with an argument, see :func:`name_kind`):
 #: ``fabric.init_module(empty_init=True)``, ``init_empty_weights()``, ``skip_init(...)``, ``deferred_init(...)``,
 #: ``model.to_empty(...)``, ``torch.set_default_device("meta")``, ``init_on_device("meta")``.
-ORIGIN_NAMES = frozenset({"init_module", "init_empty_weights", "skip_init", "deferred_init", "to_empty",
-                          "set_default_device", "init_on_device"})
+ORIGIN_NAMES = frozenset({FABRIC_INIT_CONTEXTS[0], INIT_EMPTY_WEIGHTS, SKIP_INIT, DEFERRED_INIT, TO_EMPTY,
+                          SET_DEFAULT_DEVICE, INIT_ON_DEVICE})
+#: Keyword naming the flag of Fabric's ``init_module``/``init_tensor`` context.
+EMPTY_INIT_KEYWORD = "empty_init"
 #: Bytes at least one of which every file with an empty-init origin contains (the INIT1xx rules' triggers).
 #: ``init_module``, ``set_default_device`` and ``init_on_device`` are origins only with ``empty_init=`` or a
 #: ``"meta"`` argument, so those words cover them.
 ORIGIN_TRIGGERS = (
-    b"empty_init",
+    EMPTY_INIT_KEYWORD.encode(),
     b'"meta"',  # torch.device("meta"), device="meta"; a bare b"meta" also matched every "metadata"
     b"'meta'",
-    b"init_empty_weights",
-    b"skip_init",
-    b"deferred_init",
-    b"to_empty",
+    INIT_EMPTY_WEIGHTS.encode(),
+    SKIP_INIT.encode(),
+    DEFERRED_INIT.encode(),
+    TO_EMPTY.encode(),
 )
 #: The device whose tensors hold no storage.
 META_DEVICE = "meta"
-#: Keyword naming the flag of Fabric's ``init_module``/``init_tensor`` context.
-EMPTY_INIT_KEYWORD = "empty_init"
 
 # ----------------------------------------------------------------------------- loads
 #: Method and function names that load weights into a model.
-LOAD_NAMES = frozenset({"load_state_dict", "load_raw", "set_model_state_dict", "set_state_dict", "load_state"})
+LOAD_STATE_DICT = "load_state_dict"  #: ``model.load_state_dict(sd, strict=...)``
+LOAD_STATE = "load_state"  #: accelerate's ``accelerator.load_state(dir)``: every prepared model
+LOAD_NAMES = frozenset({LOAD_STATE_DICT, "load_raw", "set_model_state_dict", "set_state_dict", LOAD_STATE})
 #: Resolved ``load`` functions that read a file and load nothing into a model.
 NOT_A_LOAD = frozenset({"torch.load", "json.load", "pickle.load", "yaml.load", "numpy.load", "np.load",
                         "safetensors.torch.load", "torch.hub.load", "tomllib.load", "toml.load"})

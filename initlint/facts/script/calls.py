@@ -13,9 +13,10 @@ import libcst as cst
 
 from ..imports import dotted
 from ..vocabulary import (
-    ENGAGING_METHODS, INIT_METHODS, ITER_BUILTINS, ITER_METHODS, MATERIALIZE, MATERIALIZING_WRAPPERS,
-    MODEL_FACTORIES, NN_INIT_NAMES, NOT_A_LOAD, PASSTHROUGH_METHODS, TENSOR_INIT_METHODS, TRAIN_RESUME_KWS,
-    TRAINER_LOAD_KWS, WRAPPERS, load_name, matches, maybe_init_name,
+    DEFERRED_INIT, ENGAGING_METHODS, INIT_METHODS, ITER_BUILTINS, ITER_METHODS, LOAD_STATE, LOAD_STATE_DICT,
+    MATERIALIZE, MATERIALIZING_WRAPPERS, MODEL_FACTORIES, NN_INIT_NAMES, NOT_A_LOAD, PASSTHROUGH_METHODS,
+    SET_DEFAULT_DEVICE, SKIP_INIT, TENSOR_INIT_METHODS, TO_EMPTY, TRAINER_LOAD_KWS, TRAIN_RESUME_KWS, WRAPPERS,
+    load_name, matches, maybe_init_name,
 )
 from ..walk import call_name, keyword, positional
 from .paths import Path
@@ -90,12 +91,12 @@ class CallsMixin:
             return None
 
         # ---------------------------------------------------------- origins
-        if name == "set_default_device":
+        if name == SET_DEFAULT_DEVICE:
             p.meta = e if pos and is_meta(positional(e)) else None
             return None
-        if name == "skip_init":
+        if name == SKIP_INIT:
             return self.new(p, Status(UNINIT, e, Origin.SKIP_INIT))
-        if name == "deferred_init":
+        if name == DEFERRED_INIT:
             return self.new(p, Status(META, e, Origin.DEFERRED_INIT))
         if name == "from_pretrained":
             return self.new(p, loaded_at(e, pretrained=True))
@@ -104,7 +105,7 @@ class CallsMixin:
         ) and not any(objs_in(v) for v in pos + list(kw.values())):
             # ``Module.load_from_checkpoint(path)`` (also inside ``trainer.init_module(empty_init=True)``)
             return self.new(p, loaded_at(e))
-        if name == "to_empty" and tracked_recv:
+        if name == TO_EMPTY and tracked_recv:
             oid = recv.oid
             if type(recv) is Ref or recv.each:  # the model itself, or each of its modules in a loop
                 st = p.st.get(oid, UNKNOWN)
@@ -161,13 +162,13 @@ class CallsMixin:
                 return None
 
         # ---------------------------------------------------------- loads
-        if tracked_recv and name == "load_state_dict":
+        if tracked_recv and name == LOAD_STATE_DICT:
             strict = keyword(e, "strict")
             if strict is None:
                 strict = positional(e, 1)
             self.load_action([recv], e, p, is_false(strict), ignored, test)
             return None
-        if name == "load_state" and recv is not None:
+        if name == LOAD_STATE and recv is not None:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
             self.load_action([Ref(oid) for oid in p.eng], e, p, False, ignored, test)
             return None
@@ -304,9 +305,9 @@ class CallsMixin:
         elif not isinstance(fn, cst.Lambda):
             return UNKNOWN
         text = self.sf.text(body)
-        if "to_empty" in text and not any(w in text for w in ("reset_param", "init", "load")):
+        if TO_EMPTY in text and not any(w in text for w in ("reset_param", "init", "load")):
             return Status(UNINIT, call, Origin.PARAM_INIT_FN)
-        return UNKNOWN if "to_empty" not in text else initialized_at(call)
+        return UNKNOWN if TO_EMPTY not in text else initialized_at(call)
 
     @staticmethod
     def _model_like(name: str, qual: str | None) -> bool:

@@ -13,7 +13,10 @@ from typing import Any
 
 import libcst as cst
 
-from ..vocabulary import KIND_INIT, KIND_LOAD, KIND_NONE, KIND_ORIGIN, TRAINER_LOAD_KWS, name_kind
+from ..vocabulary import (
+    EMPTY_INIT_KEYWORD, FABRIC_INIT_CONTEXTS, INIT_EMPTY_WEIGHTS, INIT_ON_DEVICE, KIND_INIT, KIND_LOAD, KIND_NONE,
+    KIND_ORIGIN, TRAINER_LOAD_KWS, name_kind,
+)
 from ..walk import body_of, call_name, keyword, positional
 from . import materialize
 from .classes import ClassesMixin
@@ -226,8 +229,8 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         if not isinstance(expr, cst.Call):
             return None
         name = call_name(expr)
-        if name in ("init_module", "init_tensor"):
-            flag = keyword(expr, "empty_init")
+        if name in FABRIC_INIT_CONTEXTS:
+            flag = keyword(expr, EMPTY_INIT_KEYWORD)
             if flag is None:
                 return None
             if is_true(flag):
@@ -242,8 +245,8 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
             return Ctx(expr, True, Kind.UNINIT)
         if name == "device" and is_meta(positional(expr)):
             return Ctx(expr, False, Kind.META)
-        if name == "init_empty_weights":
+        if name == INIT_EMPTY_WEIGHTS:
             return Ctx(expr, False, Kind.META)
-        if name == "init_on_device" and (is_meta(positional(expr)) or is_meta(keyword(expr, "device"))):
+        if name == INIT_ON_DEVICE and (is_meta(positional(expr)) or is_meta(keyword(expr, "device"))):
             return Ctx(expr, False, Kind.META)
         return None

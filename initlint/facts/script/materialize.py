@@ -40,7 +40,7 @@ from typing import Any
 
 import libcst as cst
 
-from ..vocabulary import INIT_METHODS, NN_INIT_NAMES, TENSOR_INIT_METHODS, matches
+from ..vocabulary import INIT_METHODS, NN_INIT_NAMES, TENSOR_INIT_METHODS, TO_EMPTY, matches
 from ..walk import body_of, call_name, iter_calls, keyword, sub_blocks
 from .events import InitBeforeToEmpty, LeftUninitialized, RankMaterializedUnsynced
 from .syntax import functions
@@ -130,7 +130,7 @@ def _opaque_init(sf, fn: cst.FunctionDef) -> bool:
             continue
         if name in bound or "load" in name.lower() or name in ("copy_", "set_data"):
             return True
-        if (_INIT_WORD.search(name) and name != "to_empty" and not _known_init(sf, name)
+        if (_INIT_WORD.search(name) and name != TO_EMPTY and not _known_init(sf, name)
                 and name not in sf.functions):
             return True
     return False
@@ -187,7 +187,7 @@ def _excused(sf, cond) -> bool:
 def _emptied_here(st, own: set) -> bool:
     return (
         st is not None and st.kind is Kind.UNINIT and isinstance(st.at, cst.Call)
-        and id(st.at) in own and call_name(st.at) == "to_empty"
+        and id(st.at) in own and call_name(st.at) == TO_EMPTY
     )
 
 
@@ -198,7 +198,7 @@ def judge(sf, fn, run, normal: list, by_oid: dict) -> None:
     if not isinstance(fn, cst.FunctionDef):
         return
     own_calls = _own_calls(body_of(fn))
-    if not any(call_name(c) == "to_empty" for c in own_calls):
+    if not any(call_name(c) == TO_EMPTY for c in own_calls):
         return
     own = {id(c) for c in own_calls}
     exits = list(normal) + list(run.exits)
@@ -254,7 +254,7 @@ def _init_before(sf, fn, emptied: dict, events: dict) -> None:
 def _inits_param(sf, call: cst.Call, pname: str) -> bool:
     """``p.reset_parameters()``, ``p.apply(init_fn)``, ``init_fn(p)``, ``obj.param_init_fn(p)``."""
     name = call_name(call)
-    if name is None or name == "to_empty" or not (_INIT_WORD.search(name) or name == "apply"):
+    if name is None or name == TO_EMPTY or not (_INIT_WORD.search(name) or name == "apply"):
         return False
     func = call.func
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == pname:
@@ -286,9 +286,9 @@ def _fsdp_unsynced(sf, fn, own_calls) -> None:
         text = sf.text(body.body if isinstance(body, cst.FunctionDef) else body.body)
         calls = _own_calls(body_of(body)) if isinstance(body, cst.FunctionDef) else list(iter_calls(body.body))
         names = [call_name(c) for c in calls]
-        if "to_empty" not in names or not _RANK.search(text):
+        if TO_EMPTY not in names or not _RANK.search(text):
             continue
-        if any(n and n != "to_empty" and (_INIT_WORD.search(n) or "load" in n.lower()) for n in names):
+        if any(n and n != TO_EMPTY and (_INIT_WORD.search(n) or "load" in n.lower()) for n in names):
             continue
         events[call] = RankMaterializedUnsynced(call, None, fn, init_fn)
 

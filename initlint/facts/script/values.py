@@ -34,15 +34,15 @@ class Kind(enum.Enum):
 class Origin(enum.Enum):
     """How a model became uninitialized or meta (a rule words it)."""
 
-    CONTEXT = "context"  #: built inside an empty-init ``with`` context (``Status.ctx``)
-    TO_EMPTY = "to_empty"  #: ``model.to_empty(...)``
-    SKIP_INIT = "skip_init"  #: ``skip_init(...)``
-    DEFERRED_INIT = "deferred_init"  #: ``deferred_init(...)``
-    SUBMODULES = "submodules"  #: some sub-modules, selected by type (``Status.selector``), emptied in a loop
-    PARAM_INIT_FN = "param_init_fn"  #: FSDP's ``param_init_fn`` that only calls ``to_empty()``
-    TO_META = "to_meta"  #: ``model.to("meta")``
-    DEVICE_ARG = "device_arg"  #: ``Net(device="meta")``
-    DEFAULT_DEVICE = "default_device"  #: built under ``torch.set_default_device("meta")`` (``Status.ctx``)
+    CONTEXT = enum.auto()  #: built inside an empty-init ``with`` context (``Status.ctx``)
+    TO_EMPTY = enum.auto()  #: ``model.to_empty(...)``
+    SKIP_INIT = enum.auto()  #: ``skip_init(...)``
+    DEFERRED_INIT = enum.auto()  #: ``deferred_init(...)``
+    SUBMODULES = enum.auto()  #: some sub-modules, selected by type (``Status.selector``), emptied in a loop
+    PARAM_INIT_FN = enum.auto()  #: FSDP's ``param_init_fn`` that only calls ``to_empty()``
+    TO_META = enum.auto()  #: ``model.to("meta")``
+    DEVICE_ARG = enum.auto()  #: ``Net(device="meta")``
+    DEFAULT_DEVICE = enum.auto()  #: built under ``torch.set_default_device("meta")`` (``Status.ctx``)
 
     __hash__ = object.__hash__  # (members are singletons; see Kind)
 
