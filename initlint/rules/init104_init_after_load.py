@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from ..facts.script import events as ev
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from . import _script_text as say
 from .base import Invalid, Rule, Valid
 
 
@@ -200,6 +198,10 @@ class InitAfterLoad(Rule):
     options = ("init-helpers", "load-helpers")
 
     def check(self, facts):
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from . import _script_text as say
+
         script = facts.script
         for e in script.events:
             if type(e) is not ev.InitAfterLoad:

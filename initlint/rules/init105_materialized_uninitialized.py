@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from ..facts.script import events as ev
-from ..facts.script.materialize import rank_events
-from . import _script_text as say
 from .base import Invalid, Rule, Valid
 
 
@@ -166,6 +163,11 @@ class MaterializedUninitialized(Rule):
     )
 
     def check(self, facts):
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from ..facts.script.materialize import rank_events
+        from . import _script_text as say
+
         script = facts.script
         for e in script.events:
             if type(e) is not ev.LeftUninitialized:
