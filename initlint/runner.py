@@ -247,7 +247,7 @@ def _pool_context():
         import libcst  # noqa: F401
 
         from . import rules  # noqa: F401
-        from .facts import flow, modules  # noqa: F401
+        from .facts import modules, script  # noqa: F401
     except Exception:  # noqa: BLE001 - the workers will report it per file
         pass
     return multiprocessing.get_context("fork")

@@ -32,9 +32,11 @@ from array import array
 from itertools import compress
 from typing import Iterable, NamedTuple
 
+from .facts.vocabulary import MODULE_RESET
+
 #: Words that make a top-level class worth keeping whole, besides the rules' triggers and the configured
 #: central init function names.
-_KEEP_WORDS = ("reset_parameters",)
+_KEEP_WORDS = (MODULE_RESET,)
 #: Words that keep a method of a kept class whole, besides ``__init__``, the keep words (the rules' triggers such
 #: as ``Parameter``, ``reset_parameters`` and the central init function names) and every method whose name
 #: occurs in what is kept: the rules follow ``self.<name>()``/``super().<name>()``/``self.apply(...)`` calls
@@ -311,8 +313,6 @@ _CALL = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 #: a dict value (``'name': 'meta'``) or list item is never an origin.
 _META_ARG = re.compile(r"""[(,=]\s*(['"])meta\1""")
 _DEVICE_TYPE_META = re.compile(r"""device_type\s*=\s*(['"])meta\1""")
-#: a trainer constructor's keyword that makes it load a checkpoint (``initlint.facts.flow._TRAINER_LOAD_KWS``)
-_TRAINER_LOAD = re.compile(r"\b(?:load_path|resume_from_checkpoint|ckpt_path|load_checkpoint|resume_from)\s*=")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -381,7 +381,7 @@ def statement_plan(text: str, config, tree: ast.Module | None = None) -> set[int
 
     Definitions that do not stay are stubbed (header + ``pass``) and other statements become ``pass``, their
     other lines dropped. The tests are textual on comment-free code and generous (any ``name(`` counts as a call; the
-    kind of a call is :func:`initlint.facts.flow.name_kind`, the function the analysis itself uses), so
+    kind of a call is :func:`initlint.facts.vocabulary.name_kind`, the function the analysis itself uses), so
     slicing can change speed and memory, never findings. A generated 1.4 MB table of test cases with one
     ``.to('meta')`` in a helper is reduced to that helper and what it uses.
     """
@@ -391,7 +391,7 @@ def statement_plan(text: str, config, tree: ast.Module | None = None) -> set[int
 
 def _statement_keep(src: _Source, config) -> set[int] | None:
     """:func:`statement_plan` on a scanned file."""
-    from .facts.flow import name_kind
+    from .facts.vocabulary import EMPTY_INIT_KEYWORD, KIND_INIT, KIND_LOAD, KIND_ORIGIN, TRAINER_LOAD_RE, name_kind
 
     body = src.tree.body
     code_lines = src.code_lines
@@ -415,12 +415,12 @@ def _statement_keep(src: _Source, config) -> set[int] | None:
 
     def interesting(i: int) -> bool:
         seg = _DEVICE_TYPE_META.sub("", segs[i])
-        if "empty_init" in seg or (("'meta'" in seg or '"meta"' in seg) and _META_ARG.search(seg)):
+        if EMPTY_INIT_KEYWORD in seg or (("'meta'" in seg or '"meta"' in seg) and _META_ARG.search(seg)):
             return True  # (the other origins are calls: ``to_empty(``, ``skip_init(``..., kind 3 below)
         found = {kind(c) for c in calls[i]}
-        if any("Trainer" in c for c in calls[i]) and _TRAINER_LOAD.search(seg):
-            found.add(1)  # ``Trainer(model, load_path=...)`` loads (see the analysis, initlint.facts.flow)
-        return 3 in found or (1 in found and 2 in found)
+        if any("Trainer" in c for c in calls[i]) and TRAINER_LOAD_RE.search(seg):
+            found.add(KIND_LOAD)  # ``Trainer(model, load_path=...)`` loads (see the analysis, initlint.facts.script)
+        return KIND_ORIGIN in found or (KIND_LOAD in found and KIND_INIT in found)
 
     module = [i for i, n in enumerate(body) if not isinstance(n, (*_DEFS, ast.Import, ast.ImportFrom))]
     keep = {i for i, n in enumerate(body) if isinstance(n, (ast.Import, ast.ImportFrom))}

@@ -66,7 +66,7 @@ class FileFacts:
     @cached_property
     def script(self):
         """Path-sensitive states of model variables in training code (INIT1xx)."""
-        from .flow import ScriptFacts
+        from .script import ScriptFacts
 
         return ScriptFacts(self)
 

@@ -24,16 +24,16 @@ import libcst as cst
 from .imports import Imports, dotted
 from .walk import body_of, call_name, positional, string_value
 
-#: Tensor methods ending in ``_`` that do not write values.
-_NOT_WRITES = frozenset({"requires_grad_", "share_memory_", "retain_grad_", "pin_memory_", "rename_", "resize_"})
-_PARAM_ITERATORS = frozenset({"parameters", "named_parameters", "buffers", "named_buffers"})
-_MODULE_ITERATORS = frozenset({"modules", "named_modules", "children", "named_children"})
-_TORCH_INIT = "torch.nn.init."
+from .vocabulary import FORWARDERS as _FORWARDERS
+from .vocabulary import INIT_WORDS
+from .vocabulary import MODULE_ITERATORS as _MODULE_ITERATORS
+from .vocabulary import NOT_WRITES as _NOT_WRITES
+from .vocabulary import PARAM_ITERATORS as _PARAM_ITERATORS
+from .vocabulary import TORCH_INIT as _TORCH_INIT
+
 #: Methods returning a view of the whole tensor: writing the view writes the tensor.
 _VIEWS = frozenset({"view", "reshape", "view_as", "reshape_as", "flatten", "unflatten", "t", "transpose", "permute",
                     "squeeze", "unsqueeze", "contiguous"})
-#: Central init methods a wrapper forwards a module to (``self._init_weights(module)``): judged on their own.
-_FORWARDERS = frozenset({"_init_weights", "init_weights", "_init_weight", "init_weight"})
 
 
 @dataclass
@@ -80,7 +80,7 @@ def is_init_callee(call: cst.Call, imports: Imports) -> bool:
     if resolved.startswith(_TORCH_INIT):
         return True
     low = name.lower()
-    return (name.endswith("_") and name not in _NOT_WRITES) or "init" in low or "reset" in low
+    return (name.endswith("_") and name not in _NOT_WRITES) or any(w in low for w in INIT_WORDS)
 
 
 def _attr_of(node, recv: set[str]) -> str | None:
@@ -340,7 +340,7 @@ class _Scanner:
                 isinstance(owner, cst.Name)
                 and owner.value in self.dispatch_names
                 and self.guard_stack
-                and ("init" in method.lower() or "reset" in method.lower())
+                and any(w in method.lower() for w in INIT_WORDS)
             ):
                 # ``if isinstance(module, Mixer): module.init_mamba_weights()``: the class's own init method,
                 # resolved per class by the module facts

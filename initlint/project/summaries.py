@@ -165,7 +165,7 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
 def class_flow(node) -> dict[str, Any]:
     """What each method of a class (a trainer, usually) does with the attributes of ``self``, from its body.
 
-    Used by the INIT1xx analysis (:mod:`initlint.facts.flow`) when a trainer of the linted file inherits a
+    Used by the INIT1xx analysis (:mod:`initlint.facts.script`) when a trainer of the linted file inherits a
     training method from a class in another file. Layout::
 
         {"methods": {name: {"calls": [attrs called: ``self.a(...)``, ``self.a[i](...)``],

@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
+from ..facts.vocabulary import ORIGIN_TRIGGERS
 from .base import Invalid, Rule, Valid
-
-#: Byte strings of every deferred/empty-init origin the flow analysis knows (shared by INIT101–INIT103).
-ORIGIN_TRIGGERS = (
-    b"empty_init",
-    b'"meta"',  # torch.device("meta"), device="meta"; a bare b"meta" also matched every "metadata"
-    b"'meta'",
-    b"init_empty_weights",
-    b"skip_init",
-    b"deferred_init",
-    b"to_empty",
-)
 
 
 class UninitializedTraining(Rule):
@@ -203,4 +193,19 @@ class UninitializedTraining(Rule):
     options = ("init-helpers", "load-helpers", "train-calls", "conditional-empty-init")
 
     def check(self, facts):
-        yield from facts.script.findings(self.code)
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from . import _script_text as say
+
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.UninitializedAtTraining:
+                continue
+            yield e.node, (
+                f"`{say.name(e.variable)}` ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}) "
+                f"reaches training at line {say.line(facts, e.training)} (`{script.short(e.training.func, 40)}(...)`) "
+                f"uninitialized {say.conditions(script, e.conditions)}."
+            ), (
+                "initialize it on that path (call reset_parameters() on every module, model.apply(init_fn) or "
+                "init_weights()) or load a checkpoint before training"
+            )

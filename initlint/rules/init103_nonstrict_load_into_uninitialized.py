@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..facts.vocabulary import ORIGIN_TRIGGERS
 from .base import Invalid, Rule, Valid
-from .init101_uninitialized_training import ORIGIN_TRIGGERS
 
 
 class NonStrictLoadIntoUninitialized(Rule):
@@ -147,4 +147,16 @@ class NonStrictLoadIntoUninitialized(Rule):
     options = ("init-helpers", "load-helpers")
 
     def check(self, facts):
-        yield from facts.script.findings(self.code)
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from . import _script_text as say
+
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.NonStrictLoad:
+                continue
+            yield e.node, (
+                f"non-strict load into `{say.name(e.variable)}`, which is uninitialized here "
+                f"({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}){say.when(script, e.conditions)}"
+                ", and its result is ignored: every missing key stays uninitialized memory."
+            ), "check `missing_keys` in the returned value or initialize the model first"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..facts.vocabulary import ORIGIN_TRIGGERS
 from .base import Invalid, Rule, Valid
-from .init101_uninitialized_training import ORIGIN_TRIGGERS
 
 
 class InitAfterLoad(Rule):
@@ -198,4 +198,16 @@ class InitAfterLoad(Rule):
     options = ("init-helpers", "load-helpers")
 
     def check(self, facts):
-        yield from facts.script.findings(self.code)
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from . import _script_text as say
+
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.InitAfterLoad:
+                continue
+            yield e.node, (
+                f"`{script.short(e.node, 50)}` re-initializes `{say.name(e.variable)}` after it was loaded at line "
+                f"{say.line(facts, e.load)} (`{script.short(e.load.func, 40)}(...)`){say.when(script, e.conditions)}:"
+                " the loaded weights are overwritten."
+            ), "initialize before loading, or only on the path that does not load"

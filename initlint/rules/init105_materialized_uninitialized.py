@@ -163,6 +163,25 @@ class MaterializedUninitialized(Rule):
     )
 
     def check(self, facts):
-        from ..facts import materialize
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events as ev
+        from ..facts.script.materialize import rank_events
+        from . import _script_text as say
 
-        yield from materialize.findings(facts, self.code)
+        script = facts.script
+        for e in script.events:
+            if type(e) is not ev.LeftUninitialized:
+                continue
+            fname, pname = e.function.name.value, e.variable
+            when = say.conditions(script, [e.conditions]) if e.conditions else "on every path"
+            yield e.node, (
+                f"`{fname}()` materializes `{pname}` with `{script.short(e.node, 50)}` and leaves it uninitialized "
+                f"{when} (no initialization or load follows in the function): its callers get uninitialized memory."
+            ), f"initialize `{pname}` after `to_empty()` (e.g. `{pname}.reset_parameters()`)"
+        for e in rank_events(script):
+            yield e.node, (
+                f"`param_init_fn={script.short(e.init_fn, 40)}` materializes the meta modules with `to_empty()` on "
+                "some ranks only and never initializes them (the weights are expected from another rank), but this "
+                f"FSDP wrapper in `{e.function.name.value}()` has `sync_module_states` off, so nothing broadcasts "
+                "them: those ranks keep uninitialized memory."
+            ), "pass `sync_module_states=True`, or initialize in `param_init_fn`"

@@ -1,4 +1,4 @@
-"""INIT105 and the init-before-to_empty INIT102 (initlint/facts/materialize.py) on the shapes of real helpers:
+"""INIT105 and the init-before-to_empty INIT102 (initlint/facts/script/materialize.py) on the shapes of real helpers:
 each bad snippet (a real framework's code with the initialization deleted or moved, as in the mutation suite)
 has its exact findings, and its good twin (the released code's shape) must stay silent.
 

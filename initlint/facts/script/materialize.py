@@ -2,23 +2,26 @@
 
 Training code often hands materialization to a small function whose caller is in another module:
 an FSDP ``param_init_fn``, Lightning's ``_materialize(module, device)``, a ``get_model()`` factory. The
-script flow analysis (:mod:`.flow`) cannot say whether such a model *reaches training* (the callers decide);
+script flow analysis (:mod:`initlint.facts.script`) cannot say whether such a model *reaches training* (the
+callers decide);
 what the function's own body does decide is whether it *hands back* the memory ``to_empty()`` allocated
-without initializing it. :mod:`.flow` runs every function once from its body (its summary run) and calls
-:func:`judge` with that run's exit paths; :func:`judge` records events, and :func:`findings` gives the
-rules their hits. The interface is deliberately narrow: a run, its exit paths and the parameter objects.
+without initializing it. The driver runs every function once from its body (its summary run) and calls
+:func:`judge` with that run's exit paths; :func:`judge` records typed events
+(:mod:`~initlint.facts.script.events`) that ``ScriptFacts.events`` lists with the others. The interface is
+deliberately narrow: a run, its exit paths and the parameter objects.
 
 Events (none of them claims training; each rule words its own message):
 
-* ``"left-uninitialized"`` (INIT105): a function named or used as a materializer/initializer
+* :class:`~.events.LeftUninitialized` (INIT105): a function named or used as a materializer/initializer
   (``*materializ*``, ``init*``/``reset*``/``*init_fn*``, or passed as ``param_init_fn=``) makes one of its
   module parameters ``to_empty()`` and, on some path that leaves the function, neither initializes nor loads
   it afterwards;
-* ``"rank-materialized-unsynced"`` (INIT105): ``FSDP(module, param_init_fn=f, sync_module_states=False)``
+* :class:`~.events.RankMaterializedUnsynced` (INIT105, computed only when asked: :func:`rank_events`):
+  ``FSDP(module, param_init_fn=f, sync_module_states=False)``
   (or without ``sync_module_states``) where ``f`` is a same-file function or lambda that calls ``to_empty()``
   only on some ranks and never initializes: that shape relies on rank 0's weights being broadcast, and
   nothing broadcasts them;
-* ``"init-before-to-empty"`` (INIT102): a parameter is initialized and then ``to_empty()`` in the same block,
+* :class:`~.events.InitBeforeToEmpty` (INIT102): a parameter is initialized and then ``to_empty()`` in the same block,
   with no initialization after, and leaves the function uninitialized: ``to_empty()`` threw the
   initialized values away.
 
@@ -37,10 +40,11 @@ from typing import Any
 
 import libcst as cst
 
-from .walk import body_of, call_name, iter_calls, keyword
-
-#: Statuses of :mod:`.flow` read here (strings, so that this module does not import flow).
-_UNINIT = "uninit"
+from ..vocabulary import INIT_METHODS, NN_INIT_NAMES, TENSOR_INIT_METHODS, TO_EMPTY, matches
+from ..walk import body_of, call_name, iter_calls, keyword, sub_blocks
+from .events import InitBeforeToEmpty, LeftUninitialized, RankMaterializedUnsynced
+from .syntax import functions
+from .values import Kind
 
 _FSDP = frozenset({"FSDP", "FullyShardedDataParallel"})
 _RANK = re.compile(r"rank|is_main_process|is_master|local_master", re.I)
@@ -49,17 +53,12 @@ _HAS_ATTR = re.compile(r"\b(hasattr|callable|getattr|isinstance)\(")
 
 
 def _store(sf) -> dict:
-    """The events of one file, kept on its ScriptFacts: ``code -> {node: data}``."""
-    got = sf.__dict__.get("_materialize_events")
-    if got is None:
-        got = sf.__dict__["_materialize_events"] = {"INIT105": {}, "INIT102": {}}
-    return got
+    """The events of one file, kept on its ScriptFacts: ``kind -> {node: event}`` (the first event per node)."""
+    return sf.materialized
 
 
 def _own_calls(stmts) -> list[cst.Call]:
     """Calls in ``stmts`` and their compound headers, lambdas included, nested defs and classes excluded."""
-    from .walk import sub_blocks
-
     out: list[cst.Call] = []
     stack = list(stmts)
     while stack:
@@ -114,12 +113,10 @@ def _is_init_getattr(e) -> bool:
 
 def _known_init(sf, name: str) -> bool:
     """Initializations the flow analysis itself models (so their paths are judged from its states)."""
-    from . import flow
-
     cfg = sf.config
     return (
-        name in flow._INIT_METHODS or name in cfg.init_functions or flow._matches(name, cfg.init_helpers)
-        or name in flow._NN_INIT_NAMES or name in flow._TENSOR_INIT_METHODS or name == "apply"
+        name in INIT_METHODS or name in cfg.init_functions or matches(name, cfg.init_helpers)
+        or name in NN_INIT_NAMES or name in TENSOR_INIT_METHODS or name == "apply"
     )
 
 
@@ -133,7 +130,7 @@ def _opaque_init(sf, fn: cst.FunctionDef) -> bool:
             continue
         if name in bound or "load" in name.lower() or name in ("copy_", "set_data"):
             return True
-        if (_INIT_WORD.search(name) and name != "to_empty" and not _known_init(sf, name)
+        if (_INIT_WORD.search(name) and name != TO_EMPTY and not _known_init(sf, name)
                 and name not in sf.functions):
             return True
     return False
@@ -143,9 +140,7 @@ def _file_calls(sf) -> list:
     """``(function or None, its own calls)`` for every function of the file and its top level (cached)."""
     got = sf.__dict__.get("_materialize_calls")
     if got is None:
-        from .flow import _functions
-
-        got = sf.__dict__["_materialize_calls"] = [(fn, _own_calls(scope)) for fn, scope in _functions(sf.module)]
+        got = sf.__dict__["_materialize_calls"] = [(fn, _own_calls(scope)) for fn, scope in functions(sf.module)]
     return got
 
 
@@ -181,18 +176,18 @@ def _synced(sf, fn: cst.FunctionDef) -> bool:
 def _excused(sf, cond) -> bool:
     """Conditions under which leaving the memory uninitialized is by design (or cannot be helped)."""
     for lit in cond:
-        text = lit[0][0]
+        text = lit.text
         if _RANK.search(text):
             return True  # materialized on some ranks only: the weights come from another rank
-        if not lit[1] and _HAS_ATTR.search(text) and _INIT_WORD.search(text):
+        if not lit.positive and _HAS_ATTR.search(text) and _INIT_WORD.search(text):
             return True  # ``not hasattr(m, "reset_parameters")``: the module has no initializer to call
     return False
 
 
 def _emptied_here(st, own: set) -> bool:
     return (
-        st is not None and st[0] == _UNINIT and len(st) > 1 and isinstance(st[1], cst.Call)
-        and id(st[1]) in own and call_name(st[1]) == "to_empty"
+        st is not None and st.kind is Kind.UNINIT and isinstance(st.at, cst.Call)
+        and id(st.at) in own and call_name(st.at) == TO_EMPTY
     )
 
 
@@ -203,7 +198,7 @@ def judge(sf, fn, run, normal: list, by_oid: dict) -> None:
     if not isinstance(fn, cst.FunctionDef):
         return
     own_calls = _own_calls(body_of(fn))
-    if not any(call_name(c) == "to_empty" for c in own_calls):
+    if not any(call_name(c) == TO_EMPTY for c in own_calls):
         return
     own = {id(c) for c in own_calls}
     exits = list(normal) + list(run.exits)
@@ -214,7 +209,7 @@ def judge(sf, fn, run, normal: list, by_oid: dict) -> None:
         for oid, pname in params.items():
             st = q.st.get(oid)
             if _emptied_here(st, own):
-                emptied.setdefault(st[1], (pname, q.cond))
+                emptied.setdefault(st.at, (pname, q.cond))
     _init_before(sf, fn, emptied, events)
     opaque = _opaque_init(sf, fn)
     if _materializer(sf, fn) and not opaque and not _synced(sf, fn):
@@ -223,15 +218,14 @@ def judge(sf, fn, run, normal: list, by_oid: dict) -> None:
                 continue
             for oid, pname in params.items():
                 st = q.st.get(oid)
-                if _emptied_here(st, own) and st[1] not in events["INIT105"]:
-                    events["INIT105"][st[1]] = ("left-uninitialized", pname, fn, q.cond)
+                if _emptied_here(st, own) and st.at not in events["left"]:
+                    events["left"][st.at] = LeftUninitialized(st.at, pname, fn, q.cond)
 
 
 def _init_before(sf, fn, emptied: dict, events: dict) -> None:
     """An initialization of the parameter earlier in the block that holds ``to_empty()``, none after."""
     if not emptied:
         return
-    from .walk import sub_blocks
 
     def blocks(stmts):
         yield stmts
@@ -254,13 +248,13 @@ def _init_before(sf, fn, emptied: dict, events: dict) -> None:
                     after = [c for c in _own_calls(block[i:]) if _inits_param(sf, c, pname)]
                     if before and not after:
                         for c in before[:2]:
-                            events["INIT102"].setdefault(c, ("init-before-to-empty", pname, fn, call))
+                            events["init-before"].setdefault(c, InitBeforeToEmpty(c, pname, fn, call))
 
 
 def _inits_param(sf, call: cst.Call, pname: str) -> bool:
     """``p.reset_parameters()``, ``p.apply(init_fn)``, ``init_fn(p)``, ``obj.param_init_fn(p)``."""
     name = call_name(call)
-    if name is None or name == "to_empty" or not (_INIT_WORD.search(name) or name == "apply"):
+    if name is None or name == TO_EMPTY or not (_INIT_WORD.search(name) or name == "apply"):
         return False
     func = call.func
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == pname:
@@ -270,12 +264,12 @@ def _inits_param(sf, call: cst.Call, pname: str) -> bool:
 
 def _fsdp_unsynced(sf, fn, own_calls) -> None:
     """``FSDP(model, param_init_fn=f, sync_module_states=False)`` with ``f`` materializing on some ranks only."""
-    events = _store(sf)
+    events = _store(sf)["rank"]
     ps = fn.params
     params = {p.name.value for p in list(ps.posonly_params) + list(ps.params) + list(ps.kwonly_params)}
     nested = {s.name.value: s for s in body_of(fn) if isinstance(s, cst.FunctionDef)}
     for call in own_calls:
-        if call_name(call) not in _FSDP or call in events["INIT105"]:
+        if call_name(call) not in _FSDP or call in events:
             continue
         model = call.args[0].value if call.args and call.args[0].keyword is None else None
         if not (isinstance(model, cst.Name) and model.value in params):
@@ -292,54 +286,21 @@ def _fsdp_unsynced(sf, fn, own_calls) -> None:
         text = sf.text(body.body if isinstance(body, cst.FunctionDef) else body.body)
         calls = _own_calls(body_of(body)) if isinstance(body, cst.FunctionDef) else list(iter_calls(body.body))
         names = [call_name(c) for c in calls]
-        if "to_empty" not in names or not _RANK.search(text):
+        if TO_EMPTY not in names or not _RANK.search(text):
             continue
-        if any(n and n != "to_empty" and (_INIT_WORD.search(n) or "load" in n.lower()) for n in names):
+        if any(n and n != TO_EMPTY and (_INIT_WORD.search(n) or "load" in n.lower()) for n in names):
             continue
-        events["INIT105"][call] = ("rank-materialized-unsynced", None, fn, init_fn)
+        events[call] = RankMaterializedUnsynced(call, None, fn, init_fn)
 
 
-# ----------------------------------------------------------------------------- for the rules
-def findings(facts, code: str) -> list[tuple[Any, str]]:
-    """``(node, message)`` for ``code`` (``INIT105``, or this module's ``INIT102`` events)."""
-    sf = facts.script
-    sf.findings("INIT101")  # runs the file's flow analysis once (which calls :func:`judge`)
-    if code == "INIT105" and "_fsdp_checked" not in sf.__dict__:
+# ----------------------------------------------------------------------------- for INIT105
+def rank_events(sf) -> list:
+    """The :class:`~.events.RankMaterializedUnsynced` events of the file (computed on first use, once)."""
+    events = _store(sf)["rank"]
+    if "_fsdp_checked" not in sf.__dict__:
         sf.__dict__["_fsdp_checked"] = True
+        sf.events  # runs the file's flow analysis once (which calls :func:`judge`)
         for fn, calls in _file_calls(sf):
             if fn is not None:
                 _fsdp_unsynced(sf, fn, calls)
-    events = sf.__dict__.get("_materialize_events")
-    if not events or not events.get(code):
-        return []
-    pos = facts.positions
-    return [(node, _render(sf, pos, node, data)) for node, data in events[code].items()]
-
-
-def _line(pos, node) -> int:
-    r = pos.get(node)
-    return r.start.line if r is not None else 0
-
-
-def _render(sf, pos, node, data) -> str:
-    kind, pname, fn, extra = data
-    fname = fn.name.value
-    if kind == "init-before-to-empty":
-        return (
-            f"`{sf.short(node, 50)}` initializes `{pname}` before `{sf.short(extra, 50)}` (line "
-            f"{_line(pos, extra)}) in `{fname}()`: `to_empty()` replaces the initialized storage with "
-            f"uninitialized memory. Fix: call `to_empty()` first, then initialize"
-        )
-    if kind == "rank-materialized-unsynced":
-        return (
-            f"`param_init_fn={sf.short(extra, 40)}` materializes the meta modules with `to_empty()` on some ranks "
-            f"only and never initializes them (the weights are expected from another rank), but this FSDP "
-            f"wrapper in `{fname}()` has `sync_module_states` off, so nothing broadcasts them: those ranks keep "
-            f"uninitialized memory. Fix: pass `sync_module_states=True`, or initialize in `param_init_fn`"
-        )
-    when = sf._cond_text([extra]) if extra else "on every path"
-    return (
-        f"`{fname}()` materializes `{pname}` with `{sf.short(node, 50)}` and leaves it uninitialized {when} "
-        f"(no initialization or load follows in the function): its callers get uninitialized memory. Fix: "
-        f"initialize `{pname}` after `to_empty()` (e.g. `{pname}.reset_parameters()`)"
-    )
+    return list(events.values())
