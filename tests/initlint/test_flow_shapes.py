@@ -547,3 +547,36 @@ def test_message_names_the_ordinary_fresh_path_and_only_deciding_conditions():
     assert f.code == "INIT101" and f.line == 3
     assert "uninitialized when `resume` is falsy." in f.message, f.message
     assert "is True" not in f.message and "devices" not in f.message
+
+
+def test_sub_module_loop_message_is_the_same_under_every_hash_seed(tmp_path):
+    """torchtune's ``isinstance(m, LoRALinear) or isinstance(m, DoRALinear)`` loop: the message named one class or
+    the other from run to run (a set's order depends on PYTHONHASHSEED). It names the test on the path that
+    emptied the sub-modules, in every process."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "lora.py"
+    script.write_text(textwrap.dedent("""
+        import torch
+        from torchtune.modules.peft import DoRALinear, LoRALinear
+
+        def main(cfg, base_model_state_dict=None):
+            with torch.device("meta"):
+                model = build_model(cfg)
+            if base_model_state_dict is not None:
+                model.load_state_dict(base_model_state_dict, strict=False, assign=True)
+            for m in model.modules():
+                if isinstance(m, LoRALinear) or isinstance(m, DoRALinear):
+                    m.to_empty(device="cpu")
+            train(model)
+        """))
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "4", "5"):
+        proc = subprocess.run([sys.executable, "-m", "initlint", "--no-cache", "--concise", str(script)],
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert proc.returncode == 1, proc.stderr
+        outputs.add(proc.stdout)
+    (out,) = outputs
+    assert "INIT101" in out and "`isinstance(m, LoRALinear)` sub-modules" in out

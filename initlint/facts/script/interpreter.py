@@ -526,11 +526,14 @@ class Run(CallsMixin):
                   if r.st.get(oid) != before and r.st.get(oid, UNKNOWN).kind is EAGER]
         filters = {lit.text for r in results for lit in r.cond[len(p.cond):]}
         by_type = bool(filters) and all(f.startswith(("isinstance(", "hasattr(", "type(")) for f in filters)
-        emptied = [r.st[oid] for r in results if r.st.get(oid, UNKNOWN).kind is UNINIT and r.st[oid] != before]
-        if by_type and emptied and not inited:
+        emptying = [r for r in results if r.st.get(oid, UNKNOWN).kind is UNINIT and r.st[oid] != before]
+        if by_type and emptying and not inited:
             # ``for m in model.modules(): if isinstance(m, LoRALinear): m.to_empty(...)``: those sub-modules
-            # are uninitialized memory, whatever the rest of the model holds
-            sub = Status(UNINIT, emptied[0].at, Origin.SUBMODULES, selector=filters.pop())
+            # are uninitialized memory, whatever the rest of the model holds. The selector named is the test
+            # on the path that emptied them (sets are unordered: a message must not change from run to run)
+            own = [lit.text for lit in emptying[0].cond[len(p.cond):] if lit.text in filters]
+            selector = own[0] if own else min(filters)
+            sub = Status(UNINIT, emptying[0].st[oid].at, Origin.SUBMODULES, selector=selector)
             for r in results:
                 r.st[oid] = sub
         if overwrites and len(inited) < len(results) and not by_type:
