@@ -135,20 +135,8 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
                 known = True
             resolved = imports.resolve(arg.value)
             bases.append(resolved or raw)
-        methods: dict[str, Any] = {}
-        if isinstance(node.body, cst.IndentedBlock):
-            for stmt in node.body.body:
-                if not isinstance(stmt, cst.FunctionDef):
-                    continue
-                params = _param_names(stmt)
-                self_name = _self_name(stmt)
-                recv = {self_name} if self_name else set()
-                dispatch = set(params[1:2]) if self_name else set(params[:1])
-                fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
-                methods[stmt.name.value] = {"params": params, "self": self_name is not None,
-                                            "fx": effects_to_json(fx)}
-        out_classes[name] = {"local_bases": local, "bases": bases, "module": known, "methods": methods,
-                             "flow": class_flow(node)}
+        out_classes[name] = {"local_bases": local, "bases": bases, "module": known,
+                             **class_body(node, imports, functions)}
     out_functions: dict[str, Any] = {}
     for name, fn in functions.items():
         params = _param_names(fn)
@@ -160,6 +148,33 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
         out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
     _forward_writes(functions, out_functions)
     return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}
+
+
+def class_body(node, imports, functions) -> dict[str, Any]:
+    """``{"methods": ..., "flow": ...}`` of one class of a summary (see the layout in the module docstring).
+
+    Reads only ``node`` itself, the file's import aliases (``imports``) and the names of its top-level
+    functions (``functions``): a class can be summarized from its own text (:func:`summarize_class`).
+    """
+    import libcst as cst
+
+    from ..facts.effects import scan
+    from ..facts.modules import _param_names, _self_name
+    from ..facts.walk import body_of
+
+    methods: dict[str, Any] = {}
+    if isinstance(node.body, cst.IndentedBlock):
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            params = _param_names(stmt)
+            self_name = _self_name(stmt)
+            recv = {self_name} if self_name else set()
+            dispatch = set(params[1:2]) if self_name else set(params[:1])
+            fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
+            methods[stmt.name.value] = {"params": params, "self": self_name is not None,
+                                        "fx": effects_to_json(fx)}
+    return {"methods": methods, "flow": class_flow(node)}
 
 
 def class_flow(node) -> dict[str, Any]:
@@ -185,7 +200,7 @@ def class_flow(node) -> dict[str, Any]:
         return {"methods": methods, "bound": bound}
 
     def self_attr(e, me):
-        if isinstance(e, cst.Attribute) and isinstance(e.value, cst.Name) and e.value.value == me:
+        if type(e) is cst.Attribute and type(e.value) is cst.Name and e.value.value == me:
             return e.attr.value
         return None
 
@@ -199,22 +214,23 @@ def class_flow(node) -> dict[str, Any]:
         backward = False
         if me is not None:
             for sub in _walk(body_of(stmt)):
-                if isinstance(sub, cst.Attribute):
+                kind = type(sub)
+                if kind is cst.Attribute:
                     a = self_attr(sub, me)
                     if a is not None:
                         refs.add(a)
-                elif isinstance(sub, cst.Call):
+                elif kind is cst.Call:
                     func = sub.func
-                    while isinstance(func, cst.Subscript):
+                    while type(func) is cst.Subscript:
                         func = func.value
                     a = self_attr(func, me)
                     if a is not None:
                         calls.add(a)
                     if call_name(sub) == "backward":
                         backward = True
-                elif isinstance(sub, cst.Assign):
+                elif kind is cst.Assign:
                     targets = [self_attr(t.target, me) for t in sub.targets]
-                    named = {self_attr(x, me) for x in _walk([sub.value]) if isinstance(x, cst.Attribute)}
+                    named = {self_attr(x, me) for x in _walk([sub.value]) if type(x) is cst.Attribute}
                     for t in targets:
                         if t is not None:
                             bound.setdefault(t, [])
@@ -224,13 +240,55 @@ def class_flow(node) -> dict[str, Any]:
 
 
 def _walk(nodes):
-    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas."""
+    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas.
+
+    Children are read from the nodes' fields (:func:`_child_fields`) rather than libcst's ``children``
+    property, which rebuilds each node through a visitor (it was most of a summary's cost); whitespace,
+    parentheses and comma tokens, which hold no code, are not entered. Same nodes of code, same order.
+    """
     import libcst as cst
 
+    stop = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
     stack = list(nodes)[::-1]
     while stack:
         n = stack.pop()
         yield n
-        if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        kind = type(n)
+        if kind in stop:
             continue
-        stack.extend(reversed(n.children))
+        kids = []
+        names = _FIELDS.get(kind)
+        for name in _child_fields(kind) if names is None else names:
+            value = getattr(n, name)
+            if type(value) in _NODE_TYPES or _is_node(value):
+                kids.append(value)
+            elif type(value) in (list, tuple):
+                kids.extend(x for x in value if type(x) in _NODE_TYPES or _is_node(x))
+        kids.reverse()
+        stack.extend(kids)
+
+
+#: Field names that hold only whitespace, comments or punctuation tokens (never code) in libcst nodes.
+_NO_CODE = ("whitespace", "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon",
+            "trailing_whitespace", "header", "footer", "newline")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: set[type] = set()
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a libcst node type that can hold code, in declaration order (memoized per type)."""
+    import dataclasses
+
+    names = tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_NO_CODE))
+    _FIELDS[kind] = names
+    return names
+
+
+def _is_node(value) -> bool:
+    """Is ``value`` a libcst node (its type remembered, so that the next test is a set lookup)?"""
+    import libcst as cst
+
+    if isinstance(value, cst.CSTNode):
+        _NODE_TYPES.add(type(value))
+        return True
+    return False
