@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -43,7 +44,7 @@ class RemoteClass:
 
     name: str
     path: str
-    methods: dict[str, RemoteMethod]
+    methods: Mapping[str, RemoteMethod]
     external_bases: list[str]
     local_bases: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
@@ -56,6 +57,44 @@ class RemoteClass:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, RemoteClass) and (self.path, self.name) == (other.path, other.name)
+
+
+class _RemoteMethods(Mapping):
+    """The methods of a :class:`RemoteClass`, name -> :class:`RemoteMethod`, read on first use.
+
+    Whether a name is a method is first answered from the file's head (method names, no libcst parse); the
+    class's own lines are parsed (:meth:`ProjectIndex._class_data`) only when a method it has is looked up,
+    or when the methods are listed. ``in`` stays exact: a name whose class cannot be read is not a method."""
+
+    def __init__(self, index: "ProjectIndex", path: str, name: str, names) -> None:
+        self._index, self._path, self._name = index, path, name
+        self._names = frozenset(names)
+        self._loaded: Optional[dict[str, RemoteMethod]] = None
+
+    def load(self) -> dict[str, RemoteMethod]:
+        if self._loaded is None:
+            from .summaries import effects_from_json
+
+            data = self._index._class_data(self._path, self._name) or {}
+            self._loaded = {
+                m: RemoteMethod(m, list(info.get("params", [])), bool(info.get("self")), effects_from_json(info["fx"]))
+                for m, info in data.get("methods", {}).items()
+            }
+        return self._loaded
+
+    def __contains__(self, key) -> bool:
+        return (key in self._names or self._loaded is not None) and key in self.load()
+
+    def __getitem__(self, key) -> RemoteMethod:
+        if key not in self._names and self._loaded is None:
+            raise KeyError(key)
+        return self.load()[key]
+
+    def __iter__(self):
+        return iter(self.load())
+
+    def __len__(self) -> int:
+        return len(self.load())
 
 
 class ProjectIndex:
@@ -261,16 +300,16 @@ class ProjectIndex:
         if key in self._classes:
             self._file(path)  # records it as consulted for this linted file
             return self._classes[key]
-        data = self._class_data(path, name)
+        head = self._head(path)
+        data = head["classes"].get(name) if head else None
         if data is None:
             self._classes[key] = None
             return None
-        from .summaries import effects_from_json
-
-        methods = {
-            m: RemoteMethod(m, list(info.get("params", [])), bool(info.get("self")), effects_from_json(info["fx"]))
-            for m, info in data.get("methods", {}).items()
-        }
+        if "methods" in data:  # read the class's own lines only when one of its methods is asked for
+            methods = _RemoteMethods(self, path, name, data["methods"])
+        else:
+            methods = _RemoteMethods(self, path, name, ())
+            methods.load()
         known = [b for b in data.get("bases", []) if _known_base(b)]
         cls = RemoteClass(name, path, methods, known)
         self._classes[key] = cls

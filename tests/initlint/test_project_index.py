@@ -489,8 +489,8 @@ def test_summary_parts_equal_the_whole_summary():
 
 
 def test_index_reads_only_the_class_it_needs(tmp_path):
-    """A base class of another file is read from its own lines: the other classes of that file are not
-    summarized, and no whole summary is written to the cache."""
+    """A base class of another file is read from its own lines, and only once one of its methods is looked
+    up: the other classes of that file are not summarized, and no whole summary is written to the cache."""
     from initlint.project.cache import SummaryCache
     from initlint.project.index import ProjectIndex
 
@@ -501,6 +501,10 @@ def test_index_reads_only_the_class_it_needs(tmp_path):
     user = str(tmp_path / "pkg/user.py")
     assert index.is_module_class(user, ".base.BaseLayer")
     [cls] = index.remote_mro(user, ".base.BaseLayer")
-    assert cls.name == "BaseLayer" and "reset_parameters" in cls.methods
-    written = sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s").rglob("*.json"))
-    assert written == ["class-BaseLayer.json", "head.json"]
+
+    def written():
+        return sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s").rglob("*.json"))
+
+    assert cls.name == "BaseLayer" and "_init_weights" not in cls.methods and written() == ["head.json"]
+    assert "reset_parameters" in cls.methods and cls.methods["reset_parameters"].fx.inits == {"weight"}
+    assert written() == ["class-BaseLayer.json", "head.json"]
