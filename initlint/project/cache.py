@@ -86,7 +86,7 @@ class SummaryCache:
             fd, tmp = tempfile.mkstemp(prefix=".s-", suffix=".tmp", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(summary, fh, separators=(",", ":"))
+                    fh.write(json.dumps(summary, separators=(",", ":")))  # C encoder; json.dump streams in Python
                 os.replace(tmp, path)
             except BaseException:
                 try:
