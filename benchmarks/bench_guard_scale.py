@@ -35,6 +35,11 @@ def build(layers: int, width: int, dtype) -> nn.Module:
     return nn.Sequential(*[nn.Linear(width, width, dtype=dtype) for _ in range(layers)])
 
 
+def _tracked_build(layers: int, width: int, dtype) -> nn.Module:
+    with initguard.track():
+        return build(layers, width, dtype)
+
+
 def timed(fn):
     gc.collect()
     w0, c0 = time.perf_counter(), time.process_time()
@@ -53,6 +58,8 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=8192)
     ap.add_argument("--dtype", default="bfloat16")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--small-repeat", type=int, default=50, help="constructions per block of the per-tensor cost")
+    ap.add_argument("--small-blocks", type=int, default=5, help="blocks per side of the per-tensor cost")
     a = ap.parse_args()
     dtype = getattr(torch, a.dtype)
     res: dict[str, list] = {}
@@ -62,8 +69,9 @@ def main() -> None:
 
     # S3: construction, plain / track() / enable_tracking(), alternating; one model alive at a time
     model = None
-    for _ in range(a.repeat):
-        for side in ("plain", "track", "switch"):
+    for i in range(a.repeat):
+        sides = ("plain", "track", "switch")
+        for side in sides if i % 2 == 0 else sides[::-1]:  # ABC CBA ...: no side always runs first
             model = None
             gc.collect()
             if side == "plain":
@@ -83,6 +91,19 @@ def main() -> None:
                 model, w, c = timed(switched)
             rec("build_" + side, w, c)
     nparams = sum(p.numel() for p in model.parameters())
+    # S3'': what track() adds per tensor, without the init kernels that dominate S3: the same layer count at width
+    # 64, --small-repeat constructions per side in alternating blocks; (tracked - plain) CPU / tensors
+    small = {"plain": [], "track": []}
+    for i in range(2 * a.small_blocks):
+        side = ("plain", "track")[i % 2]
+        fn = (lambda: build(a.layers, 64, dtype)) if side == "plain" else (lambda: _tracked_build(a.layers, 64, dtype))
+        gc.collect()
+        c0 = time.process_time()
+        for _ in range(a.small_repeat):
+            fn()
+        small[side].append((time.process_time() - c0) / a.small_repeat)
+    ntensors = 2 * a.layers
+    per_tensor_us = (statistics.median(small["track"]) - statistics.median(small["plain"])) / ntensors * 1e6
     # S1/S2: checks against one pass, alternating, on the last (tracked by the switch) model and an untracked one
     for _ in range(a.repeat):
         _, w, c = timed(lambda: one_pass(model))
@@ -91,7 +112,7 @@ def main() -> None:
         rec("check_sample", w, c)
         _, w, c = timed(lambda: initguard.check(model, mode="full"))
         rec("check_full", w, c)
-    verdicts = sorted({p.verdict for p in r.problems})
+    verdicts = sorted({str(p.verdict) for p in r.problems})
 
     def med(key, i):
         return statistics.median(x[i] for x in res[key])
@@ -114,6 +135,12 @@ def main() -> None:
     for label, ka, kb, target in rows:
         wa, ca, wb, cb = med(ka, 0), med(ka, 1), med(kb, 0), med(kb, 1)
         print(f"| {label} | {wa:.3f} / {ca:.3f} | {wb:.3f} / {cb:.3f} | {wa / wb:.3f}x | {ca / cb:.3f}x | {target} |")
+    build_cpu = med("build_plain", 1)
+    print()
+    print(f"S3'' track() bookkeeping: {per_tensor_us:.0f} us CPU per tensor (width-64 model, {a.small_blocks} blocks "
+          f"x {a.small_repeat} constructions per side; plain {statistics.median(small['plain']) * 1e3:.2f} ms, "
+          f"tracked {statistics.median(small['track']) * 1e3:.2f} ms per construction of {ntensors} tensors), i.e. "
+          f"{per_tensor_us * ntensors / 1e6 / build_cpu * 100:.3f} % of the plain S3 construction's CPU time.")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from initguard import sampling
 from initguard.provenance import LAZY, META, PARTIAL, REPLACED, UNKNOWN, UNWRITTEN, WRITTEN, Record
 from initguard.tensors import is_dtensor, local_tensor
 
-__all__ = ["current_state", "follow"]
+__all__ = ["current_state", "follow", "follow_flat"]
 
 
 def current_state(rec: Record, tensor) -> tuple[str, str]:
@@ -130,5 +130,55 @@ def follow(rec: Record, tensor) -> tuple[str, str] | None:
     except Exception:
         v = 0
     if v > 0:
+        return WRITTEN, "replaced after construction by different values"
+    return None
+
+
+def _flat_compare(rec: Record, values, start: int, shape: tuple) -> bool | None:
+    """Do the recorded fingerprint values that fall into ``values`` (elements ``start ..`` of the flattened tensor of
+    ``shape``) equal those elements? None when nothing can be compared."""
+    if not rec.finalized or rec.state in (META, LAZY) or rec.fp is None or rec.shape is None:
+        return None
+    if tuple(rec.shape) != tuple(shape) or values.is_meta or values.is_complex():
+        return None
+    n = 1
+    for d in shape:
+        n *= int(d)
+    m = int(values.numel())
+    if m == 0 or len(rec.fp) != min(n, sampling.FINGERPRINT_SIZE):
+        return None
+    pos = sampling.positions(n, sampling.FINGERPRINT_SIZE) if n > sampling.FINGERPRINT_SIZE else torch.arange(n)
+    inside = (pos >= start) & (pos < start + m)
+    if not bool(inside.any()):
+        return None
+    idx = pos[inside] - start
+    if values.device.type != "cpu":
+        idx = idx.to(values.device)
+    got = tuple(values.reshape(-1)[idx].to(device="cpu", dtype=torch.float64).tolist())
+    want = tuple(x for x, ok in zip(rec.fp, inside.tolist()) if ok)
+    probe = Record(rec.module_type, rec.local_name, rec.kind, fp=want, fp_dtype=rec.fp_dtype)
+    return _same_values(probe, got, values.dtype)
+
+
+def follow_flat(records, values, start: int, shape: tuple) -> tuple[str, str] | None:
+    """Provenance of a flat piece of a recorded tensor: FSDP1 keeps each original parameter as a 1-D run of its
+    ``FlatParameter``, and a rank holds ``values`` = elements ``start ..`` of the flattened original of ``shape``.
+
+    ``records`` are the candidate records, this rank's own first, then those other ranks recorded for the same
+    parameter (rank order). The first record whose fingerprint values inside the piece equal the piece's values
+    gives the state: a copy keeps its provenance, also a copy of *another* rank's values (``sync_module_states``
+    broadcasts rank 0's values: rank 0's record holds). When only different values are found: ``("written", ...)``
+    (replaced after construction by other values); None when no record has a fingerprint position inside the piece
+    (statistics decide). Reads a few elements, never writes.
+    """
+    differ = False
+    for rec in records:
+        if rec is None:
+            continue
+        same = _flat_compare(rec, values, start, shape)
+        if same:
+            return rec.state, rec.detail
+        differ = differ or same is False
+    if differ:
         return WRITTEN, "replaced after construction by different values"
     return None

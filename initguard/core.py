@@ -12,7 +12,8 @@ from __future__ import annotations
 from initguard import pytorch_defaults, sampling
 from initguard._errors import NotInitializedError
 from initguard.report import DEFAULT, NOT_EXAMINED, Entry, Report, Verdict
-from initguard.tensors import allowed, global_shape, iter_tensors, local_tensor, zero3_partition
+from initguard.tensors import (allowed, clean_name, fsdp1_layout, global_shape, iter_tensors, local_tensor,
+                               zero3_partition)
 from initguard.verdicts import judge, model_default_rule
 
 _MODES = ("sample", "full")
@@ -37,15 +38,35 @@ def unwrap(model):
 
 def _zero3_expectation(module, local_name: str):
     """PyTorch's default for a partitioned Linear/Conv parameter, from the full shape DeepSpeed records."""
-    from torch import nn
-
     w = getattr(module, "weight", None)
     ws = getattr(w, "ds_shape", None)
-    linear_like = isinstance(module, (nn.Linear, nn.modules.conv._ConvNd))
-    if ws is None or local_name not in ("weight", "bias") or not linear_like:
-        return pytorch_defaults.module_expectation(module, local_name) if ws is None else None
-    label = f"{type(module).__name__} default U(+-1/sqrt(fan_in))"
-    return pytorch_defaults.uniform_default(pytorch_defaults.fan_in_of(tuple(ws)), label)
+    if ws is None:
+        return pytorch_defaults.module_expectation(module, local_name)
+    return _full_shape_expectation(module, local_name, tuple(ws), None)
+
+
+def _full_shape_expectation(module, local_name: str, weight_shape, shape):
+    """PyTorch's default for ``module.<local_name>`` when the module's own tensors are shards or flat pieces
+    (ZeRO-3, FSDP1): Linear/Conv from the full ``weight_shape`` (their bias too), other modules from the full
+    ``shape``; None when unknown."""
+    from torch import nn
+
+    if isinstance(module, (nn.Linear, nn.modules.conv._ConvNd)):
+        if weight_shape is None or local_name not in ("weight", "bias"):
+            return None
+        label = f"{type(module).__name__} default U(+-1/sqrt(fan_in))"
+        return pytorch_defaults.uniform_default(pytorch_defaults.fan_in_of(tuple(weight_shape)), label)
+    if isinstance(module, nn.Bilinear):
+        if weight_shape is None or len(weight_shape) < 2 or local_name not in ("weight", "bias"):
+            return None
+        return pytorch_defaults.uniform_default(int(weight_shape[1]), f"{type(module).__name__} default "
+                                                "U(+-1/sqrt(in1))")
+    if shape is None:
+        return None
+    try:
+        return pytorch_defaults.module_expectation(module, local_name, tuple(shape))
+    except Exception:
+        return None
 
 
 def not_examined_reason(t) -> str:
@@ -89,8 +110,60 @@ def check(
     report = Report(mode=mode, source=type(model).__name__)
     named = []
     judged = []
+    distributed = ranks is not False and _distributed_active()
+    group = None if isinstance(ranks, str) or ranks is True else ranks  # a ProcessGroup: check within it
+    layout = fsdp1_layout(model)
+    peers: dict = {}
+    if layout:  # FSDP1: the FlatParameters' originals, by their own names (every rank holds the same layout)
+        if type(model).__name__ == "FullyShardedDataParallel":
+            report.source = type(getattr(model, "module", model)).__name__
+        peers = _fsdp1_peer_records(layout, group) if distributed else {}
+    done: set[int] = set()
+    flat_names: set[str] = set()  # FSDP1 segments: their local data differs between ranks by design
+
+    def note(name, t, shape, module, kind, why):
+        report.entries.append(Entry(name, shape, str(t.dtype).replace("torch.", ""),
+                                    type(module).__name__ if module is not None else "",
+                                    NOT_EXAMINED, kind))
+        report.notes.append(f"{name}: not examined ({why})")
+
+    def keep(name, j):
+        judged.append((name, j))
+        if j.tracked:
+            report.tracked += 1
+        p = j.problem
+        if p is not None and (allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
+            report.allowed.append(name)
+            j.entry.verdict = Verdict.ALLOWED
+            p = None
+        if p is not None:
+            report.problems.append(p)
+        report.entries.append(j.entry)
+
     with sampling.one_thread():
         for name, t, module, local, kind in iter_tensors(model, buffers):
+            if layout:
+                name = clean_name(name)
+                segs = layout.get(id(t))
+                if segs is not None:  # an FSDP1 FlatParameter (or one of its originals, use_orig_params=True)
+                    for seg in segs:
+                        if id(seg) in done:
+                            continue
+                        done.add(id(seg))
+                        named.append((seg.name, seg.values))
+                        flat_names.add(seg.name)
+                        j, why = _judge_segment(seg, segs, layout, peers, strict, mode)
+                        if j is None:
+                            note(seg.name, seg.values, seg.shape, seg.module, "parameter", why)
+                        else:
+                            keep(seg.name, j)
+                    continue
+            why = _orphan_fsdp1_shard(t, module)
+            if why:  # FSDP1 (use_orig_params=True) shard checked without its FullyShardedDataParallel wrapper
+                named.append((name, t))
+                flat_names.add(name)
+                note(name, t, tuple(t.shape), module, kind, why)
+                continue
             named.append((name, t))
             part = zero3_partition(t)
             if part is not None:  # DeepSpeed ZeRO-3: judge this rank's partition (statistics only)
@@ -109,24 +182,63 @@ def check(
                                                 type(module).__name__, NOT_EXAMINED, kind))
                     report.notes.append(f"{name}: not examined ({why})")
                 continue
-            judged.append((name, j))
-            if j.tracked:
-                report.tracked += 1
-            p = j.problem
-            if p is not None and (allowed(name, allow) or (allow_default and p.verdict == DEFAULT)):
-                report.allowed.append(name)
-                j.entry.verdict = Verdict.ALLOWED
-                p = None
-            if p is not None:
-                report.problems.append(p)
-            report.entries.append(j.entry)
+            keep(name, j)
     model_default_rule(report, judged)
-    if ranks is not False and _distributed_active():
+    if distributed:
         from initguard.distributed import distributed_check
 
-        group = None if isinstance(ranks, str) or ranks is True else ranks  # a ProcessGroup: check within it
-        report = distributed_check(model, report, named, group=group)
+        report = distributed_check(model, report, named, group=group, sharded=flat_names)
     return report
+
+
+def _orphan_fsdp1_shard(t, module) -> str:
+    """Why ``t`` cannot be judged: an FSDP1 original parameter (``use_orig_params=True``) that is a 1-D view of its
+    rank's shard while the ``FullyShardedDataParallel`` holding its FlatParameter (and the metadata that maps it
+    back) is outside the checked module; "" otherwise."""
+    if not (getattr(t, "_fsdp_flattened", False) and getattr(module, "_fsdp_use_orig_params", False)):
+        return ""
+    if t.dim() != 1 or type(t).__name__ == "DTensor":
+        return ""
+    return ("an FSDP1 shard (use_orig_params=True): a 1-D view of this rank's part of the parameter, and the "
+            "FullyShardedDataParallel wrapper whose metadata maps it back is outside the checked module; check "
+            "the wrapper instead")
+
+
+def _judge_segment(seg, segs, layout, peers, strict, mode):
+    """``(Judged, "")`` for this rank's segment of an FSDP1 original parameter, or ``(None, why not examined)``."""
+    if seg.why:
+        return None, seg.why
+    exp = _full_shape_expectation(seg.module, seg.local_name, _weight_shape(segs, layout, seg), seg.shape)
+    j = judge(seg.name, seg.values, seg.module, seg.local_name, strict=strict, mode=mode, full_shape=seg.shape,
+              flat_start=seg.start, peer_records=peers.get(seg.name, ()), expected=exp)
+    if j.entry is None:
+        return None, "this rank's FSDP1 shard holds none of its elements"
+    return j, ""
+
+
+def _weight_shape(segs, layout, seg):
+    """The full shape of the ``weight`` that the module owning ``seg`` registered (its bias's default needs it)."""
+    if seg.local_name == "weight":
+        return seg.shape
+    for group in (segs, *layout.values()):
+        for other in group:
+            if other.module is seg.module and other.local_name == "weight" and not other.why:
+                return other.shape
+    w = getattr(seg.module, "weight", None)
+    return tuple(w.shape) if w is not None and getattr(w, "dim", lambda: 0)() >= 2 else None
+
+
+def _fsdp1_peer_records(layout, group) -> dict:
+    """Other ranks' records of the FSDP1 originals (one object gather; every rank calls it: same layout)."""
+    from initguard import provenance
+    from initguard.distributed import peer_records
+
+    mine = {}
+    for segs in layout.values():
+        for seg in segs:
+            if seg.module is not None and not seg.why and seg.name not in mine:
+                mine[seg.name] = provenance.lookup(seg.module, seg.local_name, seg.values)[0]
+    return peer_records(mine, group)
 
 
 def _distributed_active() -> bool:

@@ -25,7 +25,8 @@ Protocol, all through ``torch.distributed`` collectives on the given group:
    reduction yields both the maximum and the minimum over ranks.  Its size does not depend on the
    model, so ranks with different parameter sets cannot deadlock on it.  All host-to-device copies
    happen before the first checksum kernel is queued and the result is read with one ``.cpu()``:
-   **one collective and one host synchronisation in total** when every rank agrees and no rank has a
+   **one collective and one host synchronisation in total** (plus :func:`peer_records`' one object gather,
+   before the verdicts, for a model holding FSDP1 FlatParameters) when every rank agrees and no rank has a
    problem, on any backend (gloo, NCCL, or both).
 2. **Slow path, only when a field differs between ranks or some rank has a problem** (the decision is
    taken identically on every rank from the reduced fields): a 4-integer header gather (different
@@ -52,10 +53,10 @@ import torch.distributed as dist
 from initguard import checksums
 from initguard.checksums import BLOCK, checksum_cpu, checksum_device, int_view, weights
 from initguard.fixes import FIX_RANK_TENSOR_SETS, FIX_RANKS_DIFFER
-from initguard.report import DEFAULT, INCONSISTENT, NOT_EXAMINED, UNINITIALIZED, Problem
+from initguard.report import DEFAULT, DEFAULT_LIKE, INCONSISTENT, NOT_EXAMINED, TOO_SMALL, UNINITIALIZED, Problem
 from initguard.tensors import is_dtensor, is_zero3, local_data
 
-__all__ = ["distributed_check", "local_records", "BLOCK"]
+__all__ = ["distributed_check", "local_records", "peer_records", "BLOCK"]
 
 # the checksum helpers moved to initguard.checksums; these names keep older imports working
 _int_view, _checksum_cpu, _checksum_device, _local = int_view, checksum_cpu, checksum_device, local_data
@@ -69,6 +70,9 @@ _SALT_FP2 = 0xD6E8FEB86659FD93 - (1 << 64)
 _CODES = {None: 0, DEFAULT: 1, UNINITIALIZED: 2}
 _OTHER_CODE = 3
 _SEVERITY = {UNINITIALIZED: 3, INCONSISTENT: 2, DEFAULT: 1}
+# which rank's entry of a sharded tensor the merged report keeps (lower first): a verdict on values beats "too
+# small to judge" (a rank that holds only a few of them), which beats "not examined" (a rank that holds none)
+_ENTRY_RANK = {TOO_SMALL: 1, DEFAULT_LIKE: 1, NOT_EXAMINED: 2}
 
 _MISMATCH_FIX, _SET_FIX = FIX_RANKS_DIFFER, FIX_RANK_TENSOR_SETS
 
@@ -238,6 +242,39 @@ def _module_type(owners: dict[str, str], name: str) -> str | None:
     return owners.get(name.rpartition(".")[0])
 
 
+# ------------------------------------------------------------------------------- FSDP1 provenance
+def peer_records(records: dict, group: Any = None) -> dict:
+    """Every other rank's provenance records of FSDP1 original parameters: ``{name: [Record, ...]}`` (rank order).
+
+    ``records`` maps an original parameter's name to this rank's finalized :class:`~initguard.provenance.Record`.
+    FSDP1 flattens and shards the parameters after construction, and ``sync_module_states`` gives every rank rank
+    0's values: a rank then holds segments of tensors whose construction *another* rank recorded. One
+    ``all_gather_object`` of the records' plain fields (state, detail, fingerprint, dtype, shape); every rank of
+    ``group`` must call this. Returns ``{}`` without a process group of more than one rank.
+    """
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size(group) <= 1:
+        return {}
+    mine = {name: (r.module_type, r.local_name, r.kind, str(r.state), r.detail, tuple(r.fp),
+                   str(r.fp_dtype).replace("torch.", ""), tuple(r.shape))
+            for name, r in records.items() if r is not None and r.finalized and r.fp is not None and r.shape}
+    world = dist.get_world_size(group)
+    gathered: list[Any] = [None] * world
+    dist.all_gather_object(gathered, mine, group=group)
+    me = dist.get_rank(group)
+    from initguard.provenance import Record, State
+
+    out: dict = {}
+    for r, theirs in enumerate(gathered):
+        if r == me or not theirs:
+            continue
+        for name, (mt, ln, kind, state, detail, fp, dt, shape) in theirs.items():
+            dtype = getattr(torch, dt, None)
+            out.setdefault(name, []).append(Record(mt, ln, kind, state=State(state), detail=detail, fp=tuple(fp),
+                                                   fp_dtype=dtype if isinstance(dtype, torch.dtype) else None,
+                                                   shape=tuple(shape)))
+    return out
+
+
 # ------------------------------------------------------------------------------------------ the check
 def distributed_check(
     model: torch.nn.Module | None,
@@ -245,6 +282,7 @@ def distributed_check(
     named_tensors: Sequence[tuple[str, torch.Tensor]],
     *,
     group: Any = None,
+    sharded: Iterable[str] = (),
 ) -> Any:
     """Combine this rank's report with every other rank's and check replicas for identical values.
 
@@ -255,6 +293,8 @@ def distributed_check(
         named_tensors: the ``(name, tensor)`` pairs the check examined, tied weights deduplicated.
             DTensors are passed as DTensors (their local shard is read with ``to_local()``).
         group: the process group (default: the world).  Every rank of the group must call this.
+        sharded: names of further tensors whose local data differs between ranks by design (FSDP1
+            FlatParameter segments, which are plain views).
 
     Returns:
         A report that is identical on every rank: the union of all ranks' problems (each reason
@@ -278,7 +318,8 @@ def distributed_check(
     fsdp1 = model is not None and any(
         type(m).__name__ == "FullyShardedDataParallel" for m in model.modules()
     )
-    sharded = [_is_sharded(t, world, fsdp1) for t in tensors]
+    by_design = set(sharded)
+    sharded = [n in by_design or _is_sharded(t, world, fsdp1) for n, t in zip(names, tensors)]
 
     local_problems = list(getattr(report, "problems", []) or [])
     by_name: dict[str, Any] = {}
@@ -418,9 +459,16 @@ def _merge(
                     seen.add(name)
                     index[name] = len(entries)
                     entries.append(_make_problem(ecls, **d))
-                elif entries[index[name]].verdict == NOT_EXAMINED and d.get("verdict") != NOT_EXAMINED:
-                    entries[index[name]] = _make_problem(ecls, **d)  # another rank examined its shard
+                elif _ENTRY_RANK.get(d.get("verdict"), 0) < _ENTRY_RANK.get(entries[index[name]].verdict, 0):
+                    # another rank examined its shard (or judged it on enough values): the better-founded entry
+                    entries[index[name]] = _make_problem(ecls, **d)
+        verdict_of = {getattr(p, "name", None): getattr(p, "verdict", None) for p in merged}
+        for e in entries:
+            if e.name in verdict_of and verdict_of[e.name]:
+                e.verdict = verdict_of[e.name]  # a problem any rank found is the tensor's verdict
         new.entries = entries
+        new.too_small = [e.name for e in entries if e.verdict == TOO_SMALL]
+        new.default_like = [e.name for e in entries if e.verdict == DEFAULT_LIKE]
         examined = {e.name for e in entries if getattr(e, "verdict", "") != NOT_EXAMINED}
         new.notes = [n for n in getattr(report, "notes", []) if n.split(": not examined (")[0] not in examined
                      or ": not examined (" not in n]

@@ -41,7 +41,7 @@ from initguard.weakmaps import WeakIdMap
 
 _WeakIdMap = WeakIdMap  # the former name
 
-__all__ = ["track", "lookup", "Record", "State", "follow", "mark_initialized"]
+__all__ = ["track", "lookup", "Record", "State", "follow", "follow_flat", "mark_initialized"]
 
 
 class State(StrEnum):
@@ -589,4 +589,4 @@ def mark_initialized(module, local_name: str, tensor, detail: str = "initialized
 
 
 # what became of a recorded tensor after construction (kept apart for size; the names stay available here)
-from initguard.after_construction import current_state, follow  # noqa: E402,F401
+from initguard.after_construction import current_state, follow, follow_flat  # noqa: E402,F401

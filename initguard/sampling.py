@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import torch
 
-from initguard.tensors import local_tensor
+from initguard.tensors import local_tensor, numpy_alias
 
 SAMPLE_SIZE = 4096
 FINGERPRINT_SIZE = 16
@@ -92,7 +92,8 @@ def read_sample(t: torch.Tensor, k: int = SAMPLE_SIZE) -> torch.Tensor | None:
             s = t[unravel(pos, tuple(t.shape))]
     if s.is_complex():  # both parts count (a cast to float64 would drop the imaginary one, with a warning)
         s = torch.view_as_real(s.resolve_conj()).reshape(-1)
-    return s.to(device="cpu", dtype=torch.float64)
+    # copy=True when s may alias t (a small float64 tensor): callers hand the sample to numpy
+    return s.to(device="cpu", dtype=torch.float64, copy=n <= k)
 
 
 def fingerprint(t: torch.Tensor) -> tuple | None:
@@ -167,7 +168,7 @@ def local_fingerprint(lt) -> tuple | None:
     """
     if _HAS_NP and type(lt) is _Tensor and lt.is_cpu and lt.dtype in _NP_DTYPES and lt.is_contiguous():
         try:
-            a = lt.numpy()  # an alias, no copy (fails on a neg-bit view: fall back)
+            a = numpy_alias(lt)  # an alias, no copy, storage left resizable (fails on a neg-bit view: fall back)
         except Exception:
             a = None
         if a is not None:

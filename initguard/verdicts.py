@@ -47,9 +47,13 @@ _fix_for_state = fixes.fix_for_state
 def judge(
     name: str, tensor, module, local_name: str, *, kind: str = "parameter", strict: bool = False,
     mode: str = "sample", full_shape: tuple | None = None, use_provenance: bool = True, expected=None,
+    flat_start: int | None = None, peer_records=(),
 ) -> Judged:
     """Judge one tensor of ``module`` (registered as ``module.<local_name>``, full name ``name``).
-    Read-only."""
+
+    ``full_shape`` with ``flat_start``: ``tensor`` is a 1-D piece (elements ``flat_start ..``) of the flattened
+    parameter of that shape (an FSDP1 FlatParameter segment); provenance follows the piece from this rank's record
+    or one of ``peer_records`` (other ranks' records of the same parameter). Read-only."""
     module_type = type(module).__name__
     shape = _shape(tensor) if full_shape is None else tuple(full_shape)  # full_shape: of a ZeRO-3 partition
     is_torch_module = type(module).__module__.startswith("torch.nn")
@@ -61,7 +65,12 @@ def judge(
             exp = None
     rec, same = provenance.lookup(module, local_name, tensor) if use_provenance else (None, False)
     state, detail = None, ""
-    if rec is not None and same:
+    if flat_start is not None:  # an FSDP1 segment: only a fingerprint comparison can follow it
+        if use_provenance:
+            followed = provenance.follow_flat([rec, *peer_records], tensor, flat_start, shape)
+            if followed is not None:
+                state, detail = followed
+    elif rec is not None and same:
         state, detail = provenance.current_state(rec, tensor)
     elif rec is not None and (followed := provenance.follow(rec, tensor)) is not None:
         state, detail = followed  # a copy of the recorded tensor (fully_shard, a cast): same provenance
@@ -109,6 +118,8 @@ def judge(
             fix = _fix_for_state(state, name, module_type, local_name, True)
             problem = Problem(name, DEFAULT, why, shape, _dt(tensor), module_type, fix, "provenance", kind,
                               ex.std, ex.max_abs)
+    if problem is not None and full_shape is not None:
+        problem.shape = shape  # the statistics saw a shard / flat piece: report the tensor's own shape
     if problem is not None and kind == "buffer" and problem.source != "structure" and _non_persistent(
             module, local_name):
         problem.fix = FIX_NON_PERSISTENT

@@ -40,7 +40,9 @@ _KEEP_WORDS = ("reset_parameters",)
 #: occurs in what is kept: the rules follow ``self.<name>()``/``super().<name>()``/``self.apply(...)`` calls
 #: from the constructor, ``reset_parameters`` and the central init functions, and collect parameter
 #: creations from every method.
-_METHOD_KEEP_WORDS = ("register_parameter",)
+#: ``.copy_(`` and ``.data =`` keep the methods that may fill a parameter from data (a DoRA magnitude, k-means
+#: codebooks: ``initlint.facts.modules._data_filled``).
+_METHOD_KEEP_WORDS = ("register_parameter", ".copy_(", ".data =")
 #: Module-level simple statements at least this many lines long are data, blanked unless they mention a keep word.
 _BIG_STATEMENT_LINES = 20
 
@@ -181,6 +183,16 @@ def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]
         by_name.setdefault(node.name, []).append(i)
         if any(w in code(node) for w in keep_words):
             keep.add(i)
+    # classes that allocate uninitialized storage (INIT003's candidates): whoever builds one (a parent's
+    # ``update_layer`` filling a ModuleDict by key, a factory function) may initialize it right there, so
+    # the classes, methods and functions that name one stay (``ModuleFacts.owner_coverage`` reads them)
+    empty = {defs[i].name for i in keep if _allocates_empty(defs[i], code)}
+    if empty:
+        # and the module-level functions that name one (``def get_router(cfg): return PolyRouter(cfg)``)
+        empty |= {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  and empty & set(_IDENT.findall(code(n)))}
+        keep_words += tuple(sorted(empty))
+        keep.update(i for i, node in enumerate(defs) if i not in keep and empty & set(_IDENT.findall(code(node))))
     # classes named inside a central init function (``isinstance(module, Block): init(module.gate.weight)``)
     # are kept whole: their constructors say which child class ``gate`` is
     dispatch_words = tuple(dispatch_words)
@@ -207,7 +219,8 @@ def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]
         and not any(w in code(n) for w in keep_words)
     ]
     blank_methods = _unreachable_methods(
-        src, [defs[i] for i in sorted(keep)], [d for i, d in enumerate(defs) if i not in keep], keep_words, code
+        src, [defs[i] for i in sorted(keep)], [d for i, d in enumerate(defs) if i not in keep], keep_words, code,
+        empty,
     )
     out = list(lines)
     for fn in blank_methods:
@@ -223,7 +236,23 @@ def _class_cut(src: _Source, words: Iterable[str], dispatch_words: Iterable[str]
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _unreachable_methods(src: _Source, kept: list, dropped: list, keep_words, bare) -> list:
+def _allocates_empty(cls: ast.ClassDef, code) -> bool:
+    """Does the class's ``__init__`` create a parameter and call an allocator that does not write (INIT003's
+    candidates)? Textual, on comment- and string-free code."""
+    for stmt in cls.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name == "__init__":
+            text = code(stmt)
+            return "Parameter" in text and _EMPTY_CALL.search(text) is not None
+    return False
+
+
+#: a method name that says it initializes (``reset``, ``init_weights``...; ``initlint.facts.modules._WRITE_NAMES``)
+_WRITER_NAME = re.compile(r"(?i)init|reset")
+#: a call that allocates without writing (``torch.empty(``, ``new_empty(``, ``torch.Tensor(n)``...)
+_EMPTY_CALL = re.compile(r"(?<![A-Za-z0-9_])(?:empty|empty_like|empty_strided|new_empty|[A-Za-z]*Tensor)\s*\(")
+
+
+def _unreachable_methods(src: _Source, kept: list, dropped: list, keep_words, bare, empty=frozenset()) -> list:
     """Methods of kept classes, and module-level functions, that no rule can reach: stubbed like classes.
 
     A method or function stays whole when it is ``__init__``, mentions a keep word, or its name occurs in
@@ -233,6 +262,10 @@ def _unreachable_methods(src: _Source, kept: list, dropped: list, keep_words, ba
     the constructor or an init function stays. What is stubbed is typically ``forward`` and its helpers,
     which no INIT0xx rule reads. Text-based (a regex over the lines, about 8x cheaper than walking the
     ``ast``), and conservative: any identifier-like word in a string keeps a method of that name.
+
+    In the classes named in ``empty`` (they allocate uninitialized storage), every method whose name says
+    init or reset stays too: an owner in another file may call it on the child it builds (peft's
+    ``self.poly_router[name].reset()``).
     """
     words = tuple(keep_words) + _METHOD_KEEP_WORDS
     methods = [stmt for cls in kept for stmt in cls.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -250,8 +283,10 @@ def _unreachable_methods(src: _Source, kept: list, dropped: list, keep_words, ba
         inside[_first_line(node):node.end_lineno + 1] = b"\x01" * (node.end_lineno + 1 - _first_line(node))
     known = set(_IDENT.findall("".join(line for k, line in enumerate(code_lines, 1) if not inside[k])))
     pending = []
+    writers = {id(stmt) for cls in kept if cls.name in empty for stmt in cls.body
+               if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and _WRITER_NAME.search(stmt.name)}
     for fn in methods:
-        if fn.name == "__init__" or any(w in bare(fn) for w in words):
+        if fn.name == "__init__" or id(fn) in writers or any(w in bare(fn) for w in words):
             known |= names(fn)
         else:
             pending.append(fn)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Mutation harness for INIT101–INIT104 on real training entry points (issue 13: recall measured, not guessed).
+"""Mutation harness for INIT101–INIT105 on real training entry points (issue 13: recall measured, not guessed).
 
     python scripts/mutate_init1xx.py                      # every entry point of scripts/init1xx_corpus.toml
     python scripts/mutate_init1xx.py --only torchtitan-trainer --only litgpt-pretrain
@@ -25,7 +25,7 @@ release (wheel or sdist). The harness
 Exit status 0 when every entry and mutant was measured (misses and false alarms are results, not errors), 1 when
 some could not be (archive missing or hash mismatch, an anchor that no longer matches: listed as "not measured").
 
-A mutant is *caught* when the linter reports its expected code on it. Every INIT101–INIT104 finding on an
+A mutant is *caught* when the linter reports its expected code on it. Every INIT101–INIT105 finding on an
 original is a false alarm (the originals are released code; each entry's ``note`` says why the original is
 correct), and so is every one on a *semantics-preserving variant* (``expect = "silent"``: an edit that keeps the
 program's behaviour, e.g. a helper's logic moved inline), which measures precision on code that was not released.
@@ -92,8 +92,8 @@ except ImportError:  # Python 3.10
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = REPO / "scripts" / "init1xx_corpus.toml"
 DEFAULT_CORPUS_DIR = Path(os.environ.get("INIT1XX_CORPUS", "/work/corpora/init1xx"))
-CODES = ("INIT101", "INIT102", "INIT103", "INIT104")
-SILENT = "silent"  # expect of a semantics-preserving variant: any INIT101–INIT104 finding on it is a false alarm
+CODES = ("INIT101", "INIT102", "INIT103", "INIT104", "INIT105")
+SILENT = "silent"  # expect of a semantics-preserving variant: any INIT101–INIT105 finding on it is a false alarm
 SHAPES = (
     "trainer class", "unknown call", "model_cls", "apply(partial)", "sub-module loops",
     "checkpointer object", "FSDP param_init_fn", "config meta", "plain script",
@@ -319,7 +319,7 @@ class Mutant:
 
     @property
     def alarms(self) -> List[Dict]:
-        """INIT101–INIT104 findings on a semantics-preserving variant: false alarms."""
+        """INIT101–INIT105 findings on a semantics-preserving variant: false alarms."""
         return [f for f in self.findings if f["code"] in CODES] if self.expect == SILENT else []
 
 
@@ -375,6 +375,12 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def hash_mismatch(what: str, data: bytes, pinned: str) -> Optional[str]:
+    """The error for bytes that are not what the corpus pinned (None when they are, or when nothing is pinned)."""
+    got = sha256(data)
+    return f"{what} sha256 {got} != corpus {pinned}" if pinned and got != pinned else None
+
+
 def download(entries: Sequence[Entry], corpus_dir: Path) -> None:
     corpus_dir.mkdir(parents=True, exist_ok=True)
     done = set()
@@ -420,9 +426,8 @@ def prepare(entries: Sequence[Entry], corpus_dir: Path, work: Path) -> None:
         if not archive.exists():
             e.error = f"archive {archive} missing (run with --download)"
             continue
-        data = archive.read_bytes()
-        if e.archive_sha256 and sha256(data) != e.archive_sha256:
-            e.error = f"archive sha256 {sha256(data)} != corpus {e.archive_sha256}"
+        e.error = hash_mismatch("archive", archive.read_bytes(), e.archive_sha256)
+        if e.error:
             continue
         root = _unpack(archive, work / archive.name.replace(".", "_"))
         original = root / e.path
@@ -430,8 +435,8 @@ def prepare(entries: Sequence[Entry], corpus_dir: Path, work: Path) -> None:
             e.error = f"{e.path} not in {e.archive}"
             continue
         text = original.read_bytes()
-        if e.file_sha256 and sha256(text) != e.file_sha256:
-            e.error = f"{e.path} sha256 {sha256(text)} != corpus {e.file_sha256}"
+        e.error = hash_mismatch(e.path, text, e.file_sha256)
+        if e.error:
             continue
         e.original = original
         source = text.decode("utf-8")

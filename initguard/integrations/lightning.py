@@ -55,8 +55,20 @@ class _InitGuardMixin(CheckingCallback):
     """The Lightning hook over the shared check (:class:`initguard.integrations._check.CheckingCallback`)."""
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-        """Lightning hook: check ``pl_module`` (after checkpoint restore and strategy setup)."""
-        self.run_check(pl_module)
+        """Lightning hook: check ``pl_module`` (after checkpoint restore and strategy setup).
+
+        Under an FSDP1 strategy the ``FullyShardedDataParallel`` that wraps ``pl_module`` is checked instead: it
+        holds the metadata that maps the flat shards back to ``pl_module``'s parameters (same names)."""
+        self.run_check(_fsdp1_wrapper(trainer, pl_module))
+
+
+def _fsdp1_wrapper(trainer: Any, pl_module: Any) -> Any:
+    """``trainer.strategy.model`` when it is an FSDP1 ``FullyShardedDataParallel`` around ``pl_module``, else
+    ``pl_module``."""
+    wrapped = getattr(getattr(trainer, "strategy", None), "model", None)
+    if type(wrapped).__name__ == "FullyShardedDataParallel" and getattr(wrapped, "module", None) is pl_module:
+        return wrapped
+    return pl_module
 
 
 def callback_class(flavor: str = "auto") -> type:

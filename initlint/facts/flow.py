@@ -41,6 +41,7 @@ from typing import Any
 
 import libcst as cst
 
+from . import materialize
 from .imports import dotted
 from .walk import body_of, call_name, keyword, positional, string_value
 
@@ -361,6 +362,8 @@ class _Run:
         #: object -> (call, meta status) of a call that may initialize it (``init_states()``) made while it was on
         #: the meta device: if the model then trains uninitialized, that call is reported as INIT102 too
         self.meta_maybe: dict[int, tuple] = {}
+        #: paths that left the analysed function (``return``), for :mod:`.materialize`
+        self.exits: list = []
 
     # ------------------------------------------------------------------ objects
     def new(self, p: _Path, status: tuple, name: str | None = None, param: str | None = None, site=None):
@@ -696,6 +699,8 @@ class _Run:
             self.returns.append(p.st.get(v[1], _UNKNOWN))
         else:
             self.returns.append(None)
+        if not self.frames:
+            self.exits.append(p)  # a path leaving the analysed function (judged by :mod:`.materialize`)
         raise _Dead
 
     # ------------------------------------------------------------------ conditions
@@ -1840,7 +1845,9 @@ class ScriptFacts:
             body = body_of(fn)
         else:
             body = fn.body
-        run.block(body, [p])
+        normal, _brk, _cont = run.block(body, [p])
+        if by_oid:
+            materialize.judge(self, fn, run, normal, by_oid)
         return Summary(
             names,
             inits={by_oid[o] for o in run.inits if o in by_oid},

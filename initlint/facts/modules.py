@@ -65,6 +65,11 @@ class ParamInfo:
     #: only a load can fill it: ``requires_grad=False`` on uninitialized storage, or an integer/fp8 dtype
     #: (packed or quantized weights) that no ``nn.init`` function initializes
     load_only: bool = False
+    #: why INIT001-INIT003 do not judge it ("" when they do): "load" (see ``load_only``), "data" (a method
+    #: other than the constructor overwrites it with a value computed from its arguments: a DoRA magnitude
+    #: from the base weight's norm, k-means codebooks from the first batch), "zero-size" (``torch.empty(0)``,
+    #: ``torch.Tensor()``: no element to initialize, a device marker or a placeholder replaced later)
+    unjudged: str = ""
 
 
 @dataclass
@@ -106,6 +111,8 @@ class CentralInit:
     super_resolved: bool = False
     #: where it is defined when not in this file: ``PreTrainedModel._init_weights`` (for messages)
     label: str | None = None
+    #: defined in another file, and its ``super().<name>(module)`` goes into a base that cannot be read
+    super_unread: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,22 +178,39 @@ class ModuleFacts:
         self.classes: dict[str, ModuleClass] = self._module_classes(all_classes)
         for cls in self.classes.values():
             self._collect_params(cls)
+            if cls.params:
+                for pname in _data_filled(cls):
+                    if pname in cls.params and not cls.params[pname].unjudged:
+                        cls.params[pname].unjudged = "data"
+        #: same-file classes that are not modules (peft's ``OFTLayer`` mixed into ``class Linear(nn.Module,
+        #: OFTLayer)``, a builder): their methods may build children and initialize them, which counts for
+        #: :meth:`owner_coverage`. Never reported themselves.
+        self.mixins: dict[str, ModuleClass] = self._mixins(all_classes)
+        for cls in self.mixins.values():
+            self._collect_params(cls)
         self._method_cache: dict[tuple, Coverage] = {}
         self._function_cache: dict[tuple, Coverage] = {}
         self._constructed_cache: dict[str, set[str]] = {}
         self._unwritten_cache: dict[str, list[ParamInfo]] = {}
         self._built_cache: dict[str, set[str]] = {}
         self._owner_cache: dict[tuple, Coverage] = {}
+        self._factory_table: dict[str, set[str]] | None = None
         self._writers: dict[str, frozenset[int]] = {}
         self.central: list[CentralInit] = self._central_inits(all_classes)
-        #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
-        self.remote_central: list[CentralInit] = self._remote_central_inits()
         #: the file builds on transformers' PreTrainedModel, whose source could not be read: its inherited
         #: ``_init_weights`` is assumed to cover ``*Norm*`` classes (the transformers v5 behaviour)
+        #: (also when the file's model bases are read from other files of the package but their chain ends at
+        #: a ``PreTrainedModel`` that cannot be read: a ``models/`` directory without ``modeling_utils.py``)
         self.hf_model_file = any(
-            self._is_hf_base(ext) and not self._resolves(ext) for c in self.classes.values()
+            self._is_hf_base(ext) and self._unread_hf_base(ext) for c in self.classes.values()
             for ext in c.external_bases
         )
+        #: transformers' ``modular_*.py`` files are templates: the converter copies inherited code with the
+        #: parent model's name replaced by this one (``ViTEmbeddings`` -> ``Dinov2Embeddings``), so a
+        #: ``ViTPreTrainedModel._init_weights`` branch for ``ViTEmbeddings`` covers ``Dinov2Embeddings`` here
+        self.renames: list[tuple[str, str]] = self._modular_renames(facts.path)
+        #: central init methods inherited from classes in other files (``PreTrainedModel._init_weights``)
+        self.remote_central: list[CentralInit] = self._remote_central_inits()
 
     def _scan(self, body, recv, imports, **kw) -> Effects:
         """:func:`~initlint.facts.effects.scan` with the project index answering for functions of other files."""
@@ -254,6 +278,29 @@ class ModuleFacts:
             local, external = info[n]
             out[n] = ModuleClass(n, node, [b for b in local if b in modules], external, methods)
         return out
+
+    def _mixins(self, all_classes: dict[str, cst.ClassDef]) -> dict[str, ModuleClass]:
+        out: dict[str, ModuleClass] = {}
+        for name, node in all_classes.items():
+            if name not in self.classes and isinstance(node.body, cst.IndentedBlock):
+                methods = {s.name.value: s for s in node.body.body if isinstance(s, cst.FunctionDef)}
+                out[name] = ModuleClass(name, node, [], [], methods)
+        return out
+
+    def factories(self, class_name: str) -> set[str]:
+        """``class_name`` and the same-file functions that return a new instance of it (peft's
+        ``get_router(config)`` returning ``PolyRouter(config)``): the names a child of that class is built with."""
+        table = self._factory_table
+        if table is None:
+            from .walk import simple_statements
+
+            table = self._factory_table = {}
+            for fname, fn in self.functions.items():
+                for small in simple_statements(body_of(fn)):
+                    if (isinstance(small, cst.Return) and isinstance(small.value, cst.Call)
+                            and isinstance(small.value.func, cst.Name)):
+                        table.setdefault(small.value.func.value, set()).add(fname)
+        return {class_name} | table.get(class_name, set())
 
     # ------------------------------------------------------------------ parameters
     def is_param_creation(self, expr) -> str | None:
@@ -372,7 +419,11 @@ class ModuleFacts:
             if isinstance(call, cst.Call) and _empty_container(call):
                 return  # ``nn.ParameterDict({})``: filled later (peft's per-adapter dicts); nothing to initialize yet
             alloc = "unknown"
-        cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
+        info = cls.params[name] = ParamInfo(name, node, method, alloc, load_only)
+        if load_only:
+            info.unjudged = "load"
+        elif kind == "param" and alloc == "empty" and _zero_size(data):
+            info.unjudged = "zero-size"
 
     # ------------------------------------------------------------------ class hierarchy (same file)
     def mro(self, cls: ModuleClass) -> list[ModuleClass]:
@@ -398,6 +449,51 @@ class ModuleFacts:
         self._mro_cache[cls.name] = out
         return out
 
+    def _unread_hf_base(self, qual: str) -> bool:
+        """Does the transformers model base ``qual`` (as imported here) lead, through the files the index can
+        read, to a ``*PreTrainedModel`` whose source cannot be read?"""
+        if self.index is None or self.origin is None:
+            return True
+        memo = self.__dict__.setdefault("_unread_memo", {})
+        if qual not in memo:
+            memo[qual] = self._walk_to_unread_hf_base(qual)
+        return memo[qual]
+
+    def _walk_to_unread_hf_base(self, qual: str) -> bool:
+        stack, seen = [(self.origin, qual, 0)], set()
+        while stack:
+            file, q, depth = stack.pop()
+            if depth > 12 or (file, q) in seen:
+                continue
+            seen.add((file, q))
+            where = (file, q[1:]) if q.startswith("#") else self.index.locate(file, q)
+            if where is None:
+                if q.rsplit(".", 1)[-1].endswith(_HF_PRETRAINED):
+                    return True
+                continue
+            stack.extend((f, b, depth + 1) for f, b in self.index.base_refs(*where))
+        return False
+
+    def _modular_renames(self, path) -> list[tuple[str, str]]:
+        """``[(parent model prefix, this model prefix)]`` in a transformers ``modular_*.py`` file, from its
+        classes whose base is a model class of another file with the same suffix (``Dinov2PreTrainedModel
+        (ViTPreTrainedModel)``: ``("ViT", "Dinov2")``). Empty for every other file."""
+        import os
+
+        if not os.path.basename(str(path or "")).startswith("modular_"):
+            return []
+        out: set[tuple[str, str]] = set()
+        for cls in self.classes.values():
+            for qual in [*self.remote_bases.get(cls.name, ()), *(e for e in cls.external_bases if _is_hf_base(e))]:
+                base = qual.rsplit(".", 1)[-1]
+                common = 0
+                while common < min(len(base), len(cls.name)) and base[-1 - common] == cls.name[-1 - common]:
+                    common += 1
+                old, new = base[:len(base) - common], cls.name[:len(cls.name) - common]
+                if old and new and old != new and common >= 4:
+                    out.add((old, new))
+        return sorted(out)
+
     def _resolves(self, qual: str) -> bool:
         """Does the index find the class ``qual`` (as imported here) in a file it can read?"""
         return self.index is not None and self.origin is not None and \
@@ -408,6 +504,8 @@ class ModuleFacts:
         for c in self.mro(cls):
             names.add(c.name)
             names.update(e.rsplit(".", 1)[-1] for e in c.external_bases)
+        for old, new in self.renames:  # a modular file: ``Dinov2Embeddings`` is what ``ViTEmbeddings`` becomes
+            names.update(old + n[len(new):] for n in list(names) if n.startswith(new))
         return names
 
     def find_method(self, cls: ModuleClass, name: str, after: ModuleClass | None = None):
@@ -589,17 +687,28 @@ class ModuleFacts:
             return out
         seen: set = set()
         wanted = sorted(set(self.config.init_functions))
+
+        def add(cls: ModuleClass, owner, fn, name: str) -> None:
+            # the method, then what its ``super().<name>(module)`` reaches in turn (Esm -> PreTrainedModel)
+            for _hop in range(8):
+                if fn is None or getattr(fn, "fx", None) is None or not fn.has_self or len(fn.params) < 2:
+                    return
+                key = (owner.path, owner.name, name)
+                if key in seen:
+                    return
+                seen.add(key)
+                out.append(CentralInit(name, None, None, fn.fx, label=f"{owner.name}.{name}",
+                                       super_unread=self._super_unread(cls, owner, name, fn.fx)))
+                if name not in fn.fx.super_calls:
+                    return
+                owner, fn = self.find_method(cls, name, owner)
+
         for cls in self.classes.values():
             if not self.remote_bases.get(cls.name) and not any(self.remote_bases.get(c.name) for c in self.mro(cls)):
                 continue
             for name in wanted:
                 owner, fn = self.find_method(cls, name)
-                if fn is None or getattr(fn, "fx", None) is None or not fn.has_self or len(fn.params) < 2:
-                    continue
-                key = (owner.path, owner.name, name)
-                if key not in seen:
-                    seen.add(key)
-                    out.append(CentralInit(name, None, None, fn.fx, label=f"{owner.name}.{name}"))
+                add(cls, owner, fn, name)
         for central in self.central:
             owner_cls = self.classes.get(central.owner) if central.owner else None
             if owner_cls is None or central.name not in central.effects.super_calls:
@@ -608,11 +717,27 @@ class ModuleFacts:
             if fn is None or getattr(fn, "fx", None) is None:
                 continue
             central.super_resolved = True
-            key = (owner.path, owner.name, central.name)
-            if key not in seen and fn.has_self and len(fn.params) >= 2:
-                seen.add(key)
-                out.append(CentralInit(central.name, None, None, fn.fx, label=f"{owner.name}.{central.name}"))
+            add(owner_cls, owner, fn, central.name)
         return out
+
+    def _super_unread(self, cls: ModuleClass, owner, name: str, fx: Effects) -> bool:
+        """Does the inherited init method ``owner.<name>`` call ``super().<name>(module)`` into a base of another
+        library that cannot be read? Then, as for this file's own init methods (:meth:`_unseen_base`), it is
+        assumed to cover everything: unknown stays silent. transformers' ``PreTrainedModel`` is not such a base:
+        when it cannot be read, the ``*Norm*`` assumption stands for it (:attr:`hf_model_file`)."""
+        if name not in fx.super_calls or self.index is None:
+            return False
+        _next_owner, nxt = self.find_method(cls, name, owner)
+        if nxt is not None:
+            return False
+        for file, qual in self.index.base_refs(getattr(owner, "path", ""), owner.name):
+            if qual.startswith("#") or self.index.locate(file, qual) is not None:
+                continue
+            last = qual.rsplit(".", 1)[-1]
+            if not qual.startswith(("torch.", "builtins.")) and not last.endswith(_HF_PRETRAINED) \
+                    and last not in ("object", "ABC", "Generic"):
+                return True
+        return False
 
     def central_coverage(self, cls: ModuleClass) -> tuple[bool, Coverage]:
         """(does some central init function cover this class at all, what it initializes)."""
@@ -621,7 +746,7 @@ class ModuleFacts:
         family = self.family_names(cls)
         own_names = {c.name for c in self.mro(cls)}
         params = set(cls.params)
-        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS and not self.remote_central:
+        if self.hf_model_file and "Norm" in cls.name and params & _HF_NORM_ATTRS:
             covered = True
             cov.add(_HF_NORM_ATTRS, False)
             cov.sources.append(
@@ -629,8 +754,8 @@ class ModuleFacts:
             )
         for central in self.central + self.remote_central:
             label = central.label or central.name
-            if (central.name in central.effects.super_calls and not central.super_resolved
-                    and self._unseen_base(central.owner)):
+            if central.super_unread or (central.name in central.effects.super_calls and not central.super_resolved
+                                        and central.node is not None and self._unseen_base(central.owner)):
                 # ``super()._init_weights(module)`` into a library base we cannot read: assume it covers
                 covered = True
                 cov.all = True
@@ -787,7 +912,8 @@ class ModuleFacts:
         return cached
 
     def owner_coverage(self, cls: ModuleClass, construction: bool) -> Coverage:
-        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``) initialize of it.
+        """What same-file classes that build ``cls`` as a child (``self.child = Cls(...)``, ``self.d[key] =
+        Cls(...)``, ``self.d[key] = factory(...)``; module classes or not) initialize of it.
 
         ``construction``: in their ``__init__`` (``self.child.reset()`` right after building it,
         ``nn.init.zeros_(self.child.weight)``); otherwise in their init methods (``reset_parameters`` and the
@@ -797,40 +923,97 @@ class ModuleFacts:
         cached = self._owner_cache.get(key)
         if cached is not None:
             return cached
-        from .walk import iter_calls, simple_statements
-
         cov = Coverage()
         self._owner_cache[key] = cov  # cycles
         methods = ("reset_parameters",) + tuple(self.config.init_functions)
-        for parent in self.classes.values():
-            attrs = {a for a, c in parent.children.items() if c == cls.name}
+        built_by = self.factories(cls.name)
+        for parent in [*self.classes.values(), *self.mixins.values()]:
+            attrs = {a for a, c in parent.children.items() if c in built_by}
             if not attrs or parent is cls:
                 continue
             # at construction: any method of the parent (peft builds adapters in ``update_layer`` and
             # initializes them right there); under deferred init only its init methods run again
-            for name in (list(parent.methods) if construction else methods):
-                fn = parent.methods.get(name)
-                self_name = _self_name(fn) if fn is not None else None
-                if self_name is None:
-                    continue
-                before = (set(cov.attrs), cov.all)
-                fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={self_name})
-                for entry in fx.dispatch:
-                    if entry.guard is None:
-                        cov.add({attr for child, attr in entry.nested if child in attrs}, False)
-                for small in simple_statements(body_of(fn)):
-                    for call in iter_calls(small):
-                        f = call.func
-                        owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
-                            f.value, cst.Subscript) else getattr(f, "value", None)
-                        if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
-                                and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
-                                and owner_expr.attr.value in attrs
-                                and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
-                            sub = self.method_coverage(cls, f.attr.value)
-                            cov.add(sub.attrs, sub.all)
-                if (set(cov.attrs), cov.all) != before:
-                    cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+            self._parent_writes(cls, parent, attrs, list(parent.methods) if construction else methods,
+                                self.imports, self.functions, cov)
+        return cov
+
+    def _parent_writes(self, cls: ModuleClass, parent: ModuleClass, attrs: set[str], names, imports, functions,
+                       cov: Coverage) -> None:
+        """Add to ``cov`` what methods ``names`` of ``parent`` initialize of its children ``attrs`` (of class
+        ``cls``): ``nn.init.zeros_(self.child[key].weight)``, ``self.child[key].reset()``."""
+        from .walk import iter_calls, simple_statements
+
+        for name in names:
+            fn = parent.methods.get(name)
+            self_name = _self_name(fn) if fn is not None else None
+            if self_name is None:
+                continue
+            before = (set(cov.attrs), cov.all)
+            fx = self._scan(body_of(fn), set(), imports, functions=functions, dispatch_names={self_name})
+            for entry in fx.dispatch:
+                if entry.guard is None:
+                    cov.add({attr for child, attr in entry.nested if child in attrs}, False)
+            for small in simple_statements(body_of(fn)):
+                for call in iter_calls(small):
+                    f = call.func
+                    owner_expr = f.value.value if isinstance(f, cst.Attribute) and isinstance(
+                        f.value, cst.Subscript) else getattr(f, "value", None)
+                    if (isinstance(f, cst.Attribute) and isinstance(owner_expr, cst.Attribute)
+                            and isinstance(owner_expr.value, cst.Name) and owner_expr.value.value == self_name
+                            and owner_expr.attr.value in attrs
+                            and any(w in f.attr.value.lower() for w in _WRITE_NAMES)):
+                        sub = self.method_coverage(cls, f.attr.value)
+                        cov.add(sub.attrs, sub.all)
+            if (set(cov.attrs), cov.all) != before:
+                cov.sources.append(ReinitPath("owner", f"{parent.name}.{name}", parent.name))
+
+    def remote_owner_coverage(self, cls: ModuleClass) -> Coverage:
+        """What classes of other files of the package that build ``cls`` as a child initialize of it there.
+
+        peft's ``PolyLayer.update_layer`` (``tuners/poly/layer.py``) does ``self.poly_router[name] =
+        get_router(config)`` with ``get_router`` imported from the file that defines ``PolyRouter``, and
+        ``self.poly_router[name].reset()`` in another of its methods. Only files of the same top-level package
+        that import ``cls`` or a same-file factory of it (:meth:`factories`) by name are read, and only the
+        names that the project index resolves back to this file count. Asked for INIT003's candidates only.
+        """
+        cached = self._owner_cache.get((cls.name, "remote"))
+        if cached is not None:
+            return cached
+        cov = self._owner_cache[(cls.name, "remote")] = Coverage()
+        if self.index is None or self.origin is None:
+            return cov
+        import os
+
+        from .imports import Imports
+
+        here = os.path.abspath(self.origin)
+        names = self.factories(cls.name)
+        for path, data in self.index.files_importing(self.origin, names):
+            if self.index.summary(path) is None:  # (also records the file as consulted for the result cache)
+                continue
+            try:
+                module = cst.parse_module(data)
+            except Exception:  # noqa: BLE001 - unparseable: unknown, and unknown stays silent
+                continue
+            imports = Imports(module)
+            built = {local for local, target in imports.aliases.items()
+                     if target.rsplit(".", 1)[-1] in names and self.index.locate(path, target) is not None
+                     and self.index.locate(path, target) == (here, target.rsplit(".", 1)[-1])}
+            if not built:
+                continue
+            functions: dict[str, cst.FunctionDef] = {}
+            parents = []
+            for stmt in _top_level(module.body):
+                if isinstance(stmt, cst.FunctionDef):
+                    functions.setdefault(stmt.name.value, stmt)
+                elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                    methods = {m.name.value: m for m in stmt.body.body if isinstance(m, cst.FunctionDef)}
+                    parents.append(ModuleClass(stmt.name.value, stmt, [], [], methods))
+            for parent in parents:
+                parent.children = _children(parent)
+                attrs = {a for a, c in parent.children.items() if c in built}
+                if attrs:
+                    self._parent_writes(cls, parent, attrs, list(parent.methods), imports, functions, cov)
         return cov
 
     def built_at_construction(self, cls: ModuleClass) -> set[str]:
@@ -866,7 +1049,7 @@ class ModuleFacts:
     def _uninitialized_at_construction(self, cls: ModuleClass) -> list[ParamInfo]:
         out = []
         empties = [p for p in cls.params.values()
-                   if p.alloc == "empty" and p.method == "__init__" and not p.load_only]
+                   if p.alloc == "empty" and p.method == "__init__" and not p.unjudged]
         if not empties:
             return out
         ctor = self.constructor_coverage(cls)
@@ -875,6 +1058,9 @@ class ModuleFacts:
         for p in empties:
             if not ctor.covers(p.name) and not central.covers(p.name) and not owner.covers(p.name):
                 out.append(p)
+        if out:
+            remote = self.remote_owner_coverage(cls)
+            out = [p for p in out if not remote.covers(p.name)]
         return out
 
 
@@ -884,6 +1070,132 @@ _LOAD_ONLY_DTYPES = frozenset(
      "quint8", "qint8", "qint32", "quint4x2", "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
      "float8_e8m0fnu", "float4_e2m1fn_x2"}
 )
+
+
+def _children(cls: ModuleClass) -> dict[str, str]:
+    """``self.child = Name(...)`` / ``self.children[key] = Name(...)`` in any method: attribute -> called name."""
+    from .walk import simple_statements
+
+    out: dict[str, str] = {}
+    for fn in cls.methods.values():
+        self_name = _self_name(fn)
+        if self_name is None:
+            continue
+        for small in simple_statements(body_of(fn)):
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.value, cst.Call)
+                    and isinstance(small.value.func, cst.Name)):
+                continue
+            target = small.targets[0].target
+            if isinstance(target, cst.Subscript):
+                target = target.value
+            if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name):
+                out.setdefault(target.attr.value, small.value.func.value)
+    return out
+
+
+#: calls whose result is an initialization, not data (``self.w.data.copy_(torch.randn(n) * std)``)
+_RANDOM_CALLS = frozenset(
+    {"randn", "rand", "randint", "randn_like", "rand_like", "normal", "normal_", "uniform_", "trunc_normal_",
+     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "zeros",
+     "ones", "full", "eye", "zeros_like", "ones_like", "full_like", "arange", "linspace"}
+)
+
+
+def _data_filled(cls: ModuleClass) -> set[str]:
+    """Parameters a method other than ``__init__`` overwrites in place with a value computed from its arguments.
+
+    ``self.weight.data.copy_(weight_norm)`` where ``weight_norm`` comes from the method's ``base_layer``
+    argument (DoRA), ``self.embed.data.copy_(embed)`` after ``embed, _ = kmeans(data, ...)`` (k-means
+    codebooks filled on the first batch), ``self.p.data = f(arg)``. Locals are followed in statement order;
+    a source with a random or constant factory (``torch.randn``...) is an initialization, not data.
+    """
+    from .walk import iter_calls, simple_statements
+
+    out: set[str] = set()
+    for name, fn in cls.methods.items():
+        self_name = _self_name(fn)
+        if name == "__init__" or self_name is None:
+            continue
+        ps = fn.params
+        args = {p.name.value for p in [*ps.posonly_params, *ps.params, *ps.kwonly_params]} - {self_name}
+        for star in (ps.star_arg, ps.star_kwarg):
+            if isinstance(star, cst.Param):
+                args.add(star.name.value)
+        if not args:
+            continue
+        tainted = set(args)
+
+        def from_data(expr, attr: str | None = None) -> bool:
+            names = {n.value for n in _names_in(expr)}
+            if not names & tainted:
+                return False
+            if attr is not None and any(self_param(e) == attr for e in _attributes_in(expr)):
+                return False  # ``self.w.data = self.w.data.to(device)``, an EMA of itself: its own value still matters
+            return not any(call_name(c) in _RANDOM_CALLS for c in iter_calls(expr))
+
+        def self_param(expr) -> str | None:
+            # ``self.p`` or ``self.p.data`` (optionally indexed: ``self.p.data[i]``)
+            while isinstance(expr, cst.Subscript):
+                expr = expr.value
+            if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+                expr = expr.value
+            if (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+                    and expr.value.value == self_name):
+                return expr.attr.value
+            return None
+
+        for small in simple_statements(body_of(fn)):
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and small.value is not None:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                data = from_data(small.value)
+                for t in targets:
+                    attr = self_param(t)
+                    if attr is not None:
+                        if from_data(small.value, attr) and (isinstance(t, cst.Subscript) or (
+                                isinstance(t, cst.Attribute) and t.attr.value == "data")):
+                            out.add(attr)  # ``self.p.data = f(arg)``, ``self.p.data[i] = ...``
+                    elif data:
+                        tainted.update(n.value for n in _names_in(t))
+            for call in iter_calls(small):
+                f = call.func
+                if isinstance(f, cst.Attribute) and f.attr.value == "copy_" and call.args:
+                    attr = self_param(f.value)
+                    if attr is not None and from_data(call.args[0].value, attr):
+                        out.add(attr)
+    return out
+
+
+def _names_in(expr):
+    """Every ``cst.Name`` under ``expr`` (including ``expr`` itself)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        stack.extend(node.children)
+
+
+def _attributes_in(expr):
+    """Every ``cst.Attribute`` under ``expr``."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Attribute):
+            yield node
+        stack.extend(node.children)
+
+
+def _zero_size(data) -> bool:
+    """``torch.empty(0)``, ``torch.empty((0,))``, ``torch.Tensor()``: storage with no element."""
+    if not isinstance(data, cst.Call):
+        return False
+    sizes = [a.value for a in data.args if a.keyword is None]
+    if not sizes:
+        return not data.args  # ``torch.Tensor()``
+    if len(sizes) == 1 and isinstance(sizes[0], (cst.Tuple, cst.List)):
+        sizes = [e.value for e in sizes[0].elements]
+    return any(isinstance(v, cst.Integer) and v.value == "0" for v in sizes)
 
 
 def _integer_storage(data, imports) -> bool:

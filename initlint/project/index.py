@@ -433,6 +433,23 @@ class ProjectIndex:
         self._users[key] = (found, consulted)
         return found
 
+    def files_importing(self, file: str, names) -> list[tuple[str, bytes]]:
+        """``(path, text)`` of the other files of ``file``'s top-level package with a ``from x import`` of one of
+        ``names`` (textual, like :meth:`_importers`; the caller resolves the names to be sure)."""
+        top = self._package_top(file)
+        if top is None:
+            return []
+        table = self._importer_tables.get((top, None))
+        if table is None:
+            table = self._importer_tables[(top, None)] = {}
+            for path, data in self._package_files(file):
+                for name in _imported_names(data):
+                    table.setdefault(name, []).append(path)
+        texts = dict(self._package_files(file))
+        file = os.path.abspath(file)
+        paths = sorted({p for n in names for p in table.get(n, ()) if p != file})
+        return [(p, texts[p]) for p in paths if p in texts]
+
     def _importers(self, file: str, init_names: tuple[str, ...]) -> dict[str, list[str]]:
         """name -> files of ``file``'s top-level package that import that name and mention an init function.
 

@@ -35,8 +35,15 @@ class NoReinitPath(Rule):
         the class, and init helpers applied with ``apply(fn)``; an init path that cannot be resolved or judged
         counts as initializing. Parameters created through ``setattr`` or outside the class's own methods are
         not seen; storage only a checkpoint load can fill (``requires_grad=False`` empty storage, integer or
-        fp8 dtypes) and classes in test files (``test_*.py``, ``tests/``) are not reported. A parameter
-        allocated from uninitialized memory is reported by INIT003 instead.
+        fp8 dtypes) and classes in test files (``test_*.py``, ``tests/``) are not reported. Neither are
+        values computed from data, which no initializer could give: a parameter that a method other than
+        ``__init__`` overwrites in place with a value computed from its arguments (``self.embed.data.copy_(
+        embed)`` after ``kmeans(data, ...)``, a DoRA magnitude from the base weight's norm; not when the value
+        comes from ``torch.randn``/``zeros``-style factories), zero-size placeholders (``torch.empty(0)``,
+        ``torch.Tensor()``), and parameters created lazily outside construction (in ``forward``, in
+        ``update_layer``). Whether a parameter is used at all is not examined (other files may read it): an
+        unused parameter is reported like any other. A parameter allocated from uninitialized memory is
+        reported by INIT003 instead.
     """
 
     code = "INIT001"
@@ -228,7 +235,7 @@ class NoReinitPath(Rule):
             garbage = {p.name for p in mf.uninitialized_at_construction(cls)}  # INIT003 reports those
             built = mf.built_at_construction(cls)
             params = [p.name for p in cls.params.values()
-                      if p.name not in garbage and not p.load_only and p.method in built]
+                      if p.name not in garbage and not p.unjudged and p.method in built]
             if not params:
                 continue
             yield cls.node, (

@@ -32,7 +32,8 @@ class ParamMissedByInit(Rule):
         with the module passed by keyword) counts as initializing everything, so no finding. A loop over
         ``named_parameters()`` filtered by name covers only the names it filters. A parameter created
         in ``reset_parameters`` itself, or allocated with ``torch.empty`` and never written (INIT003), is
-        not reported here.
+        not reported here; neither are values computed from data, zero-size placeholders and storage only a
+        load can fill (see INIT001).
     """
 
     code = "INIT002"
@@ -227,7 +228,7 @@ class ParamMissedByInit(Rule):
             for param in cls.params.values():
                 if param.method not in built:
                     continue
-                if (param.method == "reset_parameters" or param.name in garbage or param.load_only
+                if (param.method == "reset_parameters" or param.name in garbage or param.unjudged
                         or cov.covers(param.name)):
                     continue
                 first = paths[0]

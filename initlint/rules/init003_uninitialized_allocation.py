@@ -24,12 +24,18 @@ class UninitializedAllocation(Rule):
         Precision first: only classes known to be ``nn.Module`` subclasses are examined (see INIT001). A call in
         ``__init__`` that initlint cannot follow (an imported helper, ``self.apply(imported_fn)``, a method
         of an unknown base) counts as initializing everything; so does a central init function in the file
-        with a branch for the class, although nothing may call it at construction. ``torch.Tensor(x)`` with
+        with a branch for the class, although nothing may call it at construction. A class that builds this
+        one as a child and initializes it in any of its methods counts too (peft's ``update_layer`` filling a
+        ``ModuleDict`` by key, then ``reset_oft_parameters`` / ``self.poly_router[name].reset()``): in this
+        file (module classes, mixins, through a factory function such as ``get_router(config)``) or in
+        another file of the same package that imports the class or its factory. ``torch.Tensor(x)`` with
         a name that looks like data (``weights``, ``values``...) is taken as data, not a size. Allocations
         in methods other than ``__init__`` are not examined, and neither is storage only a checkpoint load
-        can fill (``requires_grad=False``, integer or fp8 dtypes) or a class in a test file. Values computed
-        from data after construction (a DoRA magnitude, k-means codebooks) are still reported: mark them with
-        ``# noqa: INIT003`` and say why.
+        can fill (``requires_grad=False``, integer or fp8 dtypes), zero-size storage (``torch.empty(0)``),
+        a class in a test file, or a value computed from data after construction: a method other than
+        ``__init__`` that overwrites the parameter with a value computed from its arguments (a DoRA
+        magnitude from the base weight's norm, k-means codebooks from the first batch). A method that fills
+        it from ``torch.randn``-style factories is an initializer that ``__init__`` does not call: reported.
     """
 
     code = "INIT003"
@@ -178,6 +184,42 @@ class UninitializedAllocation(Rule):
                     init_module(self)
             """,
             "not examined further: an imported helper may write it (precision first)",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Rotation(nn.Module):
+                def __init__(self, r, n):
+                    super().__init__()
+                    self.weight = nn.Parameter(torch.empty(r, n))
+
+            class RotationLayer(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.rot = nn.ModuleDict()
+
+                def update_layer(self, name, r, n):
+                    self.rot[name] = Rotation(r, n)
+                    nn.init.zeros_(self.rot[name].weight)
+            """,
+            "the owner builds the child by key and initializes it right there (peft's OFT adapters)",
+        ),
+        Valid(
+            """
+            import torch
+            from torch import nn
+
+            class Magnitude(nn.Module):
+                def __init__(self, out_features):
+                    super().__init__()
+                    self.magnitude = nn.Parameter(torch.empty(out_features))
+
+                def update_layer(self, base_layer):
+                    self.magnitude.data.copy_(torch.linalg.norm(base_layer.weight, dim=1))
+            """,
+            "a value computed from data (a DoRA magnitude: the base weight's norm), not by an initializer",
         ),
     )
     options = ("module-bases", "init-functions")

@@ -145,4 +145,7 @@ class InitInsideEmptyContext(Rule):
     options = ("init-helpers",)
 
     def check(self, facts):
+        from ..facts import materialize
+
         yield from facts.script.findings(self.code)
+        yield from materialize.findings(facts, self.code)  # initialized, then emptied by to_empty() in a function

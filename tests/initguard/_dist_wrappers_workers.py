@@ -44,7 +44,7 @@ def _outcome(fn) -> dict:
         }
 
 
-def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True) -> dict:
+def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True, nested: bool = False, hide: str = "") -> dict:
     import torch.distributed.fsdp._init_utils as fsdp_init
     from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 
@@ -63,7 +63,12 @@ def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True) -> dict:
         m = _net()
         if init:
             _user_init(m)
-    wrapped = FSDP(m, sync_module_states=True, use_orig_params=use_orig_params, device_id=torch.device("cpu"))
+    kw = {}
+    if nested:  # one FSDP unit per Linear (nested FlatParameters), as auto-wrapping a transformer block does
+        from torch.distributed.fsdp.wrap import ModuleWrapPolicy
+
+        kw["auto_wrap_policy"] = ModuleWrapPolicy({nn.Linear})
+    wrapped = FSDP(m, sync_module_states=True, use_orig_params=use_orig_params, device_id=torch.device("cpu"), **kw)
     leaf = dict(wrapped.named_parameters())
     out = {"wrapper": type(wrapped).__name__, "names": sorted(leaf)}
     # per-rank seeds: after the sync every rank holds rank 0's values (the broadcast really ran)
@@ -72,7 +77,22 @@ def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True) -> dict:
     gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]
     dist.all_gather(gathered, flat)
     out["same_on_ranks"] = all(torch.equal(gathered[0], g) for g in gathered)
-    out.update(_outcome(lambda: initguard.assert_initialized(wrapped)))
+    flats = [mod._flat_param for mod in wrapped.modules()
+             if isinstance(mod, FSDP) and getattr(mod, "_flat_param", None) is not None]
+    out["flat_params"] = len(flats)
+    hidden = [(fp, getattr(fp, hide)) for fp in flats] if hide else []
+    for fp, _ in hidden:  # a torch whose FlatParameter lacks this metadata (restored right after the check)
+        delattr(fp, hide)
+    try:
+        out.update(_outcome(lambda: initguard.assert_initialized(wrapped)))
+        if hide:
+            report = initguard.check(wrapped)
+            out.update(summary=report.summary(), not_examined=report.not_examined, notes=report.notes)
+    finally:
+        for fp, value in hidden:
+            setattr(fp, hide, value)
+    if out.get("problems"):
+        out["shapes"] = {p["name"]: list(p["shape"]) for p in out["problems"]}
     return out
 
 
@@ -90,6 +110,66 @@ def sc_fsdp1_initialized_tracked(rank, world):
 
 def sc_fsdp1_default_untracked_flat(rank, world):
     return _fsdp1(init=False, tracked=False, use_orig_params=False)
+
+
+def sc_fsdp1_default_tracked_flat(rank, world):
+    return _fsdp1(init=False, tracked=True, use_orig_params=False)
+
+
+def sc_fsdp1_initialized_untracked_flat(rank, world):
+    return _fsdp1(init=True, tracked=False, use_orig_params=False)
+
+
+def sc_fsdp1_default_tracked_nested(rank, world):
+    return _fsdp1(init=False, tracked=True, use_orig_params=False, nested=True)
+
+
+def sc_fsdp1_check_inside_summon_then_train(rank, world):
+    """A check while FSDP holds the unsharded parameters, then FSDP reshards (frees them) and a step runs."""
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    import initguard
+
+    torch.manual_seed(0)
+    with initguard.track():
+        m = _net()
+    wrapped = FSDP(m, use_orig_params=False, device_id=torch.device("cpu"))
+    with FSDP.summon_full_params(wrapped, writeback=False):
+        inside = _outcome(lambda: initguard.assert_initialized(wrapped))
+    opt = torch.optim.SGD(wrapped.parameters(), lr=0.1)
+    wrapped(torch.randn(4, 32)).pow(2).mean().backward()
+    opt.step()
+    after = _outcome(lambda: initguard.assert_initialized(wrapped))
+    return {"inside": inside, "after": after}
+
+
+def sc_fsdp1_inner_module_and_lightning_hook(rank, world):
+    """Checks of the module *inside* FSDP1 (what a Lightning callback receives as ``pl_module``), and the Lightning
+    hook, which checks the ``FullyShardedDataParallel`` that Lightning's FSDPStrategy keeps as ``strategy.model``
+    (that strategy needs CUDA, so the wrapper it builds, ``FSDP(module=pl_module)``, is handed in directly)."""
+    from types import SimpleNamespace
+
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    import initguard
+    from initguard.integrations.lightning import InitGuardCallback
+
+    out = {}
+    for uop in (False, True):
+        torch.manual_seed(0)
+        with initguard.track():
+            m = _net()
+        wrapped = FSDP(m, use_orig_params=uop, device_id=torch.device("cpu"))
+        report = initguard.check(m)
+        out[f"inner_{uop}"] = {"problems": [p.to_dict() for p in report.problems], "summary": report.summary(),
+                               "not_examined": report.not_examined, "notes": report.notes}
+        trainer = SimpleNamespace(strategy=SimpleNamespace(model=wrapped))
+        out[f"hook_{uop}"] = _outcome(lambda: InitGuardCallback().on_train_start(trainer, m))
+    return out
+
+
+def sc_fsdp1_layout_unknown(rank, world):
+    return _fsdp1(init=False, tracked=False, use_orig_params=False, hide="_shard_param_infos")
 
 
 def _lightning(init: bool, tmp: str) -> dict:
@@ -149,6 +229,12 @@ SCENARIOS = [
     sc_fsdp1_default_untracked,
     sc_fsdp1_initialized_tracked,
     sc_fsdp1_default_untracked_flat,
+    sc_fsdp1_default_tracked_flat,
+    sc_fsdp1_initialized_untracked_flat,
+    sc_fsdp1_default_tracked_nested,
+    sc_fsdp1_layout_unknown,
+    sc_fsdp1_check_inside_summon_then_train,
+    sc_fsdp1_inner_module_and_lightning_hook,
     sc_lightning_ddp_default_tracked,
     sc_lightning_ddp_initialized_tracked,
 ]

@@ -186,20 +186,12 @@ def test_initialize_on_real_litgpt_gpt_with_rope_cache():
     Runs when an unpacked litgpt wheel is at $INITCHECK_LITGPT (``pip download --no-deps litgpt==0.3.0`` and
     unzip; never installed).
     """
-    import os
-    import sys
     import warnings
 
-    where = os.environ.get("INITCHECK_LITGPT", "/tmp/initcheck-corpora/litgpt_pkg")
-    if not os.path.isdir(os.path.join(where, "litgpt")):
-        pytest.skip(f"LitGPT not unpacked at {where} (set INITCHECK_LITGPT to an unpacked litgpt wheel)")
-    if where not in sys.path:
-        sys.path.insert(0, where)
-    try:
-        from litgpt.config import Config
-        from litgpt.model import GPT
-    except ImportError as exc:
-        pytest.skip(f"LitGPT needs a dependency that is not installed: {exc}")
+    from ._litgpt import import_litgpt
+
+    config_module, model_module = import_litgpt("config", "model")
+    Config, GPT = config_module.Config, model_module.GPT
     config = Config.from_name("pythia-14m", n_layer=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -230,3 +222,37 @@ def test_swap_tensors_cast_of_a_tracked_model_works_and_keeps_provenance():
         initguard.assert_initialized(m)
     finally:
         torch.__future__.set_swap_module_params_on_conversion(old)
+
+
+def test_follow_flat_keeps_provenance_of_a_flat_piece_and_takes_the_record_whose_values_it_holds():
+    """FSDP1 keeps each original parameter as a 1-D run of its FlatParameter; a rank holds a piece of it. The piece
+    keeps the recorded state when it holds the recorded values (also another rank's record: sync_module_states
+    broadcasts rank 0's values), reads as written when it holds other values, and says nothing without a
+    fingerprint position inside it."""
+    from initguard import sampling
+    from initguard.after_construction import follow_flat
+
+    torch.manual_seed(0)
+    with initguard.track():
+        a = nn.Linear(64, 32)  # "rank 0": its constructor's default
+    torch.manual_seed(1)
+    with initguard.track():
+        b = nn.Linear(64, 32)  # "rank 1": other values, same state
+    ra, _ = provenance.lookup(a, "weight", a.weight)
+    rb, _ = provenance.lookup(b, "weight", b.weight)
+    assert ra.state == rb.state == provenance.DEFAULT
+    shape = (32, 64)
+    flat = a.weight.detach().reshape(-1).clone()  # what FSDP's flattening copies (the test's copy, not the guard's)
+    piece = flat[700:2048]  # a rank's segment: elements 700.. of the flattened weight
+    assert follow_flat([ra], piece, 700, shape) == (provenance.DEFAULT, ra.detail)
+    # rank 1's own record does not match rank 0's broadcast values; rank 0's record (a peer) does
+    assert follow_flat([rb, ra], piece, 700, shape) == (provenance.DEFAULT, ra.detail)
+    assert follow_flat([rb], piece, 700, shape)[0] == provenance.WRITTEN
+    assert follow_flat([ra], torch.full_like(piece, 0.5), 700, shape)[0] == provenance.WRITTEN
+    # no fingerprint position inside a 2-element piece, a wrong shape, no record: statistics decide
+    pos = set(sampling.positions(2048, 16).tolist())
+    gap = next(i for i in range(2047) if i not in pos and i + 1 not in pos)
+    assert follow_flat([ra], flat[gap:gap + 2], gap, shape) is None
+    assert follow_flat([ra], piece, 700, (64, 32)) is None
+    assert follow_flat([None], piece, 700, shape) is None
+    assert a.weight._version == ra.version  # read-only

@@ -8,8 +8,6 @@ Known, explained verdicts (:data:`EXPECTED_PROBLEMS`) are real: the library does
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import pytest
@@ -18,6 +16,8 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 import initguard  # noqa: E402
+
+from ._litgpt import import_litgpt  # noqa: E402
 
 TINY = dict(
     hidden_size=32, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, intermediate_size=64,
@@ -135,22 +135,11 @@ def test_wav2vec2_pos_conv_default_is_real():
 
 # --- LitGPT (pip download litgpt --no-deps; imported from the unpacked wheel, never installed) ----------
 
-LITGPT_DIR = os.environ.get("INITCHECK_LITGPT", "/tmp/initcheck-corpora/litgpt_pkg")
-
-
 def _litgpt():
-    if not os.path.isdir(os.path.join(LITGPT_DIR, "litgpt")):
-        pytest.skip(f"LitGPT not unpacked at {LITGPT_DIR} (python scripts/real_world.py --guard unpacks it)")
-    if LITGPT_DIR not in sys.path:
-        sys.path.insert(0, LITGPT_DIR)
-    try:
-        import lightning as L
-        from litgpt.config import Config
-        from litgpt.model import GPT
-        from litgpt.pretrain import initialize_weights
-    except ImportError as exc:
-        pytest.skip(f"LitGPT needs a dependency that is not installed: {exc}")
-    return L, Config, GPT, initialize_weights
+    import lightning as L
+
+    config, model, pretrain = import_litgpt("config", "model", "pretrain")
+    return L, config.Config, model.GPT, pretrain.initialize_weights
 
 
 def litgpt_check(name: str, *, with_init: bool = True):

@@ -223,3 +223,20 @@ def test_check_failure_leaves_no_state_behind():
     with pytest.raises(Boom):
         initguard.check(Weird())
     assert global_state() == before
+
+
+def test_storages_stay_resizable_after_track_check_and_checksums():
+    """FSDP frees an unsharded parameter by resizing its storage to 0; ``Tensor.numpy()`` would forbid that for
+    good. track() fingerprints, check() samples (a float64 tensor smaller than the sample is read whole) and the
+    rank checksums read the tensors through numpy without taking that away."""
+    from initguard.checksums import checksum_cpu, int_view
+
+    with initguard.track():
+        model = nn.Sequential(nn.Linear(8, 16), nn.Linear(16, 4, dtype=torch.float64))
+    initguard.check(model, allow_default=True)
+    for p in model.parameters():
+        checksum_cpu(int_view(p.detach()))
+    for p in model.parameters():
+        n = p.untyped_storage().nbytes()
+        p.untyped_storage().resize_(0)  # raises "Trying to resize storage that is not resizable" if marked
+        p.untyped_storage().resize_(n)

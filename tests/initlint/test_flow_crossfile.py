@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from initlint import Config, lint_file
-
-from ._project import _summary_cache, write  # noqa: F401 - the fixture applies to every test here
+from ._project import _summary_cache, findings, line_of, write  # noqa: F401 - the fixture applies to every test here
 
 
 def found(path: Path) -> set[tuple[int, str]]:
-    return {(f.line, f.code) for f in lint_file(str(path), Config()) if f.code.startswith("INIT1")}
-
-
-def line_of(path: Path, needle: str) -> int:
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if needle in line:
-            return n
-    raise AssertionError(needle)
+    return findings(path, "INIT1")
 
 
 # ------------------------------------------------------------------ a training step inherited from another file

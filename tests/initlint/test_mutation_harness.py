@@ -96,11 +96,13 @@ def test_ambiguous_or_missing_anchor_is_a_corpus_error(harness, source):
         harness.apply_mutation(source, {"op": "replace", "old": "strict=True", "new": "strict=True"})
 
 
-def test_end_to_end_on_a_local_archive(harness, tmp_path, capsys):
+def _tiny_corpus(tmp_path, pin=True, mutations=""):
+    """A wheel holding TINY as tiny/pretrain.py, and a corpus.toml entry for it (hashes pinned, or a wrong pin)."""
     data = TINY.read_bytes()
     archive = tmp_path / "tiny-0.1-py3-none-any.whl"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("tiny/pretrain.py", data)
+    archive_pin = hashlib.sha256(archive.read_bytes()).hexdigest() if pin else "0" * 64
     corpus = tmp_path / "corpus.toml"
     corpus.write_text(f"""
 [[entry]]
@@ -108,10 +110,15 @@ name = "tiny"
 framework = "tiny"
 requirement = "tiny==0.1"
 archive = "{archive.name}"
-archive_sha256 = "{hashlib.sha256(archive.read_bytes()).hexdigest()}"
+archive_sha256 = "{archive_pin}"
 path = "tiny/pretrain.py"
 file_sha256 = "{hashlib.sha256(data).hexdigest()}"
+""" + mutations)
+    return corpus
 
+
+def test_end_to_end_on_a_local_archive(harness, tmp_path, capsys):
+    corpus = _tiny_corpus(tmp_path, mutations="""
 [[entry.mutation]]
 name = "delete-init"
 op = "delete"
@@ -129,7 +136,7 @@ expect = "INIT102"
 name = "nonstrict-load"
 op = "nonstrict"
 anchor = "model.load_state_dict("
-also = [{{op = "delete", anchor = "module.reset_parameters()"}}]
+also = [{op = "delete", anchor = "module.reset_parameters()"}]
 expect = "INIT103"
 
 [[entry.mutation]]
@@ -162,19 +169,7 @@ expect = "INIT101"
 
 
 def test_hash_mismatch_is_not_measured(harness, tmp_path):
-    archive = tmp_path / "tiny-0.1-py3-none-any.whl"
-    with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("tiny/pretrain.py", TINY.read_bytes())
-    corpus = tmp_path / "corpus.toml"
-    corpus.write_text(f"""
-[[entry]]
-name = "tiny"
-framework = "tiny"
-requirement = "tiny==0.1"
-archive = "{archive.name}"
-archive_sha256 = "{'0' * 64}"
-path = "tiny/pretrain.py"
-""")
+    corpus = _tiny_corpus(tmp_path, pin=False)
     entries = harness.load_corpus(corpus)
     harness.prepare(entries, tmp_path, tmp_path / "w")
     assert entries[0].error and "sha256" in entries[0].error and entries[0].original is None

@@ -11,21 +11,14 @@ import os
 import textwrap
 from pathlib import Path
 
-from initlint import Config, lint_file
-
-from ._project import _summary_cache, write  # noqa: F401 - the fixture applies to every test here
+from initlint import lint_file
 from initlint.project.resolver import ModuleResolver
+
+from ._project import _summary_cache, findings, line_of, write  # noqa: F401 - the fixture applies to every test here
 
 
 def codes(path: Path, **cfg) -> set[tuple[int, str]]:
-    return {(f.line, f.code) for f in lint_file(str(path), Config(**cfg)) if f.code.startswith("INIT0")}
-
-
-def line_of(path: Path, needle: str) -> int:
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if needle in line:
-            return n
-    raise AssertionError(needle)
+    return findings(path, "INIT0", **cfg)
 
 
 BASE = """

@@ -1,0 +1,168 @@
+"""INIT105: a materializing function empties a module with to_empty() and hands it back uninitialized."""
+
+from __future__ import annotations
+
+from .base import Invalid, Rule, Valid
+
+
+class MaterializedUninitialized(Rule):
+    """A function that materializes a meta module with ``to_empty()`` (an FSDP ``param_init_fn``, a
+    ``materialize`` helper) leaves it holding uninitialized memory on some path out of the function.
+
+    What:
+        ``to_empty()`` gives a meta module real storage but does not initialize it: the function that calls it
+        must then initialize (``reset_parameters()``, ``param_init_fn``) or load. Reported: a function named or
+        used as a materializer/initializer (``*materializ*``, ``*init*``, ``*reset*``, or passed as
+        ``param_init_fn=``) that empties one of its module parameters and, on some path that leaves the
+        function, neither initializes nor loads it (Lightning's ``_materialize`` without its
+        ``reset_parameters()`` call, composer's ``_param_init_fn`` without its initialization). Also
+        ``FSDP(model, param_init_fn=f, sync_module_states=False)`` (or without ``sync_module_states``) where
+        ``f`` empties only on some ranks (``if rank != 0: m.to_empty(...)``) and never initializes: that
+        design needs rank 0's weights broadcast, and nothing broadcasts them.
+
+    Why:
+        The caller (often in another module: a trainer, a strategy) trusts the helper and trains the memory
+        ``to_empty()`` allocated; nothing fails, the loss just does not go down (llm-foundry PR 1745).
+        INIT101 cannot see this: whether the model reaches training is decided by the callers.
+
+    Fix:
+        Initialize after ``to_empty()`` on every path (``module.reset_parameters()``, the model's own
+        ``param_init_fn``), or pass ``sync_module_states=True`` when only ranks other than 0 are emptied.
+
+    Limitations:
+        Judged from the function's own body (a path-sensitive run of the flow analysis). Silent when the
+        emptying happens only on some ranks (a rank test on the path: the weights come from another rank),
+        when the path has found the module has no initializer (``not hasattr(m, "reset_parameters")``), when
+        the function is passed as ``param_init_fn=`` with ``sync_module_states=True``, when it calls anything
+        that may initialize or load and that initlint does not model (``obj.param_init_fn(module)``, a
+        method fetched with ``getattr(m, "reset_parameters")``, any ``*load*`` call), and for functions whose
+        name does not say they materialize or initialize (a helper that only moves a model for a later load
+        is correct). Lambdas are judged only as FSDP ``param_init_fn`` arguments with a rank test.
+    """
+
+    code = "INIT105"
+    name = "materialized-uninitialized"
+    summary = "a materializing function (param_init_fn, materialize helper) leaves to_empty() memory uninitialized"
+    triggers = (b"to_empty",)
+
+    bad = """
+        def materialize(module, device):
+            module.to_empty(device=device, recurse=False)
+            if not hasattr(module, "reset_parameters"):
+                raise TypeError(f"{type(module).__name__} cannot be initialized")
+    """
+    good = """
+        def materialize(module, device):
+            module.to_empty(device=device, recurse=False)
+            if not hasattr(module, "reset_parameters"):
+                raise TypeError(f"{type(module).__name__} cannot be initialized")
+            module.reset_parameters()
+    """
+
+    invalid = (
+        Invalid(bad, 2, "`materialize()` materializes `module`", "the documented example: emptied, never initialized"),
+        Invalid(
+            """
+            import torch
+            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+            def wrap(model, device, rank0):
+                def init_fn(x):
+                    if not rank0:
+                        return x.to_empty(device=device, recurse=False)
+                    return x
+
+                return FSDP(model, param_init_fn=init_fn, sync_module_states=False)
+            """,
+            10, "nothing broadcasts them", "rank-conditional param_init_fn without the broadcast",
+        ),
+        Invalid(
+            """
+            def _materialize_distributed_module(module, device):
+                module.to_empty(device=device)
+                for submodule in module.modules():
+                    if not callable(getattr(submodule, "reset_parameters", None)):
+                        print("not initialized:", type(submodule).__name__)
+            """,
+            2, "leaves it uninitialized", "a loop that looks up reset_parameters and never calls it",
+        ),
+        Invalid(
+            """
+            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+            def prepare(model, sync):
+                def _param_init_fn(module):
+                    if not any(p.is_meta for p in module.parameters(recurse=False)):
+                        return
+                    module.to_empty(device="cuda", recurse=False)
+
+                return FSDP(model, param_init_fn=_param_init_fn, sync_module_states=sync)
+            """,
+            7, "`_param_init_fn()` materializes `module`",
+            "composer's param_init_fn without its initialization: every rank's meta modules stay garbage",
+        ),
+    )
+    valid = (
+        Valid(good, "the documented fix: reset_parameters() after to_empty()"),
+        Valid(
+            """
+            import torch
+
+            def init_fn(x: torch.nn.Module):
+                if torch.distributed.get_rank() != 0:
+                    x = x.to_empty(device="cuda", recurse=False)
+                return x
+            """,
+            "verl's init_fn: only ranks other than 0 are emptied, rank 0's weights are broadcast by FSDP",
+        ),
+        Valid(
+            """
+            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+            def wrap(model, device, rank0):
+                def init_fn(x):
+                    if not rank0:
+                        return x.to_empty(device=device, recurse=False)
+                    return x
+
+                return FSDP(model, param_init_fn=init_fn, sync_module_states=True)
+            """,
+            "ibm-fms's _fsdp_wrap: sync_module_states=True broadcasts rank 0's weights",
+        ),
+        Valid(
+            """
+            def _materialize_distributed_module(module, device):
+                module.to_empty(device=device)
+                for submodule in module.modules():
+                    if callable(reset_method := getattr(submodule, "reset_parameters", None)):
+                        reset_method()
+            """,
+            "Lightning: reset_parameters fetched with getattr and called on every sub-module",
+        ),
+        Valid(
+            """
+            def _param_init_fn(module):
+                module.to_empty(device="cuda", recurse=False)
+                if hasattr(obj, "param_init_fn"):
+                    obj.param_init_fn(module)
+                elif hasattr(module, "reset_parameters"):
+                    module.reset_parameters()
+                else:
+                    raise ValueError("no initializer")
+            """,
+            "composer: every path initializes (through the model's param_init_fn or reset_parameters) or raises",
+        ),
+        Valid(
+            """
+            def move_for_loading(model, device):
+                model.to_empty(device=device)
+                return model
+            """,
+            "not examined: a helper whose name does not say it initializes (its caller may load)",
+        ),
+    )
+
+    def check(self, facts):
+        from ..facts import materialize
+
+        yield from materialize.findings(facts, self.code)
