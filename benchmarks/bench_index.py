@@ -39,7 +39,17 @@ def run(cmd: list[str], env: dict) -> tuple[float, float, str]:
 
 
 def count_summaries(directory: str) -> int:
-    return sum(len(files) for _d, _s, files in os.walk(directory) if True) if os.path.isdir(directory) else 0
+    return sum(len(files) for _d, _s, files in os.walk(directory)) if os.path.isdir(directory) else 0
+
+
+def count_kinds(directory: str) -> str:
+    """How many cache entries of each kind: file heads, class parts, whole summaries (see initlint.project)."""
+    kinds = {"head": 0, "class": 0, "whole": 0}
+    for _d, _s, files in os.walk(directory):
+        for f in files:
+            part = f.split(".")[1] if f.count(".") >= 2 else "whole"
+            kinds["class" if part.startswith("class-") else part if part in kinds else "whole"] += 1
+    return ", ".join(f"{n} {k}" for k, n in kinds.items())
 
 
 def bench(target: str, reps: int, flake8: bool) -> list[str]:
@@ -55,6 +65,7 @@ def bench(target: str, reps: int, flake8: bool) -> list[str]:
         outputs: dict[str, str] = {}
         written = 0
         warm_new = 0
+        kinds = ""
         for _ in range(reps):
             cache = tempfile.mkdtemp(prefix="bench-index-")
             try:
@@ -67,6 +78,7 @@ def bench(target: str, reps: int, flake8: bool) -> list[str]:
                     after = count_summaries(os.path.join(cache, "summaries"))
                     if mode == "cold":
                         written = after - before
+                        kinds = count_kinds(os.path.join(cache, "summaries"))
                     if mode == "warm":
                         warm_new = after - before
                     cpu[mode].append(c)
@@ -82,7 +94,7 @@ def bench(target: str, reps: int, flake8: bool) -> list[str]:
         for mode in ("off", "cold", "warm"):
             extra = ""
             if mode == "cold":
-                extra = f"{written} summaries written"
+                extra = f"{written} summary entries written ({kinds})"
             elif mode == "warm":
                 extra = f"{warm_new} new summaries (hit rate {100.0 * (1 - warm_new / max(written, 1)):.0f}%)"
             lines.append(f"| {target} | {tool} {mode} | {_med(cpu[mode]):.2f} (wall {_med(wall[mode]):.2f}) | "

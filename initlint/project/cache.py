@@ -53,13 +53,15 @@ class SummaryCache:
         self.hits = 0
         self.misses = 0
 
-    def _path(self, sha: str) -> Optional[str]:
+    def _path(self, sha: str, part: Optional[str] = None) -> Optional[str]:
         if self.directory is None:
             return None
-        return os.path.join(self.directory, _engine_key(), sha[:2], sha + ".json")
+        return os.path.join(self.directory, _engine_key(), sha[:2], sha + (f".{part}" if part else "") + ".json")
 
-    def get(self, sha: str) -> Optional[dict[str, Any]]:
-        path = self._path(sha)
+    def get(self, sha: str, part: Optional[str] = None) -> Optional[dict[str, Any]]:
+        """The whole summary of the file with this hash, or one ``part`` of it (``"head"``, ``"class-<name>"``:
+        see :func:`~.summaries.summarize_head`, :func:`~.summaries.summarize_class`)."""
+        path = self._path(sha, part)
         if path is None:
             return None
         try:
@@ -68,14 +70,15 @@ class SummaryCache:
         except (OSError, ValueError, RecursionError):
             self.misses += 1
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("classes"), dict):
+        if not isinstance(data, dict) or not isinstance(data.get("classes" if part in (None, "head") else "methods"),
+                                                        dict):
             self.misses += 1
             return None
         self.hits += 1
         return data
 
-    def put(self, sha: str, summary: dict[str, Any]) -> None:
-        path = self._path(sha)
+    def put(self, sha: str, summary: dict[str, Any], part: Optional[str] = None) -> None:
+        path = self._path(sha, part)
         if path is None:
             return
         try:
@@ -83,7 +86,7 @@ class SummaryCache:
             fd, tmp = tempfile.mkstemp(prefix=".s-", suffix=".tmp", dir=os.path.dirname(path))
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(summary, fh, separators=(",", ":"))
+                    fh.write(json.dumps(summary, separators=(",", ":")))  # C encoder; json.dump streams in Python
                 os.replace(tmp, path)
             except BaseException:
                 try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -43,7 +44,7 @@ class RemoteClass:
 
     name: str
     path: str
-    methods: dict[str, RemoteMethod]
+    methods: Mapping[str, RemoteMethod]
     external_bases: list[str]
     local_bases: list[str] = field(default_factory=list)
     params: dict = field(default_factory=dict)
@@ -58,6 +59,44 @@ class RemoteClass:
         return isinstance(other, RemoteClass) and (self.path, self.name) == (other.path, other.name)
 
 
+class _RemoteMethods(Mapping):
+    """The methods of a :class:`RemoteClass`, name -> :class:`RemoteMethod`, read on first use.
+
+    Whether a name is a method is first answered from the file's head (method names, no libcst parse); the
+    class's own lines are parsed (:meth:`ProjectIndex._class_data`) only when a method it has is looked up,
+    or when the methods are listed. ``in`` stays exact: a name whose class cannot be read is not a method."""
+
+    def __init__(self, index: "ProjectIndex", path: str, name: str, names) -> None:
+        self._index, self._path, self._name = index, path, name
+        self._names = frozenset(names)
+        self._loaded: Optional[dict[str, RemoteMethod]] = None
+
+    def load(self) -> dict[str, RemoteMethod]:
+        if self._loaded is None:
+            from .summaries import effects_from_json
+
+            data = self._index._class_data(self._path, self._name) or {}
+            self._loaded = {
+                m: RemoteMethod(m, list(info.get("params", [])), bool(info.get("self")), effects_from_json(info["fx"]))
+                for m, info in data.get("methods", {}).items()
+            }
+        return self._loaded
+
+    def __contains__(self, key) -> bool:
+        return (key in self._names or self._loaded is not None) and key in self.load()
+
+    def __getitem__(self, key) -> RemoteMethod:
+        if key not in self._names and self._loaded is None:
+            raise KeyError(key)
+        return self.load()[key]
+
+    def __iter__(self):
+        return iter(self.load())
+
+    def __len__(self) -> int:
+        return len(self.load())
+
+
 class ProjectIndex:
     """Summaries of other modules, on demand (see the module docstring)."""
 
@@ -65,6 +104,9 @@ class ProjectIndex:
         self.resolver = resolver or ModuleResolver()
         self.cache = cache if cache is not None else SummaryCache()
         self._summaries: dict[str, Optional[dict]] = {}
+        self._data: dict[str, Optional[bytes]] = {}
+        self._heads: dict[str, Optional[dict]] = {}
+        self._parts: dict[tuple[str, str], Optional[dict]] = {}
         self._shas: dict[str, str] = {}
         self._classes: dict[tuple[str, str], Optional[RemoteClass]] = {}
         self._is_module: dict[tuple[str, str], bool] = {}
@@ -86,6 +128,9 @@ class ProjectIndex:
         for path, stamp in self._stats.items():
             if _stat(path) != stamp:
                 self._summaries.clear()
+                self._data.clear()
+                self._heads.clear()
+                self._parts.clear()
                 self._shas.clear()
                 self._stats.clear()
                 self._classes.clear()
@@ -96,13 +141,13 @@ class ProjectIndex:
                 break
 
     # ------------------------------------------------------------------ summaries
-    def summary(self, path: str) -> Optional[dict]:
-        """The summary of the module at ``path`` (memoized, disk-cached), or None."""
-        path = os.path.abspath(path)
-        if path in self._summaries:
+    def _file(self, path: str) -> Optional[bytes]:
+        """The bytes of the file at ``path`` (absolute), read once per process; recorded as consulted for the
+        linted file. The first read of a file counts against the per-linted-file budget (None past it)."""
+        if path in self._data:
             if path in self._shas:
                 self.consulted[path] = self._shas[path]
-            return self._summaries[path]
+            return self._data[path]
         if self._budget <= 0:
             return None
         self._budget -= 1
@@ -111,11 +156,27 @@ class ProjectIndex:
             with open(path, "rb") as fh:
                 data = fh.read()
         except OSError:
-            self._summaries[path] = None
+            self._data[path] = None
             return None
         sha = file_key(data)
         self._shas[path] = sha
         self.consulted[path] = sha
+        self._data[path] = data
+        return data
+
+    def summary(self, path: str) -> Optional[dict]:
+        """The whole summary of the module at ``path`` (memoized, disk-cached), or None.
+
+        The index itself asks for less (:meth:`_head`, :meth:`_class_data`); whole summaries serve top-level
+        functions and the INIT1xx analysis."""
+        path = os.path.abspath(path)
+        if path in self._summaries:
+            self._file(path)  # records it as consulted for this linted file
+            return self._summaries[path]
+        data = self._file(path)
+        if data is None:
+            return None
+        sha = self._shas[path]
         summary = self.cache.get(sha)
         if summary is None:
             from .summaries import summarize
@@ -128,6 +189,76 @@ class ProjectIndex:
                 self.cache.put(sha, summary)
         self._summaries[path] = summary
         return summary
+
+    def _head(self, path: str) -> Optional[dict]:
+        """Names, bases and imports of the module at ``path`` (:func:`~.summaries.summarize_head`), or None.
+
+        From the whole summary when one is at hand or when ``ast`` cannot parse the file (a newer syntax than
+        the running Python's), then without ``span``/``methods``."""
+        path = os.path.abspath(path)
+        if path in self._heads:
+            self._file(path)
+            return self._heads[path]
+        data = self._file(path)
+        if data is None:
+            return None
+        head = None
+        if self._summaries.get(path) is None:
+            sha = self._shas[path]
+            head = self.cache.get(sha, "head")
+            if head is None:
+                from .summaries import summarize_head
+
+                try:
+                    head = summarize_head(data, path)
+                except RecursionError:
+                    head = None
+                if head is not None:
+                    self.cache.put(sha, head, "head")
+        if head is None:
+            full = self.summary(path)
+            head = None if full is None else {
+                "aliases": full["aliases"],
+                "classes": {n: {k: c[k] for k in ("local_bases", "bases", "module")}
+                            for n, c in full["classes"].items()},
+                "functions": {n: f["params"] for n, f in full["functions"].items()},
+            }
+        self._heads[path] = head
+        return head
+
+    def _class_data(self, path: str, name: str) -> Optional[dict]:
+        """The summary entry of class ``name`` in ``path`` (as in :func:`~.summaries.summarize`), or None;
+        its methods from a parse of that class alone (:func:`~.summaries.summarize_class`)."""
+        path = os.path.abspath(path)
+        full = self._summaries.get(path)
+        if full is not None:
+            self._file(path)
+            return full["classes"].get(name)
+        head = self._head(path)
+        entry = head["classes"].get(name) if head else None
+        if entry is None:
+            return None
+        if "span" not in entry:  # the head came from the whole summary
+            full = self.summary(path)
+            return full["classes"].get(name) if full else None
+        key = (path, name)
+        if key not in self._parts:
+            sha = self._shas[path]
+            part = self.cache.get(sha, f"class-{name}")
+            if part is None:
+                from .summaries import summarize_class
+
+                try:
+                    part = summarize_class(self._data[path], head, name)
+                except RecursionError:
+                    part = None
+                if part is not None:
+                    self.cache.put(sha, part, f"class-{name}")
+            self._parts[key] = part
+        part = self._parts[key]
+        if part is None:
+            return None
+        return {"local_bases": entry["local_bases"], "bases": entry["bases"], "module": entry["module"], **part}
 
     # ------------------------------------------------------------------ names
     def locate(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
@@ -145,13 +276,13 @@ class ProjectIndex:
             path = self.resolver.resolve(file, ".".join(module), level)
             if path is None:
                 continue
-            summary = self.summary(path)
-            if summary is None:
+            head = self._head(path)
+            if head is None:
                 return None
             name = rest[0]
-            if name in summary["classes"] or name in summary["functions"]:
+            if name in head["classes"] or head["functions"].get(name):  # (functions with parameters)
                 return path, name
-            alias = summary["aliases"].get(name)
+            alias = head["aliases"].get(name)
             if alias:
                 return self.locate(path, alias, _depth + 1)
             return None
@@ -167,19 +298,18 @@ class ProjectIndex:
     def _class_at(self, path: str, name: str) -> Optional[RemoteClass]:
         key = (path, name)
         if key in self._classes:
-            self.summary(path)  # records it as consulted for this linted file
+            self._file(path)  # records it as consulted for this linted file
             return self._classes[key]
-        summary = self.summary(path)
-        data = summary["classes"].get(name) if summary else None
+        head = self._head(path)
+        data = head["classes"].get(name) if head else None
         if data is None:
             self._classes[key] = None
             return None
-        from .summaries import effects_from_json
-
-        methods = {
-            m: RemoteMethod(m, list(info.get("params", [])), bool(info.get("self")), effects_from_json(info["fx"]))
-            for m, info in data.get("methods", {}).items()
-        }
+        if "methods" in data:  # read the class's own lines only when one of its methods is asked for
+            methods = _RemoteMethods(self, path, name, data["methods"])
+        else:
+            methods = _RemoteMethods(self, path, name, ())
+            methods.load()
         known = [b for b in data.get("bases", []) if _known_base(b)]
         cls = RemoteClass(name, path, methods, known)
         self._classes[key] = cls
@@ -187,8 +317,8 @@ class ProjectIndex:
 
     def base_refs(self, path: str, name: str) -> list[tuple[str, str]]:
         """``(file, qualname)`` of the bases of class ``name`` in ``path``: same-file first, then imported."""
-        summary = self.summary(path)
-        data = summary["classes"].get(name) if summary else None
+        head = self._head(path)
+        data = head["classes"].get(name) if head else None
         if data is None:
             return []
         return [(path, f"#{b}") for b in data.get("local_bases", [])] + [(path, b) for b in data.get("bases", [])]
@@ -219,8 +349,8 @@ class ProjectIndex:
         if where in self._is_module:
             return self._is_module[where]
         self._is_module[where] = False  # cycles
-        summary = self.summary(where[0])
-        data = summary["classes"].get(where[1]) if summary else None
+        head = self._head(where[0])
+        data = head["classes"].get(where[1]) if head else None
         result = False
         if data is not None and _depth <= MAX_DEPTH:
             if data.get("module") or any(b in module_bases or b.rsplit(".", 1)[-1] in module_bases
@@ -267,7 +397,7 @@ class ProjectIndex:
         key = (file, class_name)
         if key in self._users:
             for path in self._users[key][1]:
-                self.summary(path)
+                self._file(path)
             return self._users[key][0]
         found: list[tuple[str, Any]] = []
         consulted: list[str] = []
@@ -280,21 +410,26 @@ class ProjectIndex:
         for path in self._importers(file, tuple(sorted(wanted))).get(class_name, ()):
             if path == file or not dispatch.search(texts.get(path, b"")):
                 continue  # only an ``isinstance(module, Cls)`` / ``type(module) is Cls`` / class-name branch covers it
-            summary = self.summary(path)
-            if summary is None:
+            head = self._head(path)
+            if head is None:
                 continue
             consulted.append(path)
-            alias = [local for local, target in summary["aliases"].items()
+            alias = [local for local, target in head["aliases"].items()
                      if target.rsplit(".", 1)[-1] == class_name]
-            if not any(self.locate(path, summary["aliases"][a]) == (file, class_name) for a in alias):
+            if not any(self.locate(path, head["aliases"][a]) == (file, class_name) for a in alias):
                 continue
-            for cname, cdata in summary["classes"].items():
+            for cname, centry in head["classes"].items():
+                if "methods" in centry and not wanted.intersection(centry["methods"]):
+                    continue  # no method of that name: nothing to read in the class
+                cdata = self._class_data(path, cname) or {}
                 for mname, info in cdata.get("methods", {}).items():
                     if mname in wanted and info.get("self") and len(info.get("params", [])) >= 2:
                         found.append((f"{cname}.{mname}", effects_from_json(info["fx"])))
-            for fname, info in summary["functions"].items():
-                if fname in wanted:
-                    found.append((fname, effects_from_json(info["fx"])))
+            if wanted.intersection(f for f, params in head["functions"].items() if params):
+                summary = self.summary(path)
+                for fname, info in (summary["functions"] if summary else {}).items():
+                    if fname in wanted:
+                        found.append((fname, effects_from_json(info["fx"])))
         self._users[key] = (found, consulted)
         return found
 

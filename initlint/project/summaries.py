@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 #: Bump when the layout above changes (part of the cache key).
-SUMMARY_FORMAT = 4
+SUMMARY_FORMAT = 5
 
 
 def effects_to_json(fx) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
     from ..config import Config
     from ..facts.effects import _writes_names, scan
     from ..facts.imports import Imports, dotted
-    from ..facts.modules import _param_names, _self_name, _top_level, module_base_name
+    from ..facts.modules import _param_names, _top_level, module_base_name
     from ..facts.walk import body_of
 
     try:
@@ -135,20 +135,8 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
                 known = True
             resolved = imports.resolve(arg.value)
             bases.append(resolved or raw)
-        methods: dict[str, Any] = {}
-        if isinstance(node.body, cst.IndentedBlock):
-            for stmt in node.body.body:
-                if not isinstance(stmt, cst.FunctionDef):
-                    continue
-                params = _param_names(stmt)
-                self_name = _self_name(stmt)
-                recv = {self_name} if self_name else set()
-                dispatch = set(params[1:2]) if self_name else set(params[:1])
-                fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
-                methods[stmt.name.value] = {"params": params, "self": self_name is not None,
-                                            "fx": effects_to_json(fx)}
-        out_classes[name] = {"local_bases": local, "bases": bases, "module": known, "methods": methods,
-                             "flow": class_flow(node)}
+        out_classes[name] = {"local_bases": local, "bases": bases, "module": known,
+                             **class_body(node, imports, functions)}
     out_functions: dict[str, Any] = {}
     for name, fn in functions.items():
         params = _param_names(fn)
@@ -160,6 +148,33 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
         out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
     _forward_writes(functions, out_functions)
     return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}
+
+
+def class_body(node, imports, functions) -> dict[str, Any]:
+    """``{"methods": ..., "flow": ...}`` of one class of a summary (see the layout in the module docstring).
+
+    Reads only ``node`` itself, the file's import aliases (``imports``) and the names of its top-level
+    functions (``functions``): a class can be summarized from its own text (:func:`summarize_class`).
+    """
+    import libcst as cst
+
+    from ..facts.effects import scan
+    from ..facts.modules import _param_names, _self_name
+    from ..facts.walk import body_of
+
+    methods: dict[str, Any] = {}
+    if isinstance(node.body, cst.IndentedBlock):
+        for stmt in node.body.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            params = _param_names(stmt)
+            self_name = _self_name(stmt)
+            recv = {self_name} if self_name else set()
+            dispatch = set(params[1:2]) if self_name else set(params[:1])
+            fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
+            methods[stmt.name.value] = {"params": params, "self": self_name is not None,
+                                        "fx": effects_to_json(fx)}
+    return {"methods": methods, "flow": class_flow(node)}
 
 
 def class_flow(node) -> dict[str, Any]:
@@ -185,7 +200,7 @@ def class_flow(node) -> dict[str, Any]:
         return {"methods": methods, "bound": bound}
 
     def self_attr(e, me):
-        if isinstance(e, cst.Attribute) and isinstance(e.value, cst.Name) and e.value.value == me:
+        if type(e) is cst.Attribute and type(e.value) is cst.Name and e.value.value == me:
             return e.attr.value
         return None
 
@@ -199,22 +214,23 @@ def class_flow(node) -> dict[str, Any]:
         backward = False
         if me is not None:
             for sub in _walk(body_of(stmt)):
-                if isinstance(sub, cst.Attribute):
+                kind = type(sub)
+                if kind is cst.Attribute:
                     a = self_attr(sub, me)
                     if a is not None:
                         refs.add(a)
-                elif isinstance(sub, cst.Call):
+                elif kind is cst.Call:
                     func = sub.func
-                    while isinstance(func, cst.Subscript):
+                    while type(func) is cst.Subscript:
                         func = func.value
                     a = self_attr(func, me)
                     if a is not None:
                         calls.add(a)
                     if call_name(sub) == "backward":
                         backward = True
-                elif isinstance(sub, cst.Assign):
+                elif kind is cst.Assign:
                     targets = [self_attr(t.target, me) for t in sub.targets]
-                    named = {self_attr(x, me) for x in _walk([sub.value]) if isinstance(x, cst.Attribute)}
+                    named = {self_attr(x, me) for x in _walk([sub.value]) if type(x) is cst.Attribute}
                     for t in targets:
                         if t is not None:
                             bound.setdefault(t, [])
@@ -224,13 +240,247 @@ def class_flow(node) -> dict[str, Any]:
 
 
 def _walk(nodes):
-    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas."""
+    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas.
+
+    Children are read from the nodes' fields (:func:`_child_fields`) rather than libcst's ``children``
+    property, which rebuilds each node through a visitor (it was most of a summary's cost); whitespace,
+    parentheses and comma tokens, which hold no code, are not entered. Same nodes of code, same order.
+    """
     import libcst as cst
 
+    stop = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
     stack = list(nodes)[::-1]
     while stack:
         n = stack.pop()
         yield n
-        if isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        kind = type(n)
+        if kind in stop:
             continue
-        stack.extend(reversed(n.children))
+        kids = []
+        names = _FIELDS.get(kind)
+        for name in _child_fields(kind) if names is None else names:
+            value = getattr(n, name)
+            if type(value) in _NODE_TYPES or _is_node(value):
+                kids.append(value)
+            elif type(value) in (list, tuple):
+                kids.extend(x for x in value if type(x) in _NODE_TYPES or _is_node(x))
+        kids.reverse()
+        stack.extend(kids)
+
+
+#: Field names that hold only whitespace, comments or punctuation tokens (never code) in libcst nodes.
+_NO_CODE = ("whitespace", "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon",
+            "trailing_whitespace", "header", "footer", "newline")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: set[type] = set()
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a libcst node type that can hold code, in declaration order (memoized per type)."""
+    import dataclasses
+
+    names = tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_NO_CODE))
+    _FIELDS[kind] = names
+    return names
+
+
+def _is_node(value) -> bool:
+    """Is ``value`` a libcst node (its type remembered, so that the next test is a set lookup)?"""
+    import libcst as cst
+
+    if isinstance(value, cst.CSTNode):
+        _NODE_TYPES.add(type(value))
+        return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------- parts
+# The index needs a whole summary rarely: "is this imported class a module?" and "where is this name
+# defined?" need only the names, bases and imports of a file (its *head*, from Python's ``ast``, about 5x
+# cheaper than libcst), and "what do the methods of class X do?" needs only X's own text (parsed alone,
+# :func:`summarize_class`). Both give exactly what :func:`summarize` gives for the same fields (checked on
+# the corpora by ``benchmarks/check_summary_parts.py``).
+
+
+def summarize_head(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
+    """The names part of a summary, from ``ast``; None when the file cannot be decoded or parsed.
+
+    Layout: ``{"aliases": {...}, "classes": {name: {"local_bases", "bases", "module", "methods": [names],
+    "span": [first line, last line, column]}}, "functions": {name: [parameter names]}}``, where ``aliases``,
+    ``local_bases``, ``bases`` and ``module`` are those of :func:`summarize`, ``methods`` the names of the
+    class's methods, ``span`` its lines (decorators included), and ``functions`` every top-level function
+    (:func:`summarize` keeps only those with parameters).
+    """
+    import ast
+
+    from ..slicing import decode
+
+    text = decode(source) if isinstance(source, bytes) else source
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    from ..slicing import _split
+
+    lines = _split(text)
+    aliases: dict[str, str] = {}
+    _ast_imports(tree.body, lines, aliases)
+    classes: dict[str, ast.ClassDef] = {}
+    functions: dict[str, list[str]] = {}
+    for stmt in _ast_top_level(tree.body):
+        if isinstance(stmt, ast.ClassDef):
+            classes.setdefault(stmt.name, stmt)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = stmt.args
+            functions.setdefault(stmt.name, [a.arg for a in args.posonlyargs + args.args])
+    imports = _imports_of(aliases)
+    out: dict[str, Any] = {}
+    for name, node in classes.items():
+        local, bases, known = [], [], False
+        for base in node.bases:
+            raw = _ast_dotted(base.value if isinstance(base, ast.Starred) else base)
+            if raw is None:
+                continue
+            if raw in classes and raw != name:
+                local.append(raw)
+                continue
+            if _module_base(raw, imports):
+                known = True
+            resolved = imports.resolve_text(raw)
+            bases.append(resolved or raw)
+        first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        out[name] = {"local_bases": local, "bases": bases, "module": known,
+                     "methods": [s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))],
+                     "span": [first, node.end_lineno, node.col_offset]}
+    return {"aliases": aliases, "classes": out, "functions": functions}
+
+
+def summarize_class(source: bytes | str, head: dict[str, Any], name: str) -> Optional[dict[str, Any]]:
+    """``{"methods", "flow"}`` of class ``name`` (see :func:`summarize`), from a libcst parse of that class's
+    lines alone; ``head``: the file's :func:`summarize_head`. None when those lines do not parse."""
+    import libcst as cst
+
+    from ..slicing import _split, decode
+
+    data = head["classes"].get(name)
+    text = decode(source) if isinstance(source, bytes) else source
+    if data is None or text is None:
+        return None
+    first, last, col = data["span"]
+    segment = "".join(_split(text)[first - 1:last])
+    if col:  # a class inside a module-level ``if``/``try``: parse it as the body of an ``if``
+        segment = "if True:\n" + segment
+    try:
+        module = cst.parse_module(segment)
+    except Exception:  # noqa: BLE001 - unparseable alone: unknown
+        return None
+    node = module.body[0] if module.body else None
+    if col and isinstance(node, cst.If) and isinstance(node.body, cst.IndentedBlock) and node.body.body:
+        node = node.body.body[0]
+    if not isinstance(node, cst.ClassDef) or node.name.value != name:
+        return None
+    return class_body(node, _imports_of(head["aliases"]), head["functions"])
+
+
+def _imports_of(aliases: dict[str, str]):
+    """An :class:`~initlint.facts.imports.Imports` with these aliases (no module parsed)."""
+    from ..facts.imports import Imports
+
+    imports = Imports.__new__(Imports)
+    imports.aliases = dict(aliases)
+    return imports
+
+
+def _module_base(raw: str, imports) -> bool:
+    """:func:`~initlint.facts.modules.module_base_name` of the base written ``raw`` (a dotted name)."""
+    import libcst as cst
+
+    from ..config import Config
+    from ..facts.modules import module_base_name
+
+    parts = raw.split(".")
+    expr = cst.Name(parts[0])
+    for part in parts[1:]:
+        expr = cst.Attribute(value=expr, attr=cst.Name(part))
+    if not _CONFIG:
+        _CONFIG.append(Config())
+    return module_base_name(expr, imports, _CONFIG[0]) is not None
+
+
+_CONFIG: list = []  # the default Config, as in summarize()
+
+
+def _ast_dotted(node) -> Optional[str]:
+    """``a.b.c`` for an ``ast`` Name/Attribute chain (as :func:`initlint.facts.imports.dotted`), else None."""
+    import ast
+
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _ast_top_level(body):
+    """:func:`initlint.facts.modules._top_level` over an ``ast`` body."""
+    import ast
+
+    for stmt in body:
+        if isinstance(stmt, ast.If):
+            yield from _ast_top_level(stmt.body)
+            yield from _ast_top_level(stmt.orelse)
+        elif isinstance(stmt, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            yield from _ast_top_level(stmt.body)
+            for h in stmt.handlers:
+                yield from _ast_top_level(h.body)
+        else:
+            yield stmt
+
+
+def _one_line_suite(block, lines: list[str]) -> bool:
+    """Is ``block`` (a list of ``ast`` statements) written on its header's line (``if x: import y``)?"""
+    if not block:
+        return False
+    first = block[0]
+    line = lines[first.lineno - 1] if 0 < first.lineno <= len(lines) else ""
+    return bool(line.encode("utf-8", "surrogatepass")[:first.col_offset].strip())
+
+
+def _ast_imports(body, lines: list[str], aliases: dict[str, str]) -> None:
+    """The alias map of :class:`initlint.facts.imports.Imports`, from ``ast``: the same statements are read
+    (module level, module-level ``if``/``try`` blocks, first level of function bodies, recursively; one-line
+    suites are not), in the same order."""
+    import ast
+
+    if _one_line_suite(body, lines):
+        return
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname is not None:
+                    aliases[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    aliases.setdefault(top, top)
+        elif isinstance(stmt, ast.ImportFrom):
+            if any(a.name == "*" for a in stmt.names):
+                continue
+            prefix = "." * (stmt.level or 0) + (stmt.module or "")
+            sep = "" if prefix.endswith(".") or not prefix else "."
+            for alias in stmt.names:
+                aliases[alias.asname or alias.name] = f"{prefix}{sep}{alias.name}"
+        elif isinstance(stmt, ast.If):
+            _ast_imports(stmt.body, lines, aliases)
+            _ast_imports(stmt.orelse, lines, aliases)
+        elif isinstance(stmt, ast.Try):
+            _ast_imports(stmt.body, lines, aliases)
+            for handler in stmt.handlers:
+                _ast_imports(handler.body, lines, aliases)
+            _ast_imports(stmt.orelse, lines, aliases)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _ast_imports(stmt.body, lines, aliases)

@@ -397,3 +397,107 @@ def test_summaries_round_trip_through_json(tmp_path):
     guards = {frozenset(t.guard or ()): t.attrs for t in fx.dispatch}
     assert guards[frozenset({"Mixer"})] == {"D"} and guards[frozenset({"Linear"})] == {"weight"}
     assert summarize(b"def broken(:\n", "x.py") is None
+
+
+PARTS_SOURCE = '''
+import torch
+import torch.nn as tnn
+from torch import nn
+from . import sibling as sib
+from ..pkg.mod import Base, Other as Renamed
+if True: import one_line_suite_is_not_read
+try:
+    from fast import Impl
+except ImportError:
+    from slow import Impl
+else:
+    import extra.pkg
+if False:
+    pass
+elif True:
+    from elif_branch import E
+else:
+    if True:
+        from nested_else import N
+
+
+def helper(m):
+    import inside_function as inside
+    nn.init.zeros_(m.weight)
+
+
+def no_params():
+    pass
+
+
+async def ahelper(x):
+    pass
+
+
+class Local(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.empty(2))
+
+
+@decorator
+class Mixed(Local, Renamed, *extra_bases, metaclass=Meta):
+    def reset_parameters(self):
+        nn.init.normal_(self.w)
+
+    async def train_step(self):
+        self.loss.backward()
+
+    def _init_weights(self, module):
+        if isinstance(module, Local):
+            helper(module)
+
+
+if TYPE_CHECKING:
+    class Guarded(tnn.Linear):
+        def reset_parameters(self):
+            self.weight.data.zero_()
+'''
+
+
+def test_summary_parts_equal_the_whole_summary():
+    """The index reads a file's head (``ast``) and one class at a time; both give what the whole summary gives
+    (imports in suites/else/functions, decorated and guarded classes, starred bases, async methods)."""
+    from initlint.project.summaries import summarize, summarize_class, summarize_head
+
+    full = summarize(PARTS_SOURCE, "m.py")
+    head = summarize_head(PARTS_SOURCE, "m.py")
+    assert head["aliases"] == full["aliases"] and "one_line_suite_is_not_read" not in head["aliases"]
+    assert head["aliases"]["inside"] == "inside_function" and head["aliases"]["N"] == "nested_else.N"
+    assert list(head["classes"]) == list(full["classes"]) == ["Local", "Mixed", "Guarded"]
+    assert [n for n, p in head["functions"].items() if p] == list(full["functions"]) == ["helper", "ahelper"]
+    for name, entry in full["classes"].items():
+        assert {k: head["classes"][name][k] for k in ("local_bases", "bases", "module")} == \
+            {k: entry[k] for k in ("local_bases", "bases", "module")}
+        part = summarize_class(PARTS_SOURCE, head, name)
+        assert part == {"methods": entry["methods"], "flow": entry["flow"]}, name
+    assert full["classes"]["Mixed"]["bases"] == ["..pkg.mod.Other", "extra_bases"]
+    assert full["classes"]["Guarded"]["module"] is True
+    assert full["classes"]["Mixed"]["flow"]["methods"]["train_step"]["backward"] is True
+
+
+def test_index_reads_only_the_class_it_needs(tmp_path):
+    """A base class of another file is read from its own lines, and only once one of its methods is looked
+    up: the other classes of that file are not summarized, and no whole summary is written to the cache."""
+    from initlint.project.cache import SummaryCache
+    from initlint.project.index import ProjectIndex
+
+    base = textwrap.dedent(BASE) + "\n\nclass Unrelated(nn.Module):\n    pass\n"
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": base,
+                     "pkg/user.py": "from .base import BaseLayer\n\nclass User(BaseLayer):\n    pass\n"})
+    index = ProjectIndex(ModuleResolver([]), SummaryCache(str(tmp_path / "s")))
+    user = str(tmp_path / "pkg/user.py")
+    assert index.is_module_class(user, ".base.BaseLayer")
+    [cls] = index.remote_mro(user, ".base.BaseLayer")
+
+    def written():
+        return sorted(p.name.split(".", 1)[1] for p in (tmp_path / "s").rglob("*.json"))
+
+    assert cls.name == "BaseLayer" and "_init_weights" not in cls.methods and written() == ["head.json"]
+    assert "reset_parameters" in cls.methods and cls.methods["reset_parameters"].fx.inits == {"weight"}
+    assert written() == ["class-BaseLayer.json", "head.json"]
