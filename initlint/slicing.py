@@ -66,7 +66,7 @@ class Slice(NamedTuple):
         """:attr:`text` with every dropped line back as an empty line: each line at its number in the file."""
         out: list[str] = []
         at = 1
-        for number, line in zip(self.origin, _split(self.text)):
+        for number, line in zip(self.origin, physical_lines(self.text)):
             out.append("\n" * (number - at))
             out.append(line)
             at = number + 1
@@ -103,7 +103,7 @@ _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
-def _split(text: str) -> list[str]:
+def physical_lines(text: str) -> list[str]:
     """Physical lines with their line breaks."""
     return _LINES.findall(text) if _ODD_BREAKS.search(text) else text.splitlines(keepends=True)
 
@@ -120,20 +120,20 @@ class _Source:
 
     def __init__(self, text: str, tree: ast.Module) -> None:
         self.tree = tree
-        self.lines = _split(text)
+        self.lines = physical_lines(text)
         # code, literal (or None for a comment), code, literal, ..., code
         parts = _STRING_OR_COMMENT.split(text)
         literals = parts[1::2]
         # a comment becomes one space (so a last line holding only a comment stays a line)
         parts[1::2] = [" " if lit is None else lit for lit in literals]
         #: the lines without comments (string literals kept)
-        self.code_lines: list[str] | None = _split("".join(parts))
+        self.code_lines: list[str] | None = physical_lines("".join(parts))
         if len(self.code_lines) != len(self.lines):  # pragma: no cover - defensive: never guess line ranges
             self.code_lines = None
         # string literals become ``""`` and each line they continue on starts with a NUL: no word in a string
         # counts, and a line left blank here is blank or a comment outside every string
         parts[1::2] = [" " if lit is None else '""' + "\n\0" * lit.count("\n") for lit in literals]
-        self.bare_lines: list[str] | None = _split("".join(parts))
+        self.bare_lines: list[str] | None = physical_lines("".join(parts))
         if len(self.bare_lines) != len(self.lines):  # pragma: no cover - a lone CR inside a string
             self.bare_lines = None
 

@@ -258,7 +258,7 @@ class _Scanner:
                     # ``for name, p in m.named_parameters(): if name in ["out_proj.weight"]: ...``: only those
                     self._touch_names(owner, selected)
                     return
-                if sub.fx.inits or sub.fx.all or _writes_names(body_of(stmt), target_names, self.imports):
+                if sub.fx.inits or sub.fx.all or names_written(body_of(stmt), target_names, self.imports):
                     if isinstance(owner, cst.Name) and owner.value in self.dispatch_names:
                         self._dispatch_touch(None)  # ``for p in module.parameters()`` in a dispatch branch
                     else:
@@ -283,7 +283,7 @@ class _Scanner:
                 and it.func.attr.value in ("items", "values") and self._own_attr(it.func.value)):
             it = it.func.value
         elements = [e.value for e in it.elements] if isinstance(it, (cst.List, cst.Tuple)) else [it]
-        if target_names and all(self._own_attr(e) for e in elements) and _writes_names(
+        if target_names and all(self._own_attr(e) for e in elements) and names_written(
             body_of(stmt), target_names, self.imports
         ):
             for e in elements:
@@ -497,19 +497,19 @@ def _filtered_names(body, name_var: str, value_vars: set[str], imports: Imports)
     names: set[str] = set()
     for stmt in statements:
         if not isinstance(stmt, cst.If):
-            if _writes_names([stmt], value_vars, imports):
+            if names_written([stmt], value_vars, imports):
                 return None
             continue
         branch: cst.If | None = stmt
         while isinstance(branch, cst.If):
             selected = _name_filter(branch.test, name_var)
-            if _writes_names(body_of(branch), value_vars, imports):
+            if names_written(body_of(branch), value_vars, imports):
                 if selected is None:
                     return None
                 names |= selected
             orelse = branch.orelse
             if orelse is not None and not isinstance(orelse, cst.If):
-                if _writes_names(body_of(orelse), value_vars, imports):
+                if names_written(body_of(orelse), value_vars, imports):
                     return None
                 break
             branch = orelse
@@ -537,7 +537,7 @@ def _names_in(target) -> list[cst.Name]:
     return []
 
 
-def _writes_names(body, names: set[str], imports: Imports) -> bool:
+def names_written(body, names: set[str], imports: Imports) -> bool:
     """Does ``body`` write to one of ``names`` in place (``p.normal_()``, ``init.zeros_(p)``, ``p.data = ``)?"""
     from .walk import iter_calls, simple_statements
 

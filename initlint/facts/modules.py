@@ -139,7 +139,7 @@ class ReinitPath:
         return self.name
 
 
-def _self_name(fn: cst.FunctionDef) -> str | None:
+def self_param_name(fn: cst.FunctionDef) -> str | None:
     params = fn.params.params or fn.params.posonly_params
     if not params:
         return None
@@ -149,7 +149,7 @@ def _self_name(fn: cst.FunctionDef) -> str | None:
     return params[0].name.value
 
 
-def _param_names(fn: cst.FunctionDef) -> list[str]:
+def parameter_names(fn: cst.FunctionDef) -> list[str]:
     return [p.name.value for p in list(fn.params.posonly_params) + list(fn.params.params)]
 
 
@@ -170,7 +170,7 @@ class ModuleFacts:
         self.test_file = _is_test_path(facts.path)
         self.functions: dict[str, cst.FunctionDef] = {}
         all_classes: dict[str, cst.ClassDef] = {}
-        for stmt in _top_level(facts.module.body):
+        for stmt in top_level_statements(facts.module.body):
             if isinstance(stmt, cst.ClassDef):
                 all_classes.setdefault(stmt.name.value, stmt)
             elif isinstance(stmt, cst.FunctionDef):
@@ -353,7 +353,7 @@ class ModuleFacts:
         from .walk import simple_statements
 
         for method_name, fn in cls.methods.items():
-            self_name = _self_name(fn)
+            self_name = self_param_name(fn)
             if self_name is None:
                 continue
             for small in simple_statements(body_of(fn)):
@@ -557,7 +557,7 @@ class ModuleFacts:
                 self._merge_effects(cls, owner, fn.fx, cov, seen)
             self._method_cache[key] = cov
             return cov
-        self_name = _self_name(fn)
+        self_name = self_param_name(fn)
         if self_name is None:
             self._method_cache[key] = cov
             return cov
@@ -594,7 +594,7 @@ class ModuleFacts:
             return self._function_cache[key]
         cov = Coverage()
         fn = self.functions.get(fname)
-        names = _param_names(fn) if fn is not None else []
+        names = parameter_names(fn) if fn is not None else []
         if fn is None or index < 0 or index >= len(names) or key in _seen:
             cov.all = index < 0  # passed by keyword: be generous (precision first)
             return cov
@@ -623,7 +623,7 @@ class ModuleFacts:
                 else:
                     cov.all = True
                 return cov
-            names = _param_names(fn)
+            names = parameter_names(fn)
             if len(names) >= 2:
                 fx = self._scan(body_of(fn), {names[0]}, self.imports, functions=self.functions,
                                 dispatch_names={names[1]})
@@ -656,7 +656,7 @@ class ModuleFacts:
         out: list[CentralInit] = []
         for name in sorted(wanted & set(self.functions)):
             fn = self.functions[name]
-            names = _param_names(fn)
+            names = parameter_names(fn)
             if names:
                 fx = self._scan(body_of(fn), set(), self.imports, functions=self.functions, dispatch_names={names[0]})
                 out.append(CentralInit(name, fn, None, fx))
@@ -665,8 +665,8 @@ class ModuleFacts:
                 continue
             for stmt in node.body.body:
                 if isinstance(stmt, cst.FunctionDef) and stmt.name.value in wanted:
-                    names = _param_names(stmt)
-                    self_name = _self_name(stmt)
+                    names = parameter_names(stmt)
+                    self_name = self_param_name(stmt)
                     if self_name is None:
                         if names:
                             fx = self._scan(body_of(stmt), set(), self.imports, functions=self.functions,
@@ -874,7 +874,7 @@ class ModuleFacts:
         fn = cls.methods.get(method)
         if fn is None:
             return cov
-        self_name = _self_name(fn)
+        self_name = self_param_name(fn)
         if self_name is None:
             return cov
         fx = self._scan(body_of(fn), {self_name}, self.imports, functions=self.functions)
@@ -887,8 +887,9 @@ class ModuleFacts:
                 if base_init.has_self:
                     cov.add(base_init.fx.inits, base_init.fx.all)
                     self._merge_effects(cls, owner, Effects(self_calls=set(base_init.fx.self_calls)), cov, frozenset())
-            elif base_init is not None and _self_name(base_init):
-                bfx = self._scan(body_of(base_init), {_self_name(base_init)}, self.imports, functions=self.functions)
+            elif base_init is not None and self_param_name(base_init):
+                bfx = self._scan(body_of(base_init), {self_param_name(base_init)}, self.imports,
+                                 functions=self.functions)
                 cov.add(bfx.inits, bfx.all)
                 calls = Effects(self_calls=bfx.self_calls, applied=bfx.applied, passed_to=bfx.passed_to)
                 self._merge_effects(cls, owner, calls, cov, frozenset())
@@ -945,7 +946,7 @@ class ModuleFacts:
 
         for name in names:
             fn = parent.methods.get(name)
-            self_name = _self_name(fn) if fn is not None else None
+            self_name = self_param_name(fn) if fn is not None else None
             if self_name is None:
                 continue
             before = (set(cov.attrs), cov.all)
@@ -1003,7 +1004,7 @@ class ModuleFacts:
                 continue
             functions: dict[str, cst.FunctionDef] = {}
             parents = []
-            for stmt in _top_level(module.body):
+            for stmt in top_level_statements(module.body):
                 if isinstance(stmt, cst.FunctionDef):
                     functions.setdefault(stmt.name.value, stmt)
                 elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
@@ -1027,7 +1028,7 @@ class ModuleFacts:
         todo = ["__init__"]
         while todo:
             fn = cls.methods.get(todo.pop())
-            self_name = _self_name(fn) if fn is not None else None
+            self_name = self_param_name(fn) if fn is not None else None
             if self_name is None:
                 continue
             from .walk import iter_calls, simple_statements
@@ -1078,7 +1079,7 @@ def _children(cls: ModuleClass) -> dict[str, str]:
 
     out: dict[str, str] = {}
     for fn in cls.methods.values():
-        self_name = _self_name(fn)
+        self_name = self_param_name(fn)
         if self_name is None:
             continue
         for small in simple_statements(body_of(fn)):
@@ -1114,7 +1115,7 @@ def _data_filled(cls: ModuleClass) -> set[str]:
 
     out: set[str] = set()
     for name, fn in cls.methods.items():
-        self_name = _self_name(fn)
+        self_name = self_param_name(fn)
         if name == "__init__" or self_name is None:
             continue
         ps = fn.params
@@ -1269,16 +1270,17 @@ def module_base_name(expr, imports, config) -> str | None:
     return None
 
 
-def _top_level(body):
+def top_level_statements(body):
     """Module-level statements, looking inside module-level if/try blocks (``if TYPE_CHECKING``...)."""
     for stmt in body:
         if isinstance(stmt, cst.If):
-            yield from _top_level(body_of(stmt))
+            yield from top_level_statements(body_of(stmt))
             if stmt.orelse is not None:
-                yield from _top_level([stmt.orelse] if isinstance(stmt.orelse, cst.If) else body_of(stmt.orelse))
+                orelse = [stmt.orelse] if isinstance(stmt.orelse, cst.If) else body_of(stmt.orelse)
+                yield from top_level_statements(orelse)
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            yield from _top_level(body_of(stmt))
+            yield from top_level_statements(body_of(stmt))
             for h in stmt.handlers:
-                yield from _top_level(body_of(h))
+                yield from top_level_statements(body_of(h))
         else:
             yield stmt

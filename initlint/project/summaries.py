@@ -101,9 +101,9 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
     import libcst as cst
 
     from ..config import Config
-    from ..facts.effects import _writes_names, scan
+    from ..facts.effects import names_written, scan
     from ..facts.imports import Imports, dotted
-    from ..facts.modules import _param_names, _top_level, module_base_name
+    from ..facts.modules import parameter_names, top_level_statements, module_base_name
     from ..facts.walk import body_of
 
     try:
@@ -114,7 +114,7 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
     config = Config()
     classes: dict[str, cst.ClassDef] = {}
     functions: dict[str, cst.FunctionDef] = {}
-    for stmt in _top_level(module.body):
+    for stmt in top_level_statements(module.body):
         if isinstance(stmt, cst.ClassDef):
             classes.setdefault(stmt.name.value, stmt)
         elif isinstance(stmt, cst.FunctionDef):
@@ -139,12 +139,12 @@ def summarize(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
                              **class_body(node, imports, functions)}
     out_functions: dict[str, Any] = {}
     for name, fn in functions.items():
-        params = _param_names(fn)
+        params = parameter_names(fn)
         if not params:
             continue
         fx = scan(body_of(fn), set(), imports, functions=functions, dispatch_names={params[0]})
         # which arguments it writes in place (``def glorot(value): value.data.uniform_(...)``)
-        writes = [i for i, p in enumerate(params) if _writes_names(body_of(fn), {p}, imports)]
+        writes = [i for i, p in enumerate(params) if names_written(body_of(fn), {p}, imports)]
         out_functions[name] = {"params": params, "fx": effects_to_json(fx), "writes": writes}
     _forward_writes(functions, out_functions)
     return {"aliases": dict(imports.aliases), "classes": out_classes, "functions": out_functions}
@@ -159,7 +159,7 @@ def class_body(node, imports, functions) -> dict[str, Any]:
     import libcst as cst
 
     from ..facts.effects import scan
-    from ..facts.modules import _param_names, _self_name
+    from ..facts.modules import parameter_names, self_param_name
     from ..facts.walk import body_of
 
     methods: dict[str, Any] = {}
@@ -167,8 +167,8 @@ def class_body(node, imports, functions) -> dict[str, Any]:
         for stmt in node.body.body:
             if not isinstance(stmt, cst.FunctionDef):
                 continue
-            params = _param_names(stmt)
-            self_name = _self_name(stmt)
+            params = parameter_names(stmt)
+            self_name = self_param_name(stmt)
             recv = {self_name} if self_name else set()
             dispatch = set(params[1:2]) if self_name else set(params[:1])
             fx = scan(body_of(stmt), recv, imports, functions=functions, dispatch_names=dispatch)
@@ -322,9 +322,9 @@ def summarize_head(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    from ..slicing import _split
+    from ..slicing import physical_lines
 
-    lines = _split(text)
+    lines = physical_lines(text)
     aliases: dict[str, str] = {}
     _ast_imports(tree.body, lines, aliases)
     classes: dict[str, ast.ClassDef] = {}
@@ -362,14 +362,14 @@ def summarize_class(source: bytes | str, head: dict[str, Any], name: str) -> Opt
     lines alone; ``head``: the file's :func:`summarize_head`. None when those lines do not parse."""
     import libcst as cst
 
-    from ..slicing import _split, decode
+    from ..slicing import physical_lines, decode
 
     data = head["classes"].get(name)
     text = decode(source) if isinstance(source, bytes) else source
     if data is None or text is None:
         return None
     first, last, col = data["span"]
-    segment = "".join(_split(text)[first - 1:last])
+    segment = "".join(physical_lines(text)[first - 1:last])
     if col:  # a class inside a module-level ``if``/``try``: parse it as the body of an ``if``
         segment = "if True:\n" + segment
     try:
@@ -427,7 +427,7 @@ def _ast_dotted(node) -> Optional[str]:
 
 
 def _ast_top_level(body):
-    """:func:`initlint.facts.modules._top_level` over an ``ast`` body."""
+    """:func:`initlint.facts.modules.top_level_statements` over an ``ast`` body."""
     import ast
 
     for stmt in body:
