@@ -1128,10 +1128,10 @@ def _data_filled(cls: ModuleClass) -> set[str]:
         tainted = set(args)
 
         def from_data(expr, attr: str | None = None) -> bool:
-            names = {n.value for n in _names_in(expr)}
+            names = {n.value for n in _nodes_in(expr, cst.Name)}
             if not names & tainted:
                 return False
-            if attr is not None and any(self_param(e) == attr for e in _attributes_in(expr)):
+            if attr is not None and any(self_param(e) == attr for e in _nodes_in(expr, cst.Attribute)):
                 return False  # ``self.w.data = self.w.data.to(device)``, an EMA of itself: its own value still matters
             return not any(call_name(c) in _RANDOM_CALLS for c in iter_calls(expr))
 
@@ -1157,7 +1157,7 @@ def _data_filled(cls: ModuleClass) -> set[str]:
                                 isinstance(t, cst.Attribute) and t.attr.value == "data")):
                             out.add(attr)  # ``self.p.data = f(arg)``, ``self.p.data[i] = ...``
                     elif data:
-                        tainted.update(n.value for n in _names_in(t))
+                        tainted.update(n.value for n in _nodes_in(t, cst.Name))
             for call in iter_calls(small):
                 f = call.func
                 if isinstance(f, cst.Attribute) and f.attr.value == "copy_" and call.args:
@@ -1167,22 +1167,12 @@ def _data_filled(cls: ModuleClass) -> set[str]:
     return out
 
 
-def _names_in(expr):
-    """Every ``cst.Name`` under ``expr`` (including ``expr`` itself)."""
+def _nodes_in(expr, kind):
+    """Every node of type ``kind`` under ``expr`` (including ``expr`` itself)."""
     stack = [expr]
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Name):
-            yield node
-        stack.extend(node.children)
-
-
-def _attributes_in(expr):
-    """Every ``cst.Attribute`` under ``expr``."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, kind):
             yield node
         stack.extend(node.children)
 

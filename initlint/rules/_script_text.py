@@ -22,28 +22,27 @@ def line(facts, node) -> int:
     return r.start.line if r is not None else 0
 
 
+#: how a model became uninitialized or meta, by :class:`Origin` (``{ctx}``, ``{at}``, ``{selector}`` filled in)
+ORIGIN_TEXT = {
+    Origin.CONTEXT: "built inside `{ctx}`",
+    Origin.TO_EMPTY: "made uninitialized by `.to_empty(...)`",
+    Origin.SKIP_INIT: "built with `skip_init(...)`",
+    Origin.DEFERRED_INIT: "built with `deferred_init(...)`",
+    Origin.SUBMODULES: "its `{selector}` sub-modules made uninitialized by `{at}`",
+    Origin.PARAM_INIT_FN: "materialized by FSDP `param_init_fn` with `to_empty()`",
+    Origin.TO_META: "moved to the meta device",
+    Origin.DEVICE_ARG: 'built with `device="meta"`',
+    Origin.DEFAULT_DEVICE: 'built under `torch.set_default_device("meta")`',
+}
+
+
 def origin(script, status: Status) -> str:
     """How the model became uninitialized or meta (``built inside `fabric.init_module(empty_init=True)```)."""
-    how = status.origin
-    if how is Origin.CONTEXT:
-        return f"built inside `{script.short(status.ctx)}`"
-    if how is Origin.TO_EMPTY:
-        return "made uninitialized by `.to_empty(...)`"
-    if how is Origin.SKIP_INIT:
-        return "built with `skip_init(...)`"
-    if how is Origin.DEFERRED_INIT:
-        return "built with `deferred_init(...)`"
-    if how is Origin.SUBMODULES:
-        return f"its `{status.selector}` sub-modules made uninitialized by `{script.short(status.at, 40)}`"
-    if how is Origin.PARAM_INIT_FN:
-        return "materialized by FSDP `param_init_fn` with `to_empty()`"
-    if how is Origin.TO_META:
-        return "moved to the meta device"
-    if how is Origin.DEVICE_ARG:
-        return 'built with `device="meta"`'
-    if how is Origin.DEFAULT_DEVICE:
-        return 'built under `torch.set_default_device("meta")`'
-    return "made uninitialized"  # pragma: no cover - every origin is worded above
+    text = ORIGIN_TEXT.get(status.origin, "made uninitialized")
+    if "{" not in text:
+        return text
+    return text.format(ctx=script.short(status.ctx) if status.ctx is not None else "",
+                       at=script.short(status.at, 40) if status.at is not None else "", selector=status.selector)
 
 
 def conditions(script, conds) -> str:

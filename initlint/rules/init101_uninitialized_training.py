@@ -198,9 +198,7 @@ class UninitializedTraining(Rule):
         from . import _script_text as say
 
         script = facts.script
-        for e in script.events:
-            if type(e) is not ev.UninitializedAtTraining:
-                continue
+        for e in script.events_of(ev.UninitializedAtTraining):
             yield e.node, (
                 f"`{say.name(e.variable)}` ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}) "
                 f"reaches training at line {say.line(facts, e.training)} (`{script.short(e.training.func, 40)}(...)`) "

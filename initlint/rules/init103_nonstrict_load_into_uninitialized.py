@@ -152,9 +152,7 @@ class NonStrictLoadIntoUninitialized(Rule):
         from . import _script_text as say
 
         script = facts.script
-        for e in script.events:
-            if type(e) is not ev.NonStrictLoad:
-                continue
+        for e in script.events_of(ev.NonStrictLoad):
             yield e.node, (
                 f"non-strict load into `{say.name(e.variable)}`, which is uninitialized here "
                 f"({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}){say.when(script, e.conditions)}"

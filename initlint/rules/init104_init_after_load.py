@@ -203,9 +203,7 @@ class InitAfterLoad(Rule):
         from . import _script_text as say
 
         script = facts.script
-        for e in script.events:
-            if type(e) is not ev.InitAfterLoad:
-                continue
+        for e in script.events_of(ev.InitAfterLoad):
             yield e.node, (
                 f"`{script.short(e.node, 50)}` re-initializes `{say.name(e.variable)}` after it was loaded at line "
                 f"{say.line(facts, e.load)} (`{script.short(e.load.func, 40)}(...)`){say.when(script, e.conditions)}:"

@@ -169,9 +169,7 @@ class MaterializedUninitialized(Rule):
         from . import _script_text as say
 
         script = facts.script
-        for e in script.events:
-            if type(e) is not ev.LeftUninitialized:
-                continue
+        for e in script.events_of(ev.LeftUninitialized):
             fname, pname = e.function.name.value, e.variable
             when = say.conditions(script, [e.conditions]) if e.conditions else "on every path"
             yield e.node, (

@@ -75,6 +75,10 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         self._remote_inits: dict[Any, bool] = {}
 
     # ------------------------------------------------------------------ public
+    def events_of(self, *kinds: type) -> list[Event]:
+        """The events of exactly these types (what one rule reports), in the order they were found."""
+        return [e for e in self.events if type(e) in kinds]
+
     @cached_property
     def events(self) -> list[Event]:
         """Everything found in this file (analysed on first use)."""
