@@ -18,7 +18,7 @@ import libcst as cst
 
 from .effects import Effects, guard_matches, scan
 from .imports import dotted
-from .walk import body_of, call_name, keyword, positional, string_value
+from .walk import body_of, call_name, descendants, keyword, positional, string_value
 
 #: torch.nn classes whose own ``reset_parameters`` initializes the parameters they create.
 TORCH_WITH_RESET = frozenset(
@@ -1169,12 +1169,7 @@ def _data_filled(cls: ModuleClass) -> set[str]:
 
 def _nodes_in(expr, kind):
     """Every node of type ``kind`` under ``expr`` (including ``expr`` itself)."""
-    stack = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kind):
-            yield node
-        stack.extend(node.children)
+    return (n for n in descendants([expr]) if isinstance(n, kind))
 
 
 def _zero_size(data) -> bool:

@@ -174,3 +174,54 @@ def string_value(node) -> str | None:
             return None
         return value if isinstance(value, str) else None
     return None
+
+
+def descendants(nodes, stop: tuple = ()) -> Iterator[cst.CSTNode]:
+    """Every node under ``nodes`` (themselves included), depth first, in source order; nodes of a type in
+    ``stop`` are yielded but not entered (e.g. nested functions, classes, lambdas).
+
+    Children are read from the nodes' fields (:func:`_child_fields`) rather than libcst's ``children``
+    property, which rebuilds each node through a visitor (about 8x the cost); whitespace, parentheses and
+    comma tokens, which hold no code, are not entered. Same nodes of code, same order.
+    """
+    stack = list(nodes)[::-1]
+    while stack:
+        n = stack.pop()
+        yield n
+        kind = type(n)
+        if kind in stop:
+            continue
+        kids = []
+        names = _FIELDS.get(kind)
+        for name in _child_fields(kind) if names is None else names:
+            value = getattr(n, name)
+            if type(value) in _NODE_TYPES or _is_node(value):
+                kids.append(value)
+            elif type(value) in (list, tuple):
+                kids.extend(x for x in value if type(x) in _NODE_TYPES or _is_node(x))
+        kids.reverse()
+        stack.extend(kids)
+
+
+#: Field names that hold only whitespace, comments or punctuation tokens (never code) in libcst nodes.
+_NO_CODE = ("whitespace", "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon",
+            "trailing_whitespace", "header", "footer", "newline")
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: set[type] = set()
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a libcst node type that can hold code, in declaration order (memoized per type)."""
+    import dataclasses
+
+    names = tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_NO_CODE))
+    _FIELDS[kind] = names
+    return names
+
+
+def _is_node(value) -> bool:
+    """Is ``value`` a libcst node (its type remembered, so that the next test is a set lookup)?"""
+    if isinstance(value, cst.CSTNode):
+        _NODE_TYPES.add(type(value))
+        return True
+    return False

@@ -192,8 +192,9 @@ def class_flow(node) -> dict[str, Any]:
     """
     import libcst as cst
 
-    from ..facts.walk import body_of, call_name
+    from ..facts.walk import body_of, call_name, descendants
 
+    _NESTED = (cst.FunctionDef, cst.ClassDef, cst.Lambda)  # their bodies are not this method's
     methods: dict[str, Any] = {}
     bound: dict[str, list[str]] = {}
     if not isinstance(node.body, cst.IndentedBlock):
@@ -213,7 +214,7 @@ def class_flow(node) -> dict[str, Any]:
         refs: set[str] = set()
         backward = False
         if me is not None:
-            for sub in _walk(body_of(stmt)):
+            for sub in descendants(body_of(stmt), _NESTED):
                 kind = type(sub)
                 if kind is cst.Attribute:
                     a = self_attr(sub, me)
@@ -230,68 +231,13 @@ def class_flow(node) -> dict[str, Any]:
                         backward = True
                 elif kind is cst.Assign:
                     targets = [self_attr(t.target, me) for t in sub.targets]
-                    named = {self_attr(x, me) for x in _walk([sub.value]) if type(x) is cst.Attribute}
+                    named = {self_attr(x, me) for x in descendants([sub.value], _NESTED) if type(x) is cst.Attribute}
                     for t in targets:
                         if t is not None:
                             bound.setdefault(t, [])
                             bound[t].extend(sorted(n for n in named if n is not None and n not in bound[t]))
         methods[stmt.name.value] = {"calls": sorted(calls), "refs": sorted(refs), "backward": backward}
     return {"methods": methods, "bound": bound}
-
-
-def _walk(nodes):
-    """Every node under ``nodes``, depth first, not entering nested functions, classes or lambdas.
-
-    Children are read from the nodes' fields (:func:`_child_fields`) rather than libcst's ``children``
-    property, which rebuilds each node through a visitor (it was most of a summary's cost); whitespace,
-    parentheses and comma tokens, which hold no code, are not entered. Same nodes of code, same order.
-    """
-    import libcst as cst
-
-    stop = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-    stack = list(nodes)[::-1]
-    while stack:
-        n = stack.pop()
-        yield n
-        kind = type(n)
-        if kind in stop:
-            continue
-        kids = []
-        names = _FIELDS.get(kind)
-        for name in _child_fields(kind) if names is None else names:
-            value = getattr(n, name)
-            if type(value) in _NODE_TYPES or _is_node(value):
-                kids.append(value)
-            elif type(value) in (list, tuple):
-                kids.extend(x for x in value if type(x) in _NODE_TYPES or _is_node(x))
-        kids.reverse()
-        stack.extend(kids)
-
-
-#: Field names that hold only whitespace, comments or punctuation tokens (never code) in libcst nodes.
-_NO_CODE = ("whitespace", "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon",
-            "trailing_whitespace", "header", "footer", "newline")
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_NODE_TYPES: set[type] = set()
-
-
-def _child_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a libcst node type that can hold code, in declaration order (memoized per type)."""
-    import dataclasses
-
-    names = tuple(f.name for f in dataclasses.fields(kind) if not f.name.startswith(_NO_CODE))
-    _FIELDS[kind] = names
-    return names
-
-
-def _is_node(value) -> bool:
-    """Is ``value`` a libcst node (its type remembered, so that the next test is a set lookup)?"""
-    import libcst as cst
-
-    if isinstance(value, cst.CSTNode):
-        _NODE_TYPES.add(type(value))
-        return True
-    return False
 
 
 # ---------------------------------------------------------------------------------------------- parts
