@@ -176,19 +176,24 @@ class ProjectIndex:
         data = self._file(path)
         if data is None:
             return None
-        sha = self._shas[path]
-        summary = self.cache.get(sha)
-        if summary is None:
-            from .summaries import summarize
+        from .summaries import summarize
 
-            try:
-                summary = summarize(data, path)
-            except RecursionError:
-                summary = None
-            if summary is not None:
-                self.cache.put(sha, summary)
+        summary = self._cached(self._shas[path], None, summarize, data, path)
         self._summaries[path] = summary
         return summary
+
+    def _cached(self, sha: str, kind: Optional[str], compute, *args) -> Optional[dict]:
+        """The ``kind`` part of the summary of the file whose content hash is ``sha``: from the disk cache, or
+        ``compute(*args)`` and stored (None, never stored, when it cannot be computed: too deeply nested)."""
+        value = self.cache.get(sha, kind)
+        if value is None:
+            try:
+                value = compute(*args)
+            except RecursionError:
+                value = None
+            if value is not None:
+                self.cache.put(sha, value, kind)
+        return value
 
     def _head(self, path: str) -> Optional[dict]:
         """Names, bases and imports of the module at ``path`` (:func:`~.summaries.summarize_head`), or None.
@@ -204,17 +209,9 @@ class ProjectIndex:
             return None
         head = None
         if self._summaries.get(path) is None:
-            sha = self._shas[path]
-            head = self.cache.get(sha, "head")
-            if head is None:
-                from .summaries import summarize_head
+            from .summaries import summarize_head
 
-                try:
-                    head = summarize_head(data, path)
-                except RecursionError:
-                    head = None
-                if head is not None:
-                    self.cache.put(sha, head, "head")
+            head = self._cached(self._shas[path], "head", summarize_head, data, path)
         if head is None:
             full = self.summary(path)
             head = None if full is None else {
@@ -243,18 +240,10 @@ class ProjectIndex:
             return full["classes"].get(name) if full else None
         key = (path, name)
         if key not in self._parts:
-            sha = self._shas[path]
-            part = self.cache.get(sha, f"class-{name}")
-            if part is None:
-                from .summaries import summarize_class
+            from .summaries import summarize_class
 
-                try:
-                    part = summarize_class(self._data[path], head, name)
-                except RecursionError:
-                    part = None
-                if part is not None:
-                    self.cache.put(sha, part, f"class-{name}")
-            self._parts[key] = part
+            self._parts[key] = self._cached(self._shas[path], f"class-{name}", summarize_class, self._data[path],
+                                            head, name)
         part = self._parts[key]
         if part is None:
             return None

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 #: Nesting of inlined calls (methods calling methods) before a call is judged by its summary instead.
 MAX_INLINE = 4
 
+#: "no call site of its own" for :meth:`Run._run_body` (None is a site: the body's own lines)
+_NO_SITE = object()
+
 
 class Run(CallsMixin):
     """One abstract interpretation of one function (or module) body (statements here, calls in
@@ -207,15 +210,8 @@ class Run(CallsMixin):
             if not todo:
                 continue
             # a helper's findings are at its call; a constructor's (a trainer's ``__init__``) at its own lines
-            self.sites.append(call if items[0][1][1] is None and items[0][1][2] is None else None)
-            self.stack.append(fn)
-            self.frames.append([])
-            try:
-                normal, brk, cont = self.block(body_of(fn), todo)
-            finally:
-                rets = self.frames.pop()
-                self.stack.pop()
-                self.sites.pop()
+            site = call if items[0][1][1] is None and items[0][1][2] is None else None
+            normal, brk, cont, rets = self._run_body(fn, todo, site)
             for q, ret in [(q, None) for q in normal + brk + cont] + rets:
                 env, gen, value = q.saved[-1]
                 q.saved = q.saved[:-1]
@@ -281,10 +277,13 @@ class Run(CallsMixin):
         p.saved = p.saved + ((p.env, p.gen, value),)
         p.env, p.gen = env, dict(p.gen)
 
-    def run_fn(self, fn: cst.FunctionDef, recv, paths: list) -> list:
-        """The paths after running ``fn``'s body on ``paths`` with no arguments but ``recv`` (trainer methods)."""
-        for p in paths:
-            self._enter(fn, recv, [], {}, p)
+    def _run_body(self, fn: cst.FunctionDef, paths: list, site=_NO_SITE) -> tuple:
+        """Run ``fn``'s body on ``paths`` as one inlined frame: ``(normal, break, continue, returns)``.
+
+        ``site``: the call findings inside are placed on (None: the body's own lines); left out, the frame
+        has no site of its own (a trainer method run from its class)."""
+        if site is not _NO_SITE:
+            self.sites.append(site)
         self.stack.append(fn)
         self.frames.append([])
         try:
@@ -292,6 +291,15 @@ class Run(CallsMixin):
         finally:
             rets = self.frames.pop()
             self.stack.pop()
+            if site is not _NO_SITE:
+                self.sites.pop()
+        return normal, brk, cont, rets
+
+    def run_fn(self, fn: cst.FunctionDef, recv, paths: list) -> list:
+        """The paths after running ``fn``'s body on ``paths`` with no arguments but ``recv`` (trainer methods)."""
+        for p in paths:
+            self._enter(fn, recv, [], {}, p)
+        normal, brk, cont, rets = self._run_body(fn, paths)
         out = []
         for q in normal + brk + cont + [q for q, _v in rets]:
             env, gen, _value = q.saved[-1]
