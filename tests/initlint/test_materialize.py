@@ -13,6 +13,8 @@ import pytest
 
 from initlint import Config, lint_source
 
+from ._twins import twin
+
 FLOW = Config(select=("INIT1", "INIT9"))
 
 
@@ -24,7 +26,7 @@ def codes(src: str):
     return sorted((f.line, f.code) for f in run(src))
 
 
-#: name -> (bad source, its findings, good twin)
+#: name -> (bad source, its findings, the edits that make its good twin)
 TWINS = {
     "Lightning _materialize without reset_parameters()": ("""
         def _materialize(module, device):
@@ -33,14 +35,7 @@ TWINS = {
                 raise TypeError("Materialization requires reset_parameters")
             if callable(module.reset_parameters):
                 pass
-        """, [(2, "INIT105")], """
-        def _materialize(module, device):
-            module.to_empty(device=device, recurse=False)
-            if not hasattr(module, "reset_parameters"):
-                raise TypeError("Materialization requires reset_parameters")
-            if callable(module.reset_parameters):
-                module.reset_parameters()
-        """),
+        """, [(2, "INIT105")], [("pass", "module.reset_parameters()")]),
     "Lightning _materialize_distributed_module without reset_method()": ("""
         import itertools
 
@@ -56,22 +51,7 @@ TWINS = {
                     pass
                 else:
                     uninitialized_modules.add(type(submodule).__name__)
-        """, [(6, "INIT105")], """
-        import itertools
-
-        def _materialize_distributed_module(module, device):
-            if not _has_meta_device_parameters_or_buffers(module):
-                return
-            module.to_empty(device=device)
-            uninitialized_modules = set()
-            for submodule in module.modules():
-                if all(False for _ in itertools.chain(submodule.parameters(recurse=False))):
-                    continue
-                if callable(reset_method := getattr(submodule, "reset_parameters", None)):
-                    reset_method()
-                else:
-                    uninitialized_modules.add(type(submodule).__name__)
-        """),
+        """, [(6, "INIT105")], [("pass", "reset_method()")]),
     "composer _param_init_fn without its initialization": ("""
         import torch
         from torch.distributed.fsdp import FullyShardedDataParallel
@@ -84,25 +64,16 @@ TWINS = {
                 module.to_empty(device=f"cuda:{torch.cuda.current_device()}", recurse=False)
 
             return FullyShardedDataParallel(obj, param_init_fn=_param_init_fn, sync_module_states=sync_module_states)
-        """, [(9, "INIT105")], """
-        import torch
-        from torch.distributed.fsdp import FullyShardedDataParallel
-
-        def prepare_fsdp_module(obj, sync_module_states):
-            def _param_init_fn(module: torch.nn.Module) -> None:
-                is_meta = any(p.is_meta for p in module.parameters(recurse=False))
-                if not is_meta:
-                    return
-                module.to_empty(device=f"cuda:{torch.cuda.current_device()}", recurse=False)
-                if hasattr(obj, "param_init_fn") and callable(obj.param_init_fn):
-                    obj.param_init_fn(module)
-                elif hasattr(module, "reset_parameters") and callable(module.reset_parameters):
-                    module.reset_parameters()
-                else:
-                    raise ValueError("no param_init_fn or reset_parameters: parameters left uninitialized")
-
-            return FullyShardedDataParallel(obj, param_init_fn=_param_init_fn, sync_module_states=sync_module_states)
-        """),
+        """, [(9, "INIT105")], [(
+            "recurse=False)\n",
+            "recurse=False)\n"
+            "        if hasattr(obj, 'param_init_fn') and callable(obj.param_init_fn):\n"
+            "            obj.param_init_fn(module)\n"
+            "        elif hasattr(module, 'reset_parameters') and callable(module.reset_parameters):\n"
+            "            module.reset_parameters()\n"
+            "        else:\n"
+            "            raise ValueError('no param_init_fn or reset_parameters: parameters left uninitialized')\n",
+        )]),
     "composer _param_init_fn initializing before to_empty()": ("""
         import torch
 
@@ -117,21 +88,10 @@ TWINS = {
                 module.to_empty(device="cuda", recurse=False)
 
             return _param_init_fn
-        """, [(6, "INIT102"), (8, "INIT102")], """
-        import torch
-
-        def prepare_fsdp_module(obj):
-            def _param_init_fn(module: torch.nn.Module) -> None:
-                module.to_empty(device="cuda", recurse=False)
-                if hasattr(obj, "param_init_fn"):
-                    obj.param_init_fn(module)
-                elif hasattr(module, "reset_parameters"):
-                    module.reset_parameters()
-                else:
-                    raise ValueError("no initializer")
-
-            return _param_init_fn
-        """),
+        """, [(6, "INIT102"), (8, "INIT102")], [  # to_empty() moved first
+            ('        module.to_empty(device="cuda", recurse=False)\n', ""),
+            ("None:\n", 'None:\n        module.to_empty(device="cuda", recurse=False)\n'),
+        ]),
     "ibm-fms _fsdp_wrap: rank-conditional param_init_fn without sync_module_states": ("""
         from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
 
@@ -149,37 +109,20 @@ TWINS = {
                 device_id=device.index,
             )
             return model
-        """, [(10, "INIT105")], """
-        from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-
-        def _fsdp_wrap(model, device, rank0):
-            def init_fn(x):
-                if not rank0:
-                    return x.to_empty(device=device, recurse=False)
-                else:
-                    return x
-
-            model = FSDP(
-                model,
-                param_init_fn=init_fn,
-                sync_module_states=True,
-                device_id=device.index,
-            )
-            return model
-        """),
+        """, [(10, "INIT105")], [("sync_module_states=False", "sync_module_states=True")]),
 }
 
 
 @pytest.mark.parametrize("name", list(TWINS))
 def test_bad_twin_is_reported(name):
-    bad, expected, _good = TWINS[name]
+    bad, expected, _edits = TWINS[name]
     assert codes(bad) == expected
 
 
 @pytest.mark.parametrize("name", list(TWINS))
 def test_good_twin_is_silent(name):
-    _bad, _expected, good = TWINS[name]
-    assert codes(good) == []
+    bad, _expected, edits = TWINS[name]
+    assert codes(twin(textwrap.dedent(bad), *edits)) == []
 
 
 def test_message_names_function_parameter_and_fix():
