@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from initlint import Config, lint_file
-
-from ._project import _summary_cache, write  # noqa: F401 - the fixture applies to every test here
+from ._project import _summary_cache, findings, line_of, write  # noqa: F401 - the fixture applies to every test here
 
 BASE_V5 = """
     from torch import nn
@@ -25,17 +23,19 @@ BASE_V5 = """
                 nn.init.zeros_(module.bias)
 """
 
-VIT = """
-    import torch
-    from torch import nn
-    from ...modeling_utils import PreTrainedModel
-
+VIT_EMBEDDINGS = """
     class ViTEmbeddings(nn.Module):
         def __init__(self, config):
             super().__init__()
             self.cls_token = nn.Parameter(torch.randn(1, 1, config.hidden_size))
             self.position_embeddings = nn.Parameter(torch.randn(1, 197, config.hidden_size))
+"""
 
+VIT = """
+    import torch
+    from torch import nn
+    from ...modeling_utils import PreTrainedModel
+""" + VIT_EMBEDDINGS + """
     class ViTPreTrainedModel(PreTrainedModel):
         def _init_weights(self, module):
             super()._init_weights(module)
@@ -44,17 +44,12 @@ VIT = """
                 nn.init.trunc_normal_(module.cls_token)
 """
 
+# what transformers' modular files hold: the parent's classes, renamed
 DINOV2 = """
     import torch
     from torch import nn
     from ..vit.modeling_vit import ViTPreTrainedModel
-
-    class Dinov2Embeddings(nn.Module):
-        def __init__(self, config):
-            super().__init__()
-            self.cls_token = nn.Parameter(torch.randn(1, 1, config.hidden_size))
-            self.position_embeddings = nn.Parameter(torch.randn(1, 197, config.hidden_size))
-
+""" + VIT_EMBEDDINGS.replace("ViT", "Dinov2") + """
     class Dinov2PreTrainedModel(ViTPreTrainedModel):
         pass
 
@@ -66,41 +61,37 @@ DINOV2 = """
 
 
 def _codes(path: Path) -> set[tuple[int, str]]:
-    return {(f.line, f.code) for f in lint_file(str(path), Config()) if f.code.startswith("INIT0")}
+    return findings(path, "INIT0")
 
 
-def _line(path: Path, needle: str) -> int:
-    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
-
-
-def _tree(root: Path, files: dict[str, str], base: str | None = BASE_V5) -> Path:
+def _linted(tmp_path: Path, files: dict[str, str], base: str | None = BASE_V5) -> Path:
+    """Write a transformers package holding ``files`` (and ``base`` as modeling_utils.py); the path of the last
+    file, the one the test lints."""
     layout = {"transformers/__init__.py": "", "transformers/models/__init__.py": ""}
     if base is not None:
         layout["transformers/modeling_utils.py"] = base
     for rel in files:
         layout[str(Path(rel).parent / "__init__.py")] = ""
     layout.update(files)
-    return write(root, layout)
+    return write(tmp_path, layout) / list(files)[-1]
+
+
+VIT_FILE = "transformers/models/vit/modeling_vit.py"
+ESM_FILE = "transformers/models/esm/modeling_esm.py"
+ESMFOLD_FILE = "transformers/models/esm/modeling_esmfold.py"
 
 
 def test_modular_file_reads_the_parent_init_with_the_model_name_replaced(tmp_path):
     # the converter copies ViTPreTrainedModel._init_weights into modeling_dinov2.py with ViT -> Dinov2:
     # its branch for ViTEmbeddings becomes the branch for Dinov2Embeddings
-    root = _tree(tmp_path, {
-        "transformers/models/vit/modeling_vit.py": VIT,
-        "transformers/models/dinov2/modular_dinov2.py": DINOV2,
-    })
-    assert _codes(root / "transformers/models/dinov2/modular_dinov2.py") == set()
+    path = _linted(tmp_path, {VIT_FILE: VIT, "transformers/models/dinov2/modular_dinov2.py": DINOV2})
+    assert _codes(path) == set()
 
 
 def test_the_same_classes_in_a_modeling_file_are_reported(tmp_path):
     # a modeling file runs as written: ViT's branch does not match Dinov2Embeddings
-    root = _tree(tmp_path, {
-        "transformers/models/vit/modeling_vit.py": VIT,
-        "transformers/models/dinov2/modeling_dinov2.py": DINOV2,
-    })
-    path = root / "transformers/models/dinov2/modeling_dinov2.py"
-    assert _codes(path) == {(_line(path, "class Dinov2Embeddings"), "INIT001")}
+    path = _linted(tmp_path, {VIT_FILE: VIT, "transformers/models/dinov2/modeling_dinov2.py": DINOV2})
+    assert _codes(path) == {(line_of(path, "class Dinov2Embeddings"), "INIT001")}
 
 
 ESM = """
@@ -119,51 +110,41 @@ ESMFOLD = """
     from torch import nn
     from .modeling_esm import EsmPreTrainedModel
 
-    class EsmFoldLayerNorm(nn.Module):
-        def __init__(self, c_in):
-            super().__init__()
-            self.weight = nn.Parameter(torch.ones(c_in))
-            self.bias = nn.Parameter(torch.zeros(c_in))
-
     class EsmFoldPreTrainedModel(EsmPreTrainedModel):
         def _init_weights(self, module):
             if isinstance(module, nn.Linear):
                 nn.init.zeros_(module.weight)
             else:
                 super()._init_weights(module)
+
+    class EsmFoldLayerNorm(nn.Module):
+        def __init__(self, c_in, eps=1e-5):
+            super().__init__()
+            self.c_in = (c_in,)
+            self.eps = eps
+            self.weight = nn.Parameter(torch.ones(c_in))
+            self.bias = nn.Parameter(torch.zeros(c_in))
 """
 
 
 def test_super_init_weights_is_followed_through_two_files_to_a_base_that_covers_norms_by_name(tmp_path):
-    root = _tree(tmp_path, {
-        "transformers/models/esm/modeling_esm.py": ESM,
-        "transformers/models/esm/modeling_esmfold.py": ESMFOLD,
-    })
-    assert _codes(root / "transformers/models/esm/modeling_esmfold.py") == set()
+    assert _codes(_linted(tmp_path, {ESM_FILE: ESM, ESMFOLD_FILE: ESMFOLD})) == set()
 
 
 def test_a_base_that_does_not_cover_norms_leaves_the_norm_reported(tmp_path):
     base = BASE_V5.split("            elif")[0]  # transformers 4.x: Linear (and Embedding) only
-    root = _tree(tmp_path, {
-        "transformers/models/esm/modeling_esm.py": ESM,
-        "transformers/models/esm/modeling_esmfold.py": ESMFOLD,
-    }, base=base)
-    path = root / "transformers/models/esm/modeling_esmfold.py"
-    assert _codes(path) == {(_line(path, "class EsmFoldLayerNorm"), "INIT001")}
+    path = _linted(tmp_path, {ESM_FILE: ESM, ESMFOLD_FILE: ESMFOLD}, base=base)
+    assert _codes(path) == {(line_of(path, "class EsmFoldLayerNorm"), "INIT001")}
 
 
 def test_a_chain_that_ends_at_an_unreadable_pretrainedmodel_keeps_the_norm_assumption(tmp_path):
     # a models/ tree without modeling_utils.py (the benchmark corpus): the chain ends at a PreTrainedModel that
     # cannot be read, which is assumed to cover *Norm* classes (transformers v5), as when the file's own base
     # cannot be read; anything else stays reported
-    root = _tree(tmp_path, {
-        "transformers/models/esm/modeling_esm.py": ESM,
-        "transformers/models/esm/modeling_esmfold.py": ESMFOLD + """
+    path = _linted(tmp_path, {ESM_FILE: ESM, ESMFOLD_FILE: ESMFOLD + """
             class EsmFoldScale(nn.Module):
                 def __init__(self, c_in):
                     super().__init__()
                     self.weight = nn.Parameter(torch.ones(c_in))
-        """.replace("\n            ", "\n    "),
-    }, base=None)
-    path = root / "transformers/models/esm/modeling_esmfold.py"
-    assert _codes(path) == {(_line(path, "class EsmFoldScale"), "INIT001")}
+        """.replace("\n            ", "\n    ")}, base=None)
+    assert _codes(path) == {(line_of(path, "class EsmFoldScale"), "INIT001")}
