@@ -4,6 +4,21 @@ from __future__ import annotations
 
 from .base import Invalid, Rule, Valid
 
+#: ibm-fms's ``_fsdp_wrap`` shape: only ranks other than 0 are emptied; ``{sync}`` decides whether FSDP broadcasts
+#: rank 0's weights to them (a reported case with False, a silent one with True)
+RANK_CONDITIONAL_WRAP = """
+    import torch
+    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
+
+    def wrap(model, device, rank0):
+        def init_fn(x):
+            if not rank0:
+                return x.to_empty(device=device, recurse=False)
+            return x
+
+        return FSDP(model, param_init_fn=init_fn, sync_module_states={sync})
+"""
+
 
 class MaterializedUninitialized(Rule):
     """A function that materializes a meta module with ``to_empty()`` (an FSDP ``param_init_fn``, a
@@ -62,19 +77,8 @@ class MaterializedUninitialized(Rule):
     invalid = (
         Invalid(bad, 2, "`materialize()` materializes `module`", "the documented example: emptied, never initialized"),
         Invalid(
-            """
-            import torch
-            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-
-            def wrap(model, device, rank0):
-                def init_fn(x):
-                    if not rank0:
-                        return x.to_empty(device=device, recurse=False)
-                    return x
-
-                return FSDP(model, param_init_fn=init_fn, sync_module_states=False)
-            """,
-            10, "nothing broadcasts them", "rank-conditional param_init_fn without the broadcast",
+            RANK_CONDITIONAL_WRAP.format(sync=False), 10, "nothing broadcasts them",
+            "rank-conditional param_init_fn without the broadcast",
         ),
         Invalid(
             """
@@ -116,17 +120,7 @@ class MaterializedUninitialized(Rule):
             "verl's init_fn: only ranks other than 0 are emptied, rank 0's weights are broadcast by FSDP",
         ),
         Valid(
-            """
-            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-
-            def wrap(model, device, rank0):
-                def init_fn(x):
-                    if not rank0:
-                        return x.to_empty(device=device, recurse=False)
-                    return x
-
-                return FSDP(model, param_init_fn=init_fn, sync_module_states=True)
-            """,
+            RANK_CONDITIONAL_WRAP.format(sync=True),
             "ibm-fms's _fsdp_wrap: sync_module_states=True broadcasts rank 0's weights",
         ),
         Valid(
@@ -138,19 +132,6 @@ class MaterializedUninitialized(Rule):
                         reset_method()
             """,
             "Lightning: reset_parameters fetched with getattr and called on every sub-module",
-        ),
-        Valid(
-            """
-            def _param_init_fn(module):
-                module.to_empty(device="cuda", recurse=False)
-                if hasattr(obj, "param_init_fn"):
-                    obj.param_init_fn(module)
-                elif hasattr(module, "reset_parameters"):
-                    module.reset_parameters()
-                else:
-                    raise ValueError("no initializer")
-            """,
-            "composer: every path initializes (through the model's param_init_fn or reset_parameters) or raises",
         ),
         Valid(
             """
