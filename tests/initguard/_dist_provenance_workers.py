@@ -8,34 +8,9 @@ from __future__ import annotations
 
 
 import torch
-from torch import nn
 
-from _spawn import run_scenarios  # the test module put this directory on sys.path
-
-
-def _outcome(fn) -> dict:
-    import initguard
-
-    out: dict = {}
-    try:
-        report = fn()
-        out["raised"] = False
-        out["tracked"] = report.tracked
-    except initguard.NotInitializedError as e:
-        out["raised"] = True
-        out["message"] = str(e)
-        out["problems"] = [p.to_dict() for p in e.report.problems]
-    return out
-
-
-def _net():
-    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 8))
-
-
-def _user_init(m):
-    for layer in (m[0], m[2]):
-        nn.init.normal_(layer.weight, std=0.02)
-        nn.init.zeros_(layer.bias)
+from _models import two_layer_net, user_init  # the test module put this directory on sys.path
+from _spawn import outcome, run_scenarios
 
 
 def sc_ddp_default_tracked(rank, world):
@@ -45,10 +20,10 @@ def sc_ddp_default_tracked(rank, world):
 
     torch.manual_seed(0)
     with initguard.track():
-        m = _net()
+        m = two_layer_net()
     ddp = DDP(m)
     versions = [p._version for p in m.parameters()]
-    out = _outcome(lambda: initguard.assert_initialized(ddp))
+    out = outcome(lambda: initguard.assert_initialized(ddp))
     out["versions"] = versions
     return out
 
@@ -60,9 +35,9 @@ def sc_ddp_default_seeds_differ_tracked(rank, world):
 
     torch.manual_seed(rank)
     with initguard.track():
-        m = _net()
+        m = two_layer_net()
     ddp = DDP(m)
-    return _outcome(lambda: initguard.assert_initialized(ddp))
+    return outcome(lambda: initguard.assert_initialized(ddp))
 
 
 def sc_ddp_initialized_tracked(rank, world):
@@ -72,10 +47,10 @@ def sc_ddp_initialized_tracked(rank, world):
 
     torch.manual_seed(0)
     with initguard.track():
-        m = _net()
-        _user_init(m)
+        m = two_layer_net()
+        user_init(m)
     ddp = DDP(m)
-    return _outcome(lambda: initguard.assert_initialized(ddp))
+    return outcome(lambda: initguard.assert_initialized(ddp))
 
 
 def sc_fsdp2_default_tracked(rank, world):
@@ -86,11 +61,11 @@ def sc_fsdp2_default_tracked(rank, world):
 
     torch.manual_seed(0)
     with initguard.track():
-        m = _net()
+        m = two_layer_net()
     mesh = init_device_mesh("cpu", (world,))
     fully_shard(m, mesh=mesh)
     out = {"dtensor": type(m[0].weight).__name__}
-    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    out.update(outcome(lambda: initguard.assert_initialized(m)))
     return out
 
 
@@ -102,11 +77,11 @@ def sc_fsdp2_initialized_tracked(rank, world):
 
     torch.manual_seed(0)
     with initguard.track():
-        m = _net()
-        _user_init(m)
+        m = two_layer_net()
+        user_init(m)
     mesh = init_device_mesh("cpu", (world,))
     fully_shard(m, mesh=mesh)
-    return _outcome(lambda: initguard.assert_initialized(m))
+    return outcome(lambda: initguard.assert_initialized(m))
 
 
 def sc_fsdp2_meta_init_after_shard_tracked(rank, world):
@@ -119,17 +94,17 @@ def sc_fsdp2_meta_init_after_shard_tracked(rank, world):
     out = {}
     for do_init in (True, False):
         with initguard.track(), torch.device("meta"):
-            m = _net()
+            m = two_layer_net()
         fully_shard(m, mesh=mesh)
         m.to_empty(device="cpu")
         if do_init:
             torch.manual_seed(0)
-            _user_init(m)
+            user_init(m)
         else:
             with torch.no_grad():
                 for p in m.parameters():
                     p.to_local().fill_(float("nan"))  # deterministic stand-in for never-written memory
-        out["init" if do_init else "no_init"] = _outcome(lambda: initguard.assert_initialized(m))
+        out["init" if do_init else "no_init"] = outcome(lambda: initguard.assert_initialized(m))
     return out
 
 

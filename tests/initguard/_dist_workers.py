@@ -19,27 +19,12 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _models import HFConfig, HFStyleModel  # noqa: E402
-from _spawn import run_scenarios  # noqa: E402
+from _spawn import outcome, run_scenarios  # noqa: E402
 
 
 def _model(seed: int, **kw) -> HFStyleModel:
     torch.manual_seed(seed)
     return HFStyleModel(HFConfig(**kw), fixed=True)
-
-
-def _outcome(fn) -> dict:
-    """Run ``fn`` -> report; record whether assert_initialized raised and what it said."""
-    import initguard
-
-    out: dict = {}
-    try:
-        fn()
-        out["raised"] = False
-    except initguard.NotInitializedError as e:
-        out["raised"] = True
-        out["message"] = str(e)
-        out["problems"] = [p.to_dict() for p in e.report.problems]
-    return out
 
 
 # ------------------------------------------------------------------------------------------ scenarios
@@ -49,7 +34,7 @@ def sc_identical(rank, world):
 
     model = _model(0)
     before = {n: (p._version, p.data_ptr()) for n, p in model.named_parameters()}
-    out = _outcome(lambda: initguard.assert_initialized(model))
+    out = outcome(lambda: initguard.assert_initialized(model))
     out["read_only"] = all(
         (p._version, p.data_ptr()) == before[n] and p.grad is None for n, p in model.named_parameters()
     )
@@ -61,7 +46,7 @@ def sc_per_rank_seed(rank, world):
     import initguard
 
     model = _model(seed=rank)
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def sc_init_after_wrap_on_rank0(rank, world):
@@ -73,7 +58,7 @@ def sc_init_after_wrap_on_rank0(rank, world):
     if rank == 0:
         torch.manual_seed(1234)
         model.module.layers[1].apply(model.module._init_weights)
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def sc_nan_on_both_ranks(rank, world):
@@ -83,7 +68,7 @@ def sc_nan_on_both_ranks(rank, world):
     model = _model(0)
     with torch.no_grad():
         model.layers[0].mlp.weight.fill_(float("nan"))
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def sc_nan_on_one_rank(rank, world):
@@ -94,7 +79,7 @@ def sc_nan_on_one_rank(rank, world):
     if rank == 1:
         with torch.no_grad():
             model.layers[0].mlp.weight.fill_(float("nan"))
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def sc_param_sets_differ(rank, world):
@@ -104,7 +89,7 @@ def sc_param_sets_differ(rank, world):
     model = _model(0)
     if rank == 1:
         model.extra = nn.Parameter(torch.randn(3) * 0.02)
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def _sharded_model(rank):
@@ -134,7 +119,7 @@ def sc_dtensor_one_shard_uninit(rank, world):
     if rank == 1:
         with torch.no_grad():
             w.to_local().fill_(float("nan"))  # deterministic stand-in for empty memory
-    out.update(_outcome(lambda: initguard.assert_initialized(model)))
+    out.update(outcome(lambda: initguard.assert_initialized(model)))
     return out
 
 
@@ -143,7 +128,7 @@ def sc_dtensor_ok(rank, world):
     import initguard
 
     model = _sharded_model(rank)
-    return _outcome(lambda: initguard.assert_initialized(model))
+    return outcome(lambda: initguard.assert_initialized(model))
 
 
 def sc_one_collective(rank, world):
@@ -183,7 +168,7 @@ def sc_ranks_false(rank, world):
     import initguard
 
     model = _model(seed=rank)
-    return _outcome(lambda: initguard.assert_initialized(model, ranks=False))
+    return outcome(lambda: initguard.assert_initialized(model, ranks=False))
 
 
 def sc_initialize_fsdp2(rank, world):
@@ -205,7 +190,7 @@ def sc_initialize_fsdp2(rank, world):
     torch.manual_seed(0)
     report = initguard.initialize(model, device="cpu")
     out = {"init_ok": report.ok, "called": len(report.called), "init_report": str(report)}
-    out.update(_outcome(lambda: initguard.assert_initialized(model)))
+    out.update(outcome(lambda: initguard.assert_initialized(model)))
     return out
 
 

@@ -8,40 +8,14 @@ desynchronise the ranks.
 
 from __future__ import annotations
 
-import json
-import os
-import time
-import traceback
-from datetime import timedelta
-from pathlib import Path
+import functools
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
-
-def _net():
-    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 8))
-
-
-def _user_init(m):
-    for layer in (m[0], m[2]):
-        nn.init.normal_(layer.weight, std=0.02)
-        nn.init.zeros_(layer.bias)
-
-
-def _outcome(fn) -> dict:
-    import initguard
-
-    try:
-        report = fn()
-        return {"raised": False, "tracked": report.tracked, "summary": str(report).splitlines()[0]}
-    except initguard.NotInitializedError as e:
-        return {
-            "raised": True,
-            "message": str(e),
-            "problems": [p.to_dict() for p in e.report.problems],
-        }
+from _models import two_layer_net, user_init  # the test module put this directory on sys.path
+from _spawn import outcome, run_scenarios
 
 
 def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True, nested: bool = False, hide: str = "") -> dict:
@@ -56,13 +30,13 @@ def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True, nested: bool
     torch.manual_seed(dist.get_rank())  # per-rank seeds: sync_module_states copies rank 0's values
     if tracked:
         with initguard.track():
-            m = _net()
+            m = two_layer_net()
             if init:
-                _user_init(m)
+                user_init(m)
     else:
-        m = _net()
+        m = two_layer_net()
         if init:
-            _user_init(m)
+            user_init(m)
     kw = {}
     if nested:  # one FSDP unit per Linear (nested FlatParameters), as auto-wrapping a transformer block does
         from torch.distributed.fsdp.wrap import ModuleWrapPolicy
@@ -84,7 +58,7 @@ def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True, nested: bool
     for fp, _ in hidden:  # a torch whose FlatParameter lacks this metadata (restored right after the check)
         delattr(fp, hide)
     try:
-        out.update(_outcome(lambda: initguard.assert_initialized(wrapped)))
+        out.update(outcome(lambda: initguard.assert_initialized(wrapped)))
         if hide:
             report = initguard.check(wrapped)
             out.update(summary=report.summary(), not_examined=report.not_examined, notes=report.notes)
@@ -132,14 +106,14 @@ def sc_fsdp1_check_inside_summon_then_train(rank, world):
 
     torch.manual_seed(0)
     with initguard.track():
-        m = _net()
+        m = two_layer_net()
     wrapped = FSDP(m, use_orig_params=False, device_id=torch.device("cpu"))
     with FSDP.summon_full_params(wrapped, writeback=False):
-        inside = _outcome(lambda: initguard.assert_initialized(wrapped))
+        inside = outcome(lambda: initguard.assert_initialized(wrapped))
     opt = torch.optim.SGD(wrapped.parameters(), lr=0.1)
     wrapped(torch.randn(4, 32)).pow(2).mean().backward()
     opt.step()
-    after = _outcome(lambda: initguard.assert_initialized(wrapped))
+    after = outcome(lambda: initguard.assert_initialized(wrapped))
     return {"inside": inside, "after": after}
 
 
@@ -158,13 +132,13 @@ def sc_fsdp1_inner_module_and_lightning_hook(rank, world):
     for uop in (False, True):
         torch.manual_seed(0)
         with initguard.track():
-            m = _net()
+            m = two_layer_net()
         wrapped = FSDP(m, use_orig_params=uop, device_id=torch.device("cpu"))
         report = initguard.check(m)
         out[f"inner_{uop}"] = {"problems": [p.to_dict() for p in report.problems], "summary": report.summary(),
                                "not_examined": report.not_examined, "notes": report.notes}
         trainer = SimpleNamespace(strategy=SimpleNamespace(model=wrapped))
-        out[f"hook_{uop}"] = _outcome(lambda: InitGuardCallback().on_train_start(trainer, m))
+        out[f"hook_{uop}"] = outcome(lambda: InitGuardCallback().on_train_start(trainer, m))
     return out
 
 
@@ -182,9 +156,9 @@ def _lightning(init: bool, tmp: str) -> dict:
     class Lit(L.LightningModule):
         def __init__(self):
             super().__init__()
-            self.net = _net()
+            self.net = two_layer_net()
             if init:
-                _user_init(self.net)
+                user_init(self.net)
 
         def training_step(self, batch, batch_idx):
             (x,) = batch
@@ -241,23 +215,11 @@ SCENARIOS = [
 
 
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank),
-                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world), NODE_RANK="0", GROUP_RANK="0")
-    torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
-    results = {}
-    try:
-        for sc in SCENARIOS:
-            t0 = time.perf_counter()
-            try:
-                args = (rank, world, out_dir) if sc.__name__.startswith("sc_lightning") else (rank, world)
-                results[sc.__name__] = {"ok": True, **sc(*args)}
-            except Exception:
-                results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
-            results[sc.__name__]["seconds"] = round(time.perf_counter() - t0, 2)
-            if dist.is_initialized():
-                dist.barrier()
-    finally:
-        Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
-        if dist.is_initialized():
-            dist.destroy_process_group()
+    def with_tmp(sc):  # the Lightning scenarios also get a directory for the Trainer's files
+        @functools.wraps(sc)
+        def run(rank, world):
+            return sc(rank, world, out_dir)
+        return run
+
+    run_scenarios([with_tmp(sc) if sc.__name__.startswith("sc_lightning") else sc for sc in SCENARIOS],
+                  rank, world, port, out_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from _spawn import run_scenarios  # the test module put this directory on sys.path
+from _spawn import outcome, run_scenarios  # the test module put this directory on sys.path
 
 CONFIG = {"zero_optimization": {"stage": 3}, "train_batch_size": 2}
 
@@ -33,19 +33,6 @@ def _build(fresh=False):
         return Net(fresh)
 
 
-def _outcome(fn) -> dict:
-    import initguard
-
-    out: dict = {}
-    try:
-        report = fn()
-        out.update(raised=False, summary=report.summary(), checked=report.checked)
-    except initguard.NotInitializedError as e:
-        out.update(raised=True, message=str(e), checked=e.report.checked,
-                   problems=[p.to_dict() for p in e.report.problems])
-    return out
-
-
 def sc_partitioned_default(rank, world):
     """PyTorch's default kept: judged from each rank's partition, reported on every rank."""
     import initguard
@@ -53,7 +40,7 @@ def sc_partitioned_default(rank, world):
     m = _build()
     w = m.a.weight
     out = {"numel": w.numel(), "partition": w.ds_tensor.numel()}
-    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    out.update(outcome(lambda: initguard.assert_initialized(m)))
     return out
 
 
@@ -72,7 +59,7 @@ def sc_partitioned_never_written(rank, world):
     if rank == 1:
         with torch.no_grad():
             m.extra.ds_tensor.fill_(float("nan"))
-    return _outcome(lambda: initguard.assert_initialized(m))
+    return outcome(lambda: initguard.assert_initialized(m))
 
 
 def sc_partitioned_initialized(rank, world):
@@ -86,7 +73,7 @@ def sc_partitioned_initialized(rank, world):
             for layer in (m.a, m.b):
                 nn.init.normal_(layer.weight, std=0.02)
                 nn.init.zeros_(layer.bias)
-    return _outcome(lambda: initguard.assert_initialized(m))
+    return outcome(lambda: initguard.assert_initialized(m))
 
 
 def sc_padding_only_partition(rank, world):
@@ -103,7 +90,7 @@ def sc_padding_only_partition(rank, world):
             nn.init.zeros_(m.bias)
     local = initguard.check(m, ranks=False)
     out = {"local_not_examined": local.not_examined, "local_summary": local.summary()}
-    out.update(_outcome(lambda: initguard.assert_initialized(m)))
+    out.update(outcome(lambda: initguard.assert_initialized(m)))
     return out
 
 

@@ -23,6 +23,19 @@ from torch import nn
 from torch.nn import functional as F
 
 
+# ------------------------------------------------------------------------------------- the smallest
+def two_layer_net() -> nn.Sequential:
+    """Two Linear layers (4 tensors), as the distributed tests shard and wrap them."""
+    return nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 8))
+
+
+def user_init(m: nn.Sequential) -> None:
+    """A user's own initialization of :func:`two_layer_net` (not PyTorch's default)."""
+    for layer in (m[0], m[2]):
+        nn.init.normal_(layer.weight, std=0.02)
+        nn.init.zeros_(layer.bias)
+
+
 # ------------------------------------------------------------------------------------- HF style
 @dataclass
 class HFConfig:

@@ -56,9 +56,12 @@ def on_every_rank(results: list[dict], name: str) -> list[dict]:
 
 def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, setup=None) -> None:
     """Worker side: join a gloo group, run each scenario ``sc(rank, world) -> dict`` in lockstep (a barrier after
-    each), and write ``{name: {"ok": ..., ...}}`` to ``out_dir/rank{rank}.json`` even when one crashed.
-    ``setup()`` runs after the group exists, before the first scenario (a crash there is reported per scenario)."""
+    each), and write ``{name: {"ok": ..., "seconds": ..., ...}}`` to ``out_dir/rank{rank}.json`` even when one
+    crashed. The environment is what a launcher such as torchrun sets (so Lightning treats the processes as
+    externally launched). ``setup()`` runs after the group exists, before the first scenario (a crash there is
+    reported per scenario). A scenario may tear the group down (Lightning's strategy does): nothing waits then."""
     import os
+    import time
     import traceback
     from datetime import timedelta
 
@@ -66,7 +69,7 @@ def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, set
     import torch.distributed as dist
 
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(world),
-                      LOCAL_RANK=str(rank))
+                      LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world), NODE_RANK="0", GROUP_RANK="0")
     torch.set_num_threads(1)
     dist.init_process_group("gloo", rank=rank, world_size=world, timeout=timedelta(seconds=60))
     results = {}
@@ -74,11 +77,32 @@ def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, set
         if setup is not None:
             setup()
         for sc in scenarios:
+            t0 = time.perf_counter()
             try:
                 results[sc.__name__] = {"ok": True, **sc(rank, world)}
             except Exception:
                 results[sc.__name__] = {"ok": False, "error": traceback.format_exc()}
-            dist.barrier()
+            results[sc.__name__]["seconds"] = round(time.perf_counter() - t0, 2)
+            if dist.is_initialized():
+                dist.barrier()
     finally:
         Path(out_dir, f"rank{rank}.json").write_text(json.dumps(results, default=str))
-        dist.destroy_process_group()
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def outcome(check) -> dict:
+    """Worker side: run ``check()`` (an initguard check that returns its report, or None) and record what it
+    said: ``raised`` and, when it raised, the message and problems; the report's counts and summary line."""
+    import initguard
+
+    try:
+        report = check()
+    except initguard.NotInitializedError as e:
+        report = e.report
+        out = {"raised": True, "message": str(e), "problems": [p.to_dict() for p in report.problems]}
+    else:
+        out = {"raised": False}
+    if report is not None:
+        out.update(tracked=report.tracked, checked=report.checked, summary=report.summary())
+    return out
