@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import time
 import warnings
@@ -27,6 +26,7 @@ import warnings
 import torch
 
 import initguard
+from _zoo import finish  # scripts/ is on sys.path when a script here runs
 
 MODEL_TYPES = [
     "albert", "bart", "bert", "bloom", "codegen", "convbert", "convnext", "deberta", "deberta-v2", "deit",
@@ -190,12 +190,9 @@ def main(argv=None) -> int:
     missed = [f"{r['model_type']}:{k}" for r in built for k in ("skip_init", "skip_init_tracked", "meta",
                                                                 "meta_tracked")
               if "error" not in r.get(k, {"error": 1}) and r[k]["ok"]]
-    print(f"\n{len(built)} architectures built; correct models with findings: {false_alarms or 'none'}; "
-          f"skipped-init variants passing: {missed or 'none'}; {time.time() - t0:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return 0
+    return finish(rows, args.json, f"{len(built)} architectures built; correct models with findings: "
+                  f"{false_alarms or 'none'}; skipped-init variants passing: {missed or 'none'}; "
+                  f"{time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":

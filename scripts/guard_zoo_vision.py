@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
 import time
@@ -37,6 +36,7 @@ import torch
 from torch import nn
 
 import initguard
+from _zoo import finish  # scripts/ is on sys.path when a script here runs
 
 TIMM_MODELS = [
     "resnet18", "resnet50d", "efficientnet_b0", "mobilenetv3_small_100", "mobilenetv4_conv_small", "regnetx_002",
@@ -279,13 +279,9 @@ def main(argv=None) -> int:
     missed = [f"{r['model']}:{k}" for r in rows for k in keys if not k.startswith("correct")
               if "error" not in r.get(k, {"error": 1}) and r[k]["ok"]]
     disagree = [f"{r['model']}:{k}" for r in rows for k in keys if "DISAGREE" in _cell(r.get(k, {"error": 1}))]
-    print(f"\n{len(rows)} models; correct builds flagged: {flagged or 'none'}; skipped variants passing: "
-          f"{missed or 'none'}; assert/Lightning disagreeing with check: {disagree or 'none'}; "
-          f"{time.time() - t0:.0f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(rows, f, indent=1)
-    return 0
+    return finish(rows, args.json, f"{len(rows)} models; correct builds flagged: {flagged or 'none'}; skipped "
+                  f"variants passing: {missed or 'none'}; assert/Lightning disagreeing with check: "
+                  f"{disagree or 'none'}; {time.time() - t0:.0f} s")
 
 
 if __name__ == "__main__":
