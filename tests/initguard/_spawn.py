@@ -54,6 +54,11 @@ def on_every_rank(results: list[dict], name: str) -> list[dict]:
     return rs
 
 
+def default_names(result: dict) -> list[str]:
+    """The sorted names of the tensors a rank's result reports as still holding PyTorch's default init."""
+    return sorted(p["name"] for p in result["problems"] if p["verdict"] == "default")
+
+
 def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, setup=None) -> None:
     """Worker side: join a gloo group, run each scenario ``sc(rank, world) -> dict`` in lockstep (a barrier after
     each), and write ``{name: {"ok": ..., "seconds": ..., ...}}`` to ``out_dir/rank{rank}.json`` even when one

@@ -27,18 +27,14 @@ def results(tmp_path_factory):
     return spawn_ranks(_dist_workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
 
 
-def _both(results, name):
-    return on_every_rank(results, name)
-
-
 def test_identical_init_passes_on_every_rank_and_is_read_only(results):
-    for res in _both(results, "sc_identical"):
+    for res in on_every_rank(results, "sc_identical"):
         assert res["raised"] is False, res.get("message")
         assert res["read_only"] is True
 
 
 def test_per_rank_seeds_fail_on_every_rank_naming_params_and_ranks(results):
-    rs = _both(results, "sc_per_rank_seed")
+    rs = on_every_rank(results, "sc_per_rank_seed")
     assert all(r["raised"] for r in rs)
     assert rs[0]["message"] == rs[1]["message"], "every rank must raise the same error"
     names = {p["name"] for p in rs[0]["problems"]}
@@ -52,7 +48,7 @@ def test_per_rank_seeds_fail_on_every_rank_naming_params_and_ranks(results):
 
 
 def test_init_after_wrapping_on_one_rank_is_caught(results):
-    rs = _both(results, "sc_init_after_wrap_on_rank0")
+    rs = on_every_rank(results, "sc_init_after_wrap_on_rank0")
     assert all(r["raised"] for r in rs)
     assert rs[0]["message"] == rs[1]["message"]
     names = {p["name"] for p in rs[0]["problems"]}
@@ -61,7 +57,7 @@ def test_init_after_wrapping_on_one_rank_is_caught(results):
 
 
 def test_identical_nan_is_uninitialized_not_a_rank_mismatch(results):
-    rs = _both(results, "sc_nan_on_both_ranks")
+    rs = on_every_rank(results, "sc_nan_on_both_ranks")
     assert all(r["raised"] for r in rs)
     probs = rs[0]["problems"]
     assert [p["name"] for p in probs] == ["layers.0.mlp.weight"]
@@ -71,7 +67,7 @@ def test_identical_nan_is_uninitialized_not_a_rank_mismatch(results):
 
 
 def test_garbage_on_one_rank_only_is_one_row_naming_that_rank(results):
-    rs = _both(results, "sc_nan_on_one_rank")
+    rs = on_every_rank(results, "sc_nan_on_one_rank")
     assert all(r["raised"] for r in rs) and rs[0]["message"] == rs[1]["message"]
     [p] = rs[0]["problems"]
     assert p["name"] == "layers.0.mlp.weight" and p["verdict"] == "uninitialized"
@@ -79,14 +75,14 @@ def test_garbage_on_one_rank_only_is_one_row_naming_that_rank(results):
 
 
 def test_different_parameter_sets_fail_without_deadlock(results):
-    rs = _both(results, "sc_param_sets_differ")
+    rs = on_every_rank(results, "sc_param_sets_differ")
     assert all(r["raised"] for r in rs)
     for r in rs:
         assert "extra (only on rank 1)" in r["message"]
 
 
 def test_dtensor_shard_left_uninitialized_fails_on_all_ranks(results):
-    rs = _both(results, "sc_dtensor_one_shard_uninit")
+    rs = on_every_rank(results, "sc_dtensor_one_shard_uninit")
     assert all(r["is_dtensor"] for r in rs) and "Shard" in rs[0]["placements"]
     assert all(r["raised"] for r in rs), "rank 0's shard is fine, yet rank 0 must raise too"
     assert rs[0]["message"] == rs[1]["message"]
@@ -96,12 +92,12 @@ def test_dtensor_shard_left_uninitialized_fails_on_all_ranks(results):
 
 
 def test_dtensor_fully_initialized_passes(results):
-    for r in _both(results, "sc_dtensor_ok"):
+    for r in on_every_rank(results, "sc_dtensor_ok"):
         assert r["raised"] is False, r.get("message")
 
 
 def test_one_collective_for_the_whole_model(results):
-    for r in _both(results, "sc_one_collective"):
+    for r in on_every_rank(results, "sc_one_collective"):
         assert r["nparams"][1] > 2 * r["nparams"][0]
         # a passing check: one fixed-size all_reduce, whatever the number of tensors
         assert r["counts"][:2] == [{"all_reduce": 1}, {"all_reduce": 1}], r
@@ -110,11 +106,11 @@ def test_one_collective_for_the_whole_model(results):
 
 
 def test_ranks_false_skips_the_cross_rank_check(results):
-    for r in _both(results, "sc_ranks_false"):
+    for r in on_every_rank(results, "sc_ranks_false"):
         assert r["raised"] is False, r.get("message")
 
 
 def test_initialize_after_fully_shard_on_meta(results):
-    for r in _both(results, "sc_initialize_fsdp2"):
+    for r in on_every_rank(results, "sc_initialize_fsdp2"):
         assert r["init_ok"] and r["called"] == 15, r["init_report"]
         assert r["raised"] is False, r.get("message")

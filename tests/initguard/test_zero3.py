@@ -25,12 +25,8 @@ def results(tmp_path_factory):
     return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
 
 
-def _both(results, name):
-    return on_every_rank(results, name)
-
-
 def test_partitioned_default_is_reported_on_every_rank(results):
-    rs = _both(results, "sc_partitioned_default")
+    rs = on_every_rank(results, "sc_partitioned_default")
     for r in rs:
         assert r["numel"] == 0 and r["partition"] == 32 * 64 // WORLD
         assert r["raised"], "a ZeRO-3 model at PyTorch's default passed (0 tensors examined)"
@@ -41,7 +37,7 @@ def test_partitioned_default_is_reported_on_every_rank(results):
 
 
 def test_never_written_partition_is_named_on_every_rank(results):
-    rs = _both(results, "sc_partitioned_never_written")
+    rs = on_every_rank(results, "sc_partitioned_never_written")
     for r in rs:
         assert r["raised"]
         assert [p["name"] for p in r["problems"]] == ["extra"]
@@ -51,14 +47,14 @@ def test_never_written_partition_is_named_on_every_rank(results):
 
 
 def test_initialized_partitions_pass_and_are_counted(results):
-    for r in _both(results, "sc_partitioned_initialized"):
+    for r in on_every_rank(results, "sc_partitioned_initialized"):
         assert r["raised"] is False, r.get("message")
         assert r["checked"] == 4
         assert r["summary"] == "initguard: all 4 tensors of Net are initialized."
 
 
 def test_padding_only_partition_is_not_examined_locally_but_merged(results):
-    rs = _both(results, "sc_padding_only_partition")
+    rs = on_every_rank(results, "sc_padding_only_partition")
     assert rs[0]["local_not_examined"] == []
     assert rs[1]["local_not_examined"] == ["bias"]
     assert "1 tensor(s) not examined" in rs[1]["local_summary"]
