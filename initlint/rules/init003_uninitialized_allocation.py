@@ -211,13 +211,15 @@ class UninitializedAllocation(Rule):
             import torch
             from torch import nn
 
-            class Magnitude(nn.Module):
+            class DoraMagnitude(nn.Module):
                 def __init__(self, out_features):
                     super().__init__()
-                    self.magnitude = nn.Parameter(torch.empty(out_features))
+                    self.out_features = out_features
+                    self.weight = nn.Parameter(torch.empty(out_features))
 
-                def update_layer(self, base_layer):
-                    self.magnitude.data.copy_(torch.linalg.norm(base_layer.weight, dim=1))
+                def update_layer(self, base_layer, lora_weight, scaling):
+                    weight_norm = torch.linalg.norm(base_layer.weight + scaling * lora_weight, dim=1)
+                    self.weight.data.copy_(weight_norm)
             """,
             "a value computed from data (a DoRA magnitude: the base weight's norm), not by an initializer",
         ),
