@@ -1,5 +1,6 @@
-"""Message pieces shared by the INIT101–INIT104 rules: how a model, its origin, a line and a path condition are
-worded. The analysis (:mod:`initlint.facts.script`) gives typed events; only the rules turn them into text."""
+"""Message pieces shared by the INIT1xx rules: how a model, its origin, a line and a path condition are worded.
+The analysis (:mod:`initlint.facts.script`) gives typed events; only the rules turn them into text, through the
+:class:`Words` of the file that :class:`~initlint.rules.base.ScriptRule` hands them."""
 
 from __future__ import annotations
 
@@ -81,3 +82,38 @@ def conditions(script, conds) -> str:
 def when(script, cond) -> str:
     """`` when ...`` for one path condition, empty when there is none."""
     return "" if not cond else " " + conditions(script, [cond])
+
+
+class Words:
+    """The pieces above bound to one file, so that a rule words an event in one expression
+    (``say.line(e.load)``, ``say.short(e.node, 50)``, ``say.when(e.conditions)``)."""
+
+    def __init__(self, facts):
+        self.facts = facts
+        self.script = facts.script
+
+    name = staticmethod(name)
+
+    def line(self, node) -> int:
+        """:func:`line` in this file."""
+        return line(self.facts, node)
+
+    def short(self, node, limit: int = 60) -> str:
+        """The source text of ``node``, cut to ``limit`` characters."""
+        return self.script.short(node, limit)
+
+    def origin(self, status: Status) -> str:
+        """:func:`origin` in this file."""
+        return origin(self.script, status)
+
+    def since(self, status: Status) -> str:
+        """How and where the model became uninitialized or meta: ``built inside `...`, line 12``."""
+        return f"{self.origin(status)}, line {self.line(status.at)}"
+
+    def conditions(self, conds) -> str:
+        """:func:`conditions` in this file."""
+        return conditions(self.script, conds)
+
+    def when(self, cond) -> str:
+        """:func:`when` in this file."""
+        return when(self.script, cond)

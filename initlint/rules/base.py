@@ -105,6 +105,11 @@ class Rule:
     #: (or Parameter/init/reset) and their same-file bases, so the engine may parse a slice of the file
     #: (see :mod:`initlint.slicing`). "file": the rule needs every function body.
     scope: ClassVar[str] = "file"
+    bad: ClassVar[str] = ""
+    good: ClassVar[str] = ""
+    invalid: ClassVar[tuple[Invalid, ...]] = ()
+    valid: ClassVar[tuple[Valid, ...]] = ()
+    options: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def required(cls, config) -> tuple[tuple[str, ...], ...]:
@@ -113,11 +118,6 @@ class Rule:
         A conjunctive prefilter: a training-script rule cannot fire in a file that never starts training.
         """
         return ()
-    bad: ClassVar[str] = ""
-    good: ClassVar[str] = ""
-    invalid: ClassVar[tuple[Invalid, ...]] = ()
-    valid: ClassVar[tuple[Valid, ...]] = ()
-    options: ClassVar[tuple[str, ...]] = ()
 
     def check(self, facts: "FileFacts") -> Iterable[Hit]:  # pragma: no cover - interface
         raise NotImplementedError
@@ -134,3 +134,35 @@ class Rule:
         from ..codes import rule_info
 
         return rule_info(cls).text()
+
+
+class ScriptRule(Rule):
+    """An INIT1xx rule: it reports events of the training-script analysis (:mod:`initlint.facts.script.events`).
+
+    It names the event classes it reports in ``events``, words each event in :meth:`message` and says what to
+    change in ``fix`` (or :meth:`fix_for`, when that depends on the event), as ruff separates a violation's
+    message from its fix title. The analysis never writes text, so a new INIT1xx rule is one new file of this
+    shape.
+    """
+
+    #: names of the event classes in :mod:`initlint.facts.script.events` that this rule reports
+    events: ClassVar[Tuple[str, ...]] = ()
+    #: what to change, when it is the same for every event the rule reports
+    fix: ClassVar[Optional[str]] = None
+
+    def check(self, facts: "FileFacts") -> Iterable[Hit]:
+        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
+        from ..facts.script import events
+        from ._script_text import Words
+
+        say = Words(facts)
+        for event in facts.script.events_of(*(getattr(events, name) for name in self.events)):
+            yield event.node, self.message(event, say), self.fix_for(event)
+
+    def message(self, event: Any, say: Any) -> str:  # pragma: no cover - interface
+        """What is wrong, for one event; ``say`` is the file's :class:`~._script_text.Words`."""
+        raise NotImplementedError
+
+    def fix_for(self, event: Any) -> Optional[str]:
+        """What to change for ``event``: the rule's ``fix`` unless the rule words it per event."""
+        return self.fix

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, Rule, Valid
+from .base import Invalid, ScriptRule, Valid
 
 
-class UninitializedTraining(Rule):
+class UninitializedTraining(ScriptRule):
     """A model built with deferred or empty initialization reaches the start of training on some path
     without being initialized or loaded.
 
@@ -192,18 +192,15 @@ class UninitializedTraining(Rule):
     )
     options = ("init-helpers", "load-helpers", "train-calls", "conditional-empty-init")
 
-    def check(self, facts):
-        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
-        from ..facts.script import events as ev
-        from . import _script_text as say
+    events = ("UninitializedAtTraining",)
+    fix = (
+        "initialize it on that path (call reset_parameters() on every module, model.apply(init_fn) or "
+        "init_weights()) or load a checkpoint before training"
+    )
 
-        script = facts.script
-        for e in script.events_of(ev.UninitializedAtTraining):
-            yield e.node, (
-                f"`{say.name(e.variable)}` ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}) "
-                f"reaches training at line {say.line(facts, e.training)} (`{script.short(e.training.func, 40)}(...)`) "
-                f"uninitialized {say.conditions(script, e.conditions)}."
-            ), (
-                "initialize it on that path (call reset_parameters() on every module, model.apply(init_fn) or "
-                "init_weights()) or load a checkpoint before training"
-            )
+    def message(self, e, say):
+        return (
+            f"`{say.name(e.variable)}` ({say.since(e.status)}) reaches training at "
+            f"line {say.line(e.training)} (`{say.short(e.training.func, 40)}(...)`) uninitialized "
+            f"{say.conditions(e.conditions)}."
+        )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, Rule, Valid
+from .base import Invalid, ScriptRule, Valid
 
 
-class InitInsideEmptyContext(Rule):
+class InitInsideEmptyContext(ScriptRule):
     """An initialization call made inside an empty-init context, or on a model whose parameters are still
     on the meta device, does nothing.
 
@@ -144,36 +144,41 @@ class InitInsideEmptyContext(Rule):
     )
     options = ("init-helpers",)
 
-    def check(self, facts):
-        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
-        from ..facts.script import events as ev
-        from . import _script_text as say
+    events = ("InitInsideEmptyContext", "MaybeInitOnMeta", "InitOnMeta", "InitBeforeToEmpty")
+    #: what to change, by event
+    fixes = {
+        "InitInsideEmptyContext": "initialize after the `with` block",
+        "MaybeInitOnMeta": None,  # (the message says it: the call may not be the initialization)
+        "InitOnMeta": "initialize after `to_empty()`",
+        "InitBeforeToEmpty": "call `to_empty()` first, then initialize",
+    }
 
-        script = facts.script
-        for e in script.events:
-            t = type(e)
-            if t is ev.InitInsideEmptyContext:
-                yield e.node, (
-                    f"`{script.short(e.node, 50)}` runs inside `{script.short(e.context, 50)}` (line "
-                    f"{say.line(facts, e.context)}) where it is a no-op: empty init skips torch.nn.init calls (and "
-                    "under FSDP the tensors are on the meta device)."
-                ), "initialize after the `with` block"
-            elif t is ev.MaybeInitOnMeta:
-                yield e.node, (
-                    f"`{script.short(e.node, 50)}` runs on `{say.name(e.variable)}` while its parameters are still "
-                    f"on the meta device ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}), and "
-                    "the model later trains uninitialized: if this call is its initialization it writes nothing; "
-                    "call it after `to_empty()`"
-                ), None
-            elif t is ev.InitOnMeta:
-                yield e.node, (
-                    f"`{script.short(e.node, 50)}` initializes `{say.name(e.variable)}` while its parameters are "
-                    f"still on the meta device ({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}):"
-                    " nothing is written and materializing with `to_empty()` later gives uninitialized memory."
-                ), "initialize after `to_empty()`"
-            elif t is ev.InitBeforeToEmpty:  # initialized, then emptied by to_empty() in a function
-                yield e.node, (
-                    f"`{script.short(e.node, 50)}` initializes `{e.variable}` before `{script.short(e.to_empty, 50)}` "
-                    f"(line {say.line(facts, e.to_empty)}) in `{e.function.name.value}()`: `to_empty()` replaces the "
-                    "initialized storage with uninitialized memory."
-                ), "call `to_empty()` first, then initialize"
+    def fix_for(self, e):
+        return self.fixes[type(e).__name__]
+
+    def message(self, e, say):
+        kind = type(e).__name__
+        if kind == "InitInsideEmptyContext":
+            return (
+                f"`{say.short(e.node, 50)}` runs inside `{say.short(e.context, 50)}` (line {say.line(e.context)}) "
+                "where it is a no-op: empty init skips torch.nn.init calls (and under FSDP the tensors are on the "
+                "meta device)."
+            )
+        if kind == "MaybeInitOnMeta":
+            return (
+                f"`{say.short(e.node, 50)}` runs on `{say.name(e.variable)}` while its parameters are still on the "
+                f"meta device ({say.since(e.status)}), and the model later trains "
+                "uninitialized: if this call is its initialization it writes nothing; call it after `to_empty()`"
+            )
+        if kind == "InitOnMeta":
+            return (
+                f"`{say.short(e.node, 50)}` initializes `{say.name(e.variable)}` while its parameters are still on "
+                f"the meta device ({say.since(e.status)}): nothing is written and "
+                "materializing with `to_empty()` later gives uninitialized memory."
+            )
+        # InitBeforeToEmpty: initialized, then emptied by to_empty() in a function
+        return (
+            f"`{say.short(e.node, 50)}` initializes `{e.variable}` before `{say.short(e.to_empty, 50)}` (line "
+            f"{say.line(e.to_empty)}) in `{e.function.name.value}()`: `to_empty()` replaces the initialized storage "
+            "with uninitialized memory."
+        )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, Rule, Valid
+from .base import Invalid, ScriptRule, Valid
 
 
-class NonStrictLoadIntoUninitialized(Rule):
+class NonStrictLoadIntoUninitialized(ScriptRule):
     """``load_state_dict(..., strict=False)`` (or a non-strict ``load_raw``/load helper) into a model that
     is still uninitialized on that path, with the returned missing keys ignored.
 
@@ -146,15 +146,9 @@ class NonStrictLoadIntoUninitialized(Rule):
     )
     options = ("init-helpers", "load-helpers")
 
-    def check(self, facts):
-        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
-        from ..facts.script import events as ev
-        from . import _script_text as say
+    events = ("NonStrictLoad",)
+    fix = "check `missing_keys` in the returned value or initialize the model first"
 
-        script = facts.script
-        for e in script.events_of(ev.NonStrictLoad):
-            yield e.node, (
-                f"non-strict load into `{say.name(e.variable)}`, which is uninitialized here "
-                f"({say.origin(script, e.status)}, line {say.line(facts, e.status.at)}){say.when(script, e.conditions)}"
-                ", and its result is ignored: every missing key stays uninitialized memory."
-            ), "check `missing_keys` in the returned value or initialize the model first"
+    def message(self, e, say):
+        return (f"non-strict load into `{say.name(e.variable)}`, which is uninitialized here ({say.since(e.status)})"
+                f"{say.when(e.conditions)}, and its result is ignored: every missing key stays uninitialized memory.")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, Rule, Valid
+from .base import Invalid, ScriptRule, Valid
 
 
-class InitAfterLoad(Rule):
+class InitAfterLoad(ScriptRule):
     """An initialization of the whole model that runs after a checkpoint load on the same path.
 
     What:
@@ -197,15 +197,12 @@ class InitAfterLoad(Rule):
     )
     options = ("init-helpers", "load-helpers")
 
-    def check(self, facts):
-        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
-        from ..facts.script import events as ev
-        from . import _script_text as say
+    events = ("InitAfterLoad",)
+    fix = "initialize before loading, or only on the path that does not load"
 
-        script = facts.script
-        for e in script.events_of(ev.InitAfterLoad):
-            yield e.node, (
-                f"`{script.short(e.node, 50)}` re-initializes `{say.name(e.variable)}` after it was loaded at line "
-                f"{say.line(facts, e.load)} (`{script.short(e.load.func, 40)}(...)`){say.when(script, e.conditions)}:"
-                " the loaded weights are overwritten."
-            ), "initialize before loading, or only on the path that does not load"
+    def message(self, e, say):
+        return (
+            f"`{say.short(e.node, 50)}` re-initializes `{say.name(e.variable)}` after it was loaded at line "
+            f"{say.line(e.load)} (`{say.short(e.load.func, 40)}(...)`){say.when(e.conditions)}: the loaded weights "
+            "are overwritten."
+        )

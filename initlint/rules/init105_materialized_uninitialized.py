@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Invalid, Rule, Valid
+from .base import Invalid, ScriptRule, Valid
 
 #: ibm-fms's ``_fsdp_wrap`` shape: only ranks other than 0 are emptied; ``{sync}`` decides whether FSDP broadcasts
 #: rank 0's weights to them (a reported case with False, a silent one with True)
@@ -20,7 +20,7 @@ RANK_CONDITIONAL_WRAP = """
 """
 
 
-class MaterializedUninitialized(Rule):
+class MaterializedUninitialized(ScriptRule):
     """A function that materializes a meta module with ``to_empty()`` (an FSDP ``param_init_fn``, a
     ``materialize`` helper) leaves it holding uninitialized memory on some path out of the function.
 
@@ -143,24 +143,24 @@ class MaterializedUninitialized(Rule):
         ),
     )
 
-    def check(self, facts):
-        # (imported here: loading the rules must not import libcst, see test_files_without_triggers_are_not_parsed)
-        from ..facts.script import events as ev
-        from ..facts.script.materialize import rank_events
-        from . import _script_text as say
+    events = ("LeftUninitialized", "RankMaterializedUnsynced")
 
-        script = facts.script
-        for e in script.events_of(ev.LeftUninitialized):
-            fname, pname = e.function.name.value, e.variable
-            when = say.conditions(script, [e.conditions]) if e.conditions else "on every path"
-            yield e.node, (
-                f"`{fname}()` materializes `{pname}` with `{script.short(e.node, 50)}` and leaves it uninitialized "
-                f"{when} (no initialization or load follows in the function): its callers get uninitialized memory."
-            ), f"initialize `{pname}` after `to_empty()` (e.g. `{pname}.reset_parameters()`)"
-        for e in rank_events(script):
-            yield e.node, (
-                f"`param_init_fn={script.short(e.init_fn, 40)}` materializes the meta modules with `to_empty()` on "
+    def fix_for(self, e):
+        if type(e).__name__ == "RankMaterializedUnsynced":
+            return "pass `sync_module_states=True`, or initialize in `param_init_fn`"
+        return f"initialize `{e.variable}` after `to_empty()` (e.g. `{e.variable}.reset_parameters()`)"
+
+    def message(self, e, say):
+        if type(e).__name__ == "RankMaterializedUnsynced":
+            return (
+                f"`param_init_fn={say.short(e.init_fn, 40)}` materializes the meta modules with `to_empty()` on "
                 "some ranks only and never initializes them (the weights are expected from another rank), but this "
                 f"FSDP wrapper in `{e.function.name.value}()` has `sync_module_states` off, so nothing broadcasts "
                 "them: those ranks keep uninitialized memory."
-            ), "pass `sync_module_states=True`, or initialize in `param_init_fn`"
+            )
+        when = say.conditions([e.conditions]) if e.conditions else "on every path"
+        return (
+            f"`{e.function.name.value}()` materializes `{e.variable}` with `{say.short(e.node, 50)}` and leaves it "
+            f"uninitialized {when} (no initialization or load follows in the function): its callers get "
+            "uninitialized memory."
+        )

@@ -23,7 +23,7 @@ from .classes import ClassesMixin
 from .crossfile import CrossFileMixin
 from .events import (
     Event, InitAfterLoad, InitInsideEmptyContext, InitOnMeta, MaybeInitOnMeta, NonStrictLoad,
-    UninitializedAtTraining,
+    RankMaterializedUnsynced, UninitializedAtTraining,
 )
 from .interpreter import Run
 from .paths import Path, deciding
@@ -76,8 +76,12 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
 
     # ------------------------------------------------------------------ public
     def events_of(self, *kinds: type) -> list[Event]:
-        """The events of exactly these types (what one rule reports), in the order they were found."""
-        return [e for e in self.events if type(e) in kinds]
+        """The events of exactly these types (what one rule reports), in the order they were found.
+        :class:`~.events.RankMaterializedUnsynced` is looked for only when asked for, after the others."""
+        found = [e for e in self.events if type(e) in kinds]
+        if RankMaterializedUnsynced in kinds:
+            found += materialize.rank_events(self)
+        return found
 
     @cached_property
     def events(self) -> list[Event]:
