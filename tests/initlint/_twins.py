@@ -15,11 +15,15 @@ MODULES = Path(__file__).parent / "fixtures" / "modules"
 
 
 def twin(source: str, *edits: tuple[str, str]) -> str:
-    """``source`` with each ``(old, new)`` replacement made; ``old`` must occur exactly once in the text so far."""
+    """``source`` with each ``(old, new)`` replacement made; ``old`` must occur exactly once in the text so far,
+    and an edit must not join two lines (deleting a line takes its indentation with it)."""
     for old, new in edits:
         count = source.count(old)
         if count != 1:
             raise AssertionError(f"twin edit {old!r} matches {count} times, expected once")
+        at = source.index(old)
+        if old.endswith("\n") and not new.endswith("\n") and at and source[at - 1] != "\n":
+            raise AssertionError(f"twin edit {old!r} would join two lines (include the line's indentation)")
         source = source.replace(old, new)
     return source
 

@@ -1,5 +1,5 @@
 """INIT101–INIT104 on the shapes of real training code (issue 13): each shape has a bad script with its exact
-findings and a good twin that must stay silent.
+findings and a good twin (the bad script with the edits that fix it) that must stay silent.
 
 Lines are those of the dedented snippet; only the INIT1xx rules (and INIT9xx) run.
 """
@@ -11,6 +11,8 @@ import textwrap
 import pytest
 
 from initlint import Config, lint_source
+
+from ._twins import twin
 
 FLOW = Config(select=("INIT1", "INIT9"))
 
@@ -27,7 +29,24 @@ def codes(src: str, config: Config = FLOW):
 _UNRELATED = "".join(f"        if cfg.opt{i}:\n            lr{i} = {i}\n        else:\n            wd{i} = 0.1\n"
                      for i in range(7))[8:]
 
-#: name -> (bad source, its findings, good twin)
+#: a meta model materialized, loaded on resume, then initialized by ``apply(partial(...))`` on every path
+_PARTIAL_INIT = """
+        import torch
+        from functools import partial
+        def init_fn(m, std):
+            if isinstance(m, torch.nn.Linear):
+                torch.nn.init.normal_(m.weight, std=std)
+        def main(cfg):
+            with torch.device("meta"):
+                model = Transformer(cfg)
+            model.to_empty(device="cuda")
+            if cfg.resume:
+                model.load_state_dict(torch.load(cfg.resume))
+            model.apply(partial(init_fn, std=0.02))
+            trainer.fit(model)
+        """
+
+#: name -> (bad source, its findings, the edits that make its good twin)
 SHAPES = {
     "trainer class: model in self.model, built in __init__, trained in train()": ("""
         import torch
@@ -45,25 +64,14 @@ SHAPES = {
                     loss = self.model(batch).sum()
                     loss.backward()
                     self.optimizer.step()
-        """, [(6, "INIT101")], """
-        import torch
-        class Trainer:
-            def __init__(self, cfg):
-                with torch.device("meta"):
-                    self.model = Transformer(cfg)
-                self.model.to_empty(device="cuda")
-                if cfg.checkpoint:
-                    self.model.load_state_dict(torch.load(cfg.checkpoint))
-                else:
-                    self.model.init_weights()
-                self.optimizer = torch.optim.AdamW(self.model.parameters())
-
-            def train(self):
-                for batch in self.loader:
-                    loss = self.model(batch).sum()
-                    loss.backward()
-                    self.optimizer.step()
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "            self.model.load_state_dict(torch.load(cfg.checkpoint))\n",
+                "            self.model.load_state_dict(torch.load(cfg.checkpoint))\n"
+                "        else:\n"
+                "            self.model.init_weights()\n",
+            ),
+        ]),
     "trainer class: self._model built in setup(), main() drives setup and train": ("""
         import torch
         class Recipe:
@@ -91,35 +99,13 @@ SHAPES = {
             if cfg.resume:
                 recipe.load(cfg.resume)
             recipe.train()
-        """, [(9, "INIT101")], """
-        import torch
-        class Recipe:
-            def __init__(self, cfg):
-                self.cfg = cfg
-
-            def setup(self):
-                with torch.device("meta"):
-                    model = Transformer(self.cfg)
-                model.to_empty(device="cuda")
-                model.init_weights()
-                self._model = model
-
-            def load(self, path):
-                self._model.load_state_dict(torch.load(path))
-
-            def train(self):
-                opt = torch.optim.AdamW(self._model.parameters())
-                for batch in self.loader:
-                    self._model(batch).sum().backward()
-                    opt.step()
-
-        def main(cfg):
-            recipe = Recipe(cfg)
-            recipe.setup()
-            if cfg.resume:
-                recipe.load(cfg.resume)
-            recipe.train()
-        """),
+        """, [(9, "INIT101")], [
+            (
+                "        model.to_empty(device=\"cuda\")\n",
+                "        model.to_empty(device=\"cuda\")\n"
+                "        model.init_weights()\n",
+            ),
+        ]),
     "trainer class: list of model parts": ("""
         import torch
         class Trainer:
@@ -135,24 +121,14 @@ SHAPES = {
                 for batch in self.loader:
                     for m in self.model_parts:
                         m(batch).sum().backward()
-        """, [(6, "INIT101")], """
-        import torch
-        class Trainer:
-            def __init__(self, cfg, checkpoint):
-                with torch.device("meta"):
-                    model = Transformer(cfg)
-                model.to_empty(device="cuda")
-                with torch.no_grad():
-                    model.init_weights()
-                self.model_parts = [model]
-                if checkpoint:
-                    checkpoint.load(self.model_parts)
-
-            def train(self):
-                for batch in self.loader:
-                    for m in self.model_parts:
-                        m(batch).sum().backward()
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "        model.to_empty(device=\"cuda\")\n",
+                "        model.to_empty(device=\"cuda\")\n"
+                "        with torch.no_grad():\n"
+                "            model.init_weights()\n",
+            ),
+        ]),
     "model reassigned by an unknown call, then to_empty": ("""
         import torch
         def main(cfg, parallelize_fn):
@@ -161,16 +137,13 @@ SHAPES = {
             model = parallelize_fn(model, cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], """
-        import torch
-        def main(cfg, parallelize_fn):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model = parallelize_fn(model, cfg)
-            model.to_empty(device="cuda")
-            model.init_weights()
-            trainer.fit(model)
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
     "model class held in a variable": ("""
         import torch
         def main(cfg):
@@ -179,74 +152,33 @@ SHAPES = {
                 model = model_cls(cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], """
-        import torch
-        def main(cfg):
-            model_cls = MODELS[cfg.name]
-            with torch.device("meta"):
-                model = model_cls(cfg)
-            model.to_empty(device="cuda")
-            model.init_weights()
-            trainer.fit(model)
-        """),
-    "apply(partial(init_fn, ...))": ("""
-        import torch
-        from functools import partial
-        def init_fn(m, std):
-            if isinstance(m, torch.nn.Linear):
-                torch.nn.init.normal_(m.weight, std=std)
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            model.apply(partial(init_fn, std=0.02))
-            trainer.fit(model)
-        """, [(12, "INIT104")], """
-        import torch
-        from functools import partial
-        def init_fn(m, std):
-            if isinstance(m, torch.nn.Linear):
-                torch.nn.init.normal_(m.weight, std=std)
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            model.apply(partial(init_fn, std=0.02))
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            trainer.fit(model)
-        """),
-    "apply(partial(init_fn, ...)) missing on the fresh path": ("""
-        import torch
-        from functools import partial
-        def init_fn(m, std):
-            if isinstance(m, torch.nn.Linear):
-                torch.nn.init.normal_(m.weight, std=std)
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            trainer.fit(model)
-        """, [(9, "INIT101")], """
-        import torch
-        from functools import partial
-        def init_fn(m, std):
-            if isinstance(m, torch.nn.Linear):
-                torch.nn.init.normal_(m.weight, std=std)
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            else:
-                model.apply(partial(init_fn, std=0.02))
-            trainer.fit(model)
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
+    "apply(partial(init_fn, ...))": (_PARTIAL_INIT, [(12, "INIT104")], [
+            (
+                "    model.apply(partial(init_fn, std=0.02))\n",
+                "",
+            ),
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.apply(partial(init_fn, std=0.02))\n",
+            ),
+        ]),
+    "apply(partial(init_fn, ...)) missing on the fresh path": (
+        twin(_PARTIAL_INIT, ("            model.apply(partial(init_fn, std=0.02))\n", "")), [(9, "INIT101")], [
+            (
+                "        model.load_state_dict(torch.load(cfg.resume))\n",
+                "        model.load_state_dict(torch.load(cfg.resume))\n"
+                "    else:\n"
+                "        model.apply(partial(init_fn, std=0.02))\n",
+            ),
+        ]),
     "checkpointer object (loads only when it finds a checkpoint)": ("""
         import torch
         def main(cfg):
@@ -256,17 +188,13 @@ SHAPES = {
             ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
             ckpt.load(step=-1)
             trainer.fit(model)
-        """, [(5, "INIT101")], """
-        import torch
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            model.init_weights()
-            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            ckpt.load(step=-1)
-            trainer.fit(model)
-        """),
+        """, [(5, "INIT101")], [
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
     "checkpointer object: re-initialized after its load": ("""
         import torch
         def main(cfg):
@@ -277,17 +205,17 @@ SHAPES = {
             ckpt.load(step=-1)
             model.init_weights()
             trainer.fit(model)
-        """, [(8, "INIT104")], """
-        import torch
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            model.init_weights()
-            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            ckpt.load(step=-1)
-            trainer.fit(model)
-        """),
+        """, [(8, "INIT104")], [
+            (
+                "    model.init_weights()\n",
+                "",
+            ),
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
     "FSDP param_init_fn with to_empty(recurse=False) on a meta model": ("""
         import torch
         from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
@@ -298,18 +226,13 @@ SHAPES = {
                          sync_module_states=False)
             opt = torch.optim.AdamW(model.parameters())
             model(x).sum().backward()
-        """, [(6, "INIT101")], """
-        import torch
-        from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model = FSDP(model, param_init_fn=lambda m: m.to_empty(device="cuda", recurse=False),
-                         sync_module_states=False)
-            model.apply(init_weights)
-            opt = torch.optim.AdamW(model.parameters())
-            model(x).sum().backward()
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "                 sync_module_states=False)\n",
+                "                 sync_module_states=False)\n"
+                "    model.apply(init_weights)\n",
+            ),
+        ]),
     "meta chosen by a config value": ("""
         import torch
         def main(cfg):
@@ -318,16 +241,13 @@ SHAPES = {
                 model = Transformer(cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], """
-        import torch
-        def main(cfg):
-            cfg.init_device = "meta"
-            with torch.device(cfg.init_device):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            model.init_weights()
-            trainer.fit(model)
-        """),
+        """, [(6, "INIT101")], [
+            (
+                "    model.to_empty(device=\"cuda\")\n",
+                "    model.to_empty(device=\"cuda\")\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
     "sub-module loop: isinstance + to_empty, initialized in the loop": ("""
         import torch
         def main(cfg, sd):
@@ -339,19 +259,13 @@ SHAPES = {
                     m.lora_a.to_empty(device="cuda")
                     m.lora_b.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(9, "INIT101")], """
-        import torch
-        def main(cfg, sd):
-            with torch.device("meta"):
-                model = LoraModel(cfg)
-            model.load_state_dict(sd, strict=False, assign=True)
-            for m in model.modules():
-                if isinstance(m, LoRALinear):
-                    m.lora_a.to_empty(device="cuda")
-                    m.lora_b.to_empty(device="cuda")
-                    m.initialize_parameters()
-            trainer.fit(model)
-        """),
+        """, [(9, "INIT101")], [
+            (
+                "            m.lora_b.to_empty(device=\"cuda\")\n",
+                "            m.lora_b.to_empty(device=\"cuda\")\n"
+                "            m.initialize_parameters()\n",
+            ),
+        ]),
     "same-file factory inside the meta context": ("""
         import torch
         import torch.nn as nn
@@ -362,20 +276,15 @@ SHAPES = {
                 model = build(cfg)
             model = model.to_empty(device="cpu")
             trainer.fit(model)
-        """, [(8, "INIT101")], """
-        import torch
-        import torch.nn as nn
-        def build(cfg):
-            return nn.Sequential(nn.Linear(cfg.d, cfg.d), nn.ReLU())
-        def main(cfg):
-            with torch.device("meta"):
-                model = build(cfg)
-            model = model.to_empty(device="cpu")
-            for m in model.modules():
-                if isinstance(m, nn.Linear):
-                    m.reset_parameters()
-            trainer.fit(model)
-        """),
+        """, [(8, "INIT101")], [
+            (
+                "    model = model.to_empty(device=\"cpu\")\n",
+                "    model = model.to_empty(device=\"cpu\")\n"
+                "    for m in model.modules():\n"
+                "        if isinstance(m, nn.Linear):\n"
+                "            m.reset_parameters()\n",
+            ),
+        ]),
     "eager model re-initialized by a modules() loop after the resume load": ("""
         import torch
         def main(cfg):
@@ -386,17 +295,20 @@ SHAPES = {
                 if hasattr(m, "reset_parameters"):
                     m.reset_parameters()
             trainer.fit(model)
-        """, [(8, "INIT104")], """
-        import torch
-        def main(cfg):
-            model = Transformer(cfg)
-            for m in model.modules():
-                if hasattr(m, "reset_parameters"):
-                    m.reset_parameters()
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            trainer.fit(model)
-        """),
+        """, [(8, "INIT104")], [
+            (
+                "            m.reset_parameters()\n",
+                "            m.reset_parameters()\n"
+                "    if cfg.resume:\n"
+                "        model.load_state_dict(torch.load(cfg.resume))\n",
+            ),
+            (
+                "    model = Transformer(cfg)\n"
+                "    if cfg.resume:\n"
+                "        model.load_state_dict(torch.load(cfg.resume))\n",
+                "    model = Transformer(cfg)\n",
+            ),
+        ]),
     "eager model re-initialized by a same-file reset_all(model) after the resume load": ("""
         import torch
         def reset_all(model):
@@ -409,19 +321,17 @@ SHAPES = {
                 model.load_state_dict(torch.load(cfg.resume))
             reset_all(model)
             trainer.fit(model)
-        """, [(10, "INIT104")], """
-        import torch
-        def reset_all(model):
-            for m in model.modules():
-                if hasattr(m, "reset_parameters"):
-                    m.reset_parameters()
-        def main(cfg):
-            model = Transformer(cfg)
-            reset_all(model)
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            trainer.fit(model)
-        """),
+        """, [(10, "INIT104")], [
+            (
+                "    reset_all(model)\n",
+                "",
+            ),
+            (
+                "    model = Transformer(cfg)\n",
+                "    model = Transformer(cfg)\n"
+                "    reset_all(model)\n",
+            ),
+        ]),
     "eager model re-initialized by model.apply(init_fn) after the resume load": ("""
         import torch
         def init_fn(m):
@@ -433,18 +343,17 @@ SHAPES = {
                 model.load_state_dict(torch.load(cfg.resume))
             model.apply(init_fn)
             trainer.fit(model)
-        """, [(9, "INIT104")], """
-        import torch
-        def init_fn(m):
-            if isinstance(m, torch.nn.Linear):
-                torch.nn.init.normal_(m.weight, std=0.02)
-        def main(cfg):
-            model = Transformer(cfg)
-            model.apply(init_fn)
-            if cfg.resume:
-                model.load_state_dict(torch.load(cfg.resume))
-            trainer.fit(model)
-        """),
+        """, [(9, "INIT104")], [
+            (
+                "    model.apply(init_fn)\n",
+                "",
+            ),
+            (
+                "    model = Transformer(cfg)\n",
+                "    model = Transformer(cfg)\n"
+                "    model.apply(init_fn)\n",
+            ),
+        ]),
     "same-file helper that initializes on only some paths": ("""
         import torch
         def initialize(model, flag):
@@ -456,20 +365,14 @@ SHAPES = {
             model.to_empty(device="cuda")
             initialize(model, cfg.init)
             trainer.fit(model)
-        """, [(8, "INIT101")], """
-        import torch
-        def initialize(model, flag):
-            if flag:
-                model.reset_parameters()
-            else:
-                model.apply(init_fn)
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            initialize(model, cfg.init)
-            trainer.fit(model)
-        """),
+        """, [(8, "INIT101")], [
+            (
+                "        model.reset_parameters()\n",
+                "        model.reset_parameters()\n"
+                "    else:\n"
+                "        model.apply(init_fn)\n",
+            ),
+        ]),
     "unrelated decisions do not fork paths (module-level script past the path cap)": ("""
         import torch
         cfg = parse()
@@ -480,19 +383,14 @@ SHAPES = {
         if cfg.resume:
             model.load_state_dict(torch.load(cfg.resume))
         trainer.fit(model)
-        """, [(5, "INIT101")], """
-        import torch
-        cfg = parse()
-        with torch.device("meta"):
-            model = Transformer(cfg)
-        model.to_empty(device="cuda")
-        """ + _UNRELATED + """
-        if cfg.resume:
-            model.load_state_dict(torch.load(cfg.resume))
-        else:
-            model.init_weights()
-        trainer.fit(model)
-        """),
+        """, [(5, "INIT101")], [
+            (
+                "    model.load_state_dict(torch.load(cfg.resume))\n",
+                "    model.load_state_dict(torch.load(cfg.resume))\n"
+                "else:\n"
+                "    model.init_weights()\n",
+            ),
+        ]),
     "FSDP strategy check: setup() materializes under FSDP": ("""
         import torch
         def main(fabric, cfg):
@@ -502,30 +400,32 @@ SHAPES = {
                 print("sharded")
             model = fabric.setup(model)
             fit(fabric, model)
-        """, [(4, "INIT101")], """
-        import torch
-        from litgpt.utils import reset_parameters
-        def main(fabric, cfg):
-            with fabric.init_module(empty_init=True):
-                model = GPT(cfg)
-            if not isinstance(fabric.strategy, FSDPStrategy):
-                reset_parameters(model)
-            model = fabric.setup(model)
-            fit(fabric, model)
-        """),
+        """, [(4, "INIT101")], [
+            (
+                "    if isinstance(fabric.strategy, FSDPStrategy):\n"
+                "        print(\"sharded\")\n",
+                "    if not isinstance(fabric.strategy, FSDPStrategy):\n"
+                "        reset_parameters(model)\n",
+            ),
+            (
+                "import torch\n",
+                "import torch\n"
+                "from litgpt.utils import reset_parameters\n",
+            ),
+        ]),
 }
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_bad(name):
-    bad, expected, _good = SHAPES[name]
+    bad, expected, _edits = SHAPES[name]
     assert codes(bad) == sorted(expected)
 
 
 @pytest.mark.parametrize("name", list(SHAPES))
 def test_good_twin(name):
-    _bad, _expected, good = SHAPES[name]
-    assert codes(good) == []
+    bad, _expected, edits = SHAPES[name]
+    assert codes(twin(textwrap.dedent(bad).lstrip("\n"), *edits)) == []
 
 
 def test_message_names_the_ordinary_fresh_path_and_only_deciding_conditions():
