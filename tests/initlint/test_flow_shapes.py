@@ -46,6 +46,25 @@ _PARTIAL_INIT = """
             trainer.fit(model)
         """
 
+#: a meta model materialized, handed to a checkpointer that loads it when it finds a checkpoint, then initialized
+_CHECKPOINTER = """
+        import torch
+        def main(cfg):
+            with torch.device("meta"):
+                model = Transformer(cfg)
+            model.to_empty(device="cuda")
+            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
+            ckpt.load(step=-1)
+            model.init_weights()
+            trainer.fit(model)
+        """
+
+#: the most common fix: initialize right after materializing (in a function body, one level deep)
+INIT_AFTER_TO_EMPTY = (
+    '    model.to_empty(device="cuda")\n',
+    '    model.to_empty(device="cuda")\n    model.init_weights()\n',
+)
+
 #: name -> (bad source, its findings, the edits that make its good twin)
 SHAPES = {
     "trainer class: model in self.model, built in __init__, trained in train()": ("""
@@ -137,13 +156,7 @@ SHAPES = {
             model = parallelize_fn(model, cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], [
-            (
-                "    model.to_empty(device=\"cuda\")\n",
-                "    model.to_empty(device=\"cuda\")\n"
-                "    model.init_weights()\n",
-            ),
-        ]),
+        """, [(6, "INIT101")], [INIT_AFTER_TO_EMPTY]),
     "model class held in a variable": ("""
         import torch
         def main(cfg):
@@ -152,13 +165,7 @@ SHAPES = {
                 model = model_cls(cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], [
-            (
-                "    model.to_empty(device=\"cuda\")\n",
-                "    model.to_empty(device=\"cuda\")\n"
-                "    model.init_weights()\n",
-            ),
-        ]),
+        """, [(6, "INIT101")], [INIT_AFTER_TO_EMPTY]),
     "apply(partial(init_fn, ...))": (_PARTIAL_INIT, [(12, "INIT104")], [
             (
                 "    model.apply(partial(init_fn, std=0.02))\n",
@@ -179,33 +186,9 @@ SHAPES = {
                 "        model.apply(partial(init_fn, std=0.02))\n",
             ),
         ]),
-    "checkpointer object (loads only when it finds a checkpoint)": ("""
-        import torch
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            ckpt.load(step=-1)
-            trainer.fit(model)
-        """, [(5, "INIT101")], [
-            (
-                "    model.to_empty(device=\"cuda\")\n",
-                "    model.to_empty(device=\"cuda\")\n"
-                "    model.init_weights()\n",
-            ),
-        ]),
-    "checkpointer object: re-initialized after its load": ("""
-        import torch
-        def main(cfg):
-            with torch.device("meta"):
-                model = Transformer(cfg)
-            model.to_empty(device="cuda")
-            ckpt = CheckpointManager(model_parts=[model], folder=cfg.folder)
-            ckpt.load(step=-1)
-            model.init_weights()
-            trainer.fit(model)
-        """, [(8, "INIT104")], [
+    "checkpointer object (loads only when it finds a checkpoint)": (
+        twin(_CHECKPOINTER, ("            model.init_weights()\n", "")), [(5, "INIT101")], [INIT_AFTER_TO_EMPTY]),
+    "checkpointer object: re-initialized after its load": (_CHECKPOINTER, [(8, "INIT104")], [
             (
                 "    model.init_weights()\n",
                 "",
@@ -241,13 +224,7 @@ SHAPES = {
                 model = Transformer(cfg)
             model.to_empty(device="cuda")
             trainer.fit(model)
-        """, [(6, "INIT101")], [
-            (
-                "    model.to_empty(device=\"cuda\")\n",
-                "    model.to_empty(device=\"cuda\")\n"
-                "    model.init_weights()\n",
-            ),
-        ]),
+        """, [(6, "INIT101")], [INIT_AFTER_TO_EMPTY]),
     "sub-module loop: isinstance + to_empty, initialized in the loop": ("""
         import torch
         def main(cfg, sd):
