@@ -2,16 +2,23 @@
 and cannot drift from its other half.
 
 ``twin(source, (old, new), ...)`` makes each edit in turn; every ``old`` must occur exactly once, so a twin whose
-base changed under it fails loudly instead of silently testing something else. ``MODULE_TWINS`` are the module-rule
-fixtures (``fixtures/modules/``) that exist only as an edit of another fixture there; the fixture tests write them
-out and lint them like the files beside them (``# expect:`` lines included).
+base changed under it fails loudly instead of silently testing something else. ``TWINS`` are fixture files (module
+fixtures in ``fixtures/modules/``, training scripts in ``scripts/``) that exist only as an edit of another fixture
+beside them; they are written once per test process into a temporary directory, and :func:`fixture_files` lists
+them with the real files, so the tests read, copy and lint them like the files beside them (``# expect:`` lines
+included).
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from pathlib import Path
 
-MODULES = Path(__file__).parent / "fixtures" / "modules"
+HERE = Path(__file__).parent
+MODULES = HERE / "fixtures" / "modules"
+SCRIPTS = HERE / "scripts"
 
 
 def twin(source: str, *edits: tuple[str, str]) -> str:
@@ -28,9 +35,9 @@ def twin(source: str, *edits: tuple[str, str]) -> str:
     return source
 
 
-#: file name -> (the fixture it is an edit of, its docstring, the edits)
-MODULE_TWINS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
-    "adapter_children_by_key_bad.py": (
+#: (fixture directory, file name) -> (the fixture beside it that it is an edit of, its docstring, the edits)
+TWINS: dict[tuple[Path, str], tuple[str, str, tuple[tuple[str, str], ...]]] = {
+    (MODULES, "adapter_children_by_key_bad.py"): (
         "adapter_children_by_key.py",
         "The twin of adapter_children_by_key.py: the owners build the children by key and never initialize them,\n"
         "so each uninitialized allocation is reported (INIT003).",
@@ -56,7 +63,7 @@ MODULE_TWINS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
             ("        self.gates[name].reset()\n", ""),
         ),
     ),
-    "fla_mamba2_fixed.py": (
+    (MODULES, "fla_mamba2_fixed.py"): (
         "fla_mamba2_prefix.py",
         "flash-linear-attention Mamba2 after the flame issue 9 fix: `_init_weights` now writes `A_log` and `D` in\n"
         "the mixer's branch, so nothing is reported.",
@@ -72,25 +79,43 @@ MODULE_TWINS: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = {
             ),
         ),
     ),
+    (SCRIPTS, "trainer_class_clean.py"): (
+        "trainer_class_bug.py",
+        "The twin of trainer_class_bug.py: the model is initialized after ``to_empty()`` on every path, then the\n"
+        "checkpointer overwrites it when it finds a checkpoint (clean).",
+        ((
+            "        model.to_empty(device=self.device)  # expect: INIT101\n"
+            "        if self.config.init_weights:\n"
+            "            with torch.no_grad():\n"
+            "                model.init_weights()\n",
+            "        model.to_empty(device=self.device)\n"
+            "        with torch.no_grad():\n"
+            "            model.init_weights()\n",
+        ),),
+    ),
 }
 
 
-def module_twin_source(name: str) -> str:
-    """The text of the module twin ``name``: its base fixture, docstring replaced, edits made."""
-    base, doc, edits = MODULE_TWINS[name]
-    text = (MODULES / base).read_text(encoding="utf-8")
+def twin_source(directory: Path, name: str) -> str:
+    """The text of twin ``name`` of ``directory``: its base fixture, docstring replaced, edits made."""
+    base, doc, edits = TWINS[directory, name]
+    text = (directory / base).read_text(encoding="utf-8")
     end = text.index('"""', 3) + 3  # the base's module docstring
     return twin(f'"""{doc}"""' + text[end:], *edits)
 
 
-def module_fixture(name: str, tmp_path: Path) -> Path:
-    """The path of module fixture ``name``: the file in ``fixtures/modules/``, or its twin written into ``tmp_path``."""
-    if name not in MODULE_TWINS:
-        return MODULES / name
-    path = tmp_path / name
-    path.write_text(module_twin_source(name), encoding="utf-8")
-    return path
+_WRITTEN = Path(tempfile.mkdtemp(prefix="initlint-twins-"))
+atexit.register(shutil.rmtree, _WRITTEN, True)
 
 
-#: every module fixture by name: the files, then the twins written as edits
-MODULE_FIXTURES = sorted(p.name for p in MODULES.glob("*.py")) + sorted(MODULE_TWINS)
+def fixture_files(directory: Path) -> list[Path]:
+    """The fixtures of ``directory``: its files, then its twins (written out under a temporary directory)."""
+    out = sorted(directory.glob("*.py"))
+    for (where, name) in sorted(TWINS, key=lambda k: k[1]):
+        if where == directory:
+            path = _WRITTEN / directory.name / name
+            if not path.exists():
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(twin_source(directory, name), encoding="utf-8")
+            out.append(path)
+    return out

@@ -19,9 +19,9 @@ import pytest
 from initlint import ALL_RULES, Config, lint_file, lint_source
 
 from ._expect import expected_findings
+from ._twins import SCRIPTS, fixture_files
 
-SCRIPTS = Path(__file__).parent / "scripts"
-FILES = sorted(SCRIPTS.glob("*.py"))
+FILES = fixture_files(SCRIPTS)
 FLOW_RULES = [r for r in ALL_RULES if r.code.startswith("INIT1")]
 _LINE = re.compile(r"^(?P<path>.+?):(?P<line>\d+):(?P<col>\d+): (?P<code>INIT\d{3}) (?P<msg>.*)$")
 

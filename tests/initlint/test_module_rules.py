@@ -9,18 +9,19 @@ import pytest
 from initlint import Config, lint_file, lint_source
 
 from ._expect import expected_findings
-from ._twins import MODULE_FIXTURES, module_fixture
+from ._twins import MODULES, fixture_files
+
+FIXTURES = fixture_files(MODULES)
 
 
-@pytest.mark.parametrize("name", MODULE_FIXTURES)
-def test_fixture_findings_match_expectations(name, tmp_path):
-    path = module_fixture(name, tmp_path)
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_fixture_findings_match_expectations(path):
     got = {(f.line, f.code) for f in lint_file(str(path))}
     assert got == expected_findings(path)
 
 
-def test_clean_fixtures_exist(tmp_path):
-    clean = [n for n in MODULE_FIXTURES if not expected_findings(module_fixture(n, tmp_path))]
+def test_clean_fixtures_exist():
+    clean = [p for p in FIXTURES if not expected_findings(p)]
     assert len(clean) >= 4  # nanoGPT, fixed nanochat, torchtitan style, non-modules, no torch
 
 

@@ -13,13 +13,13 @@ import initlint.engine as engine
 from initlint import Config, lint_source
 from initlint.slicing import slice_classes, slice_statements
 
-from ._twins import MODULE_TWINS, module_fixture
+from ._twins import MODULES, SCRIPTS, fixture_files
 
 HERE = Path(__file__).parent
 FILES = (
-    sorted((HERE / "fixtures" / "modules").glob("*.py"))
+    fixture_files(MODULES)
     + sorted((HERE / "fixtures" / "regressions").glob("*.py"))
-    + sorted((HERE / "scripts").glob("*.py"))
+    + fixture_files(SCRIPTS)
     + sorted((HERE.parents[1] / "examples").glob("*.py"))
 )
 
@@ -54,10 +54,8 @@ def _padded(piece, src: str) -> str:
     return out
 
 
-@pytest.mark.parametrize("path", FILES + _hf_files() + sorted(MODULE_TWINS), ids=lambda p: getattr(p, "name", p))
-def test_slicing_never_changes_findings(path, monkeypatch, tmp_path):
-    if isinstance(path, str):  # a module fixture written as an edit of another (tests/initlint/_twins.py)
-        path = module_fixture(path, tmp_path)
+@pytest.mark.parametrize("path", FILES + _hf_files(), ids=lambda p: p.name)
+def test_slicing_never_changes_findings(path, monkeypatch):
     src = path.read_bytes()
     sliced = lint_source(src, str(path), Config())
     assert sliced == _unsliced(monkeypatch, src, str(path))
