@@ -46,6 +46,20 @@ def spawn_ranks(run_all, mktemp, world: int = WORLD, timeout_s: int = TIMEOUT_S,
     return [json.loads(f.read_text()) for f in files]
 
 
+def run_workers(module: str, tmp_path_factory) -> list[dict]:
+    """Test side, for a module-scoped fixture: every rank's results of the worker module ``module`` (its
+    ``run_all``), in ``tmp_path_factory`` directories; skipped where torch has no gloo process groups."""
+    import importlib
+
+    import pytest
+    import torch
+
+    if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():  # pragma: no cover
+        pytest.skip("torch.distributed with the gloo backend is not available in this torch build")
+    workers = importlib.import_module(module)
+    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
+
+
 def on_every_rank(results: list[dict], name: str) -> list[dict]:
     """Scenario ``name``'s result on every rank; a rank whose scenario crashed fails the test with its traceback."""
     rs = [res[name] for res in results]

@@ -1,8 +1,10 @@
 """Shared builders for the initguard tests: the tiny LitGPT-style GPT from examples/pretrain.py and helpers.
 
-Tests of "garbage memory" never depend on what uninitialized memory holds: either ``track()`` knows a tensor
-was
+Tests of "garbage memory" never depend on what uninitialized memory holds: either ``track()`` knows a tensor was
 never written, or the test poisons the never-written tensors explicitly (NaN, denormals, huge values, zeros).
+
+This directory is put on ``sys.path``: the helper modules (``_models``, ``_spawn``, the ``_dist_*_workers``) are
+imported by their top-level names, as the spawned worker processes of the distributed tests import them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def _load_example():
@@ -33,6 +36,15 @@ EXAMPLE = _load_example()
 def example():
     """The examples/pretrain.py module (GPT, Config, initialize_weights, reset_parameters, main)."""
     return EXAMPLE
+
+
+@pytest.fixture(scope="module")
+def results(request, tmp_path_factory):
+    """Every rank's results of the worker module the test module names in ``WORKERS`` (2 spawned ranks, gloo,
+    one run for the whole test module)."""
+    from _spawn import run_workers
+
+    return run_workers(request.module.WORKERS, tmp_path_factory)
 
 
 @pytest.fixture(autouse=True)

@@ -8,26 +8,14 @@ values afterwards).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-import torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from _spawn import WORLD, default_names, on_every_rank
 
-from _spawn import WORLD, default_names, on_every_rank, spawn_ranks  # noqa: E402
+pytest.importorskip("lightning", reason="the Lightning DDP scenarios need `lightning` (pip install lightning)")
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():  # pragma: no cover
-        pytest.skip("torch.distributed with the gloo backend is not available in this torch build")
-    pytest.importorskip("lightning", reason="the Lightning DDP scenarios need `lightning` (pip install lightning)")
-    import _dist_wrappers_workers as workers
-
-    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
+WORKERS = "_dist_wrappers_workers"  # the worker module whose results the ``results`` fixture (conftest.py) holds
 
 
 # ------------------------------------------------------------------------------------------------ FSDP1

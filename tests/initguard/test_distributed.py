@@ -6,25 +6,10 @@ tests below assert on what each rank reported.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
-import torch
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _spawn import on_every_rank, spawn_ranks  # noqa: E402
+from _spawn import on_every_rank
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    import _dist_workers
-
-    if not torch.distributed.is_available():  # pragma: no cover
-        pytest.skip("torch.distributed not available")
-    return spawn_ranks(_dist_workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
+WORKERS = "_dist_workers"  # the worker module whose results the ``results`` fixture (conftest.py) holds
 
 
 def test_identical_init_passes_on_every_rank_and_is_read_only(results):

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _models import LitGPTStyle, assign_init_partials, token_batch
 
-from _models import LitGPTStyle, assign_init_partials, token_batch  # noqa: E402
+import initguard
+from initguard.initializer import InitializationIncomplete, initialize
 
-import initguard  # noqa: E402
-from initguard.initializer import InitializationIncomplete, initialize  # noqa: E402
 
 L = pytest.importorskip("lightning")
 

@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _models import LitGPTStyle, assign_init_partials, token_batch
 
-from _models import LitGPTStyle, assign_init_partials, token_batch  # noqa: E402
-
-import initguard  # noqa: E402
-from initguard.initializer import initialize  # noqa: E402
+import initguard
+from initguard.initializer import initialize
 
 
 def test_importing_initguard_does_not_import_the_frameworks():

@@ -5,25 +5,10 @@ One spawn runs every scenario of ``_dist_provenance_workers.SCENARIOS`` in locks
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
-import torch
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _spawn import default_names, on_every_rank, spawn_ranks  # noqa: E402
+from _spawn import default_names, on_every_rank
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    import _dist_provenance_workers as workers
-
-    if not torch.distributed.is_available():  # pragma: no cover
-        pytest.skip("torch.distributed not available")
-    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
+WORKERS = "_dist_provenance_workers"  # the worker module whose results the ``results`` fixture (conftest.py) holds
 
 
 def test_ddp_broadcast_is_not_an_init_under_track(results):

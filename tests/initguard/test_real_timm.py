@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import functools
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -32,11 +30,10 @@ except Exception as exc:  # noqa: BLE001
                 "docs/real-world.md section 4, and run from any test command with "
                 "INITCHECK_TIMM_PYTHON=<timm venv>/bin/python", allow_module_level=True)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 import _timm_cases as tc  # noqa: E402
 
 import initguard  # noqa: E402
+
 
 EAGER = ["resnet18", "pit_ti_224"]
 DEFERRED_FLAGGED = {

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _models import GPTConfig, HFConfig, HFStyleModel, NanoGPT, TableHead
 
-from _models import GPTConfig, HFConfig, HFStyleModel, NanoGPT, TableHead  # noqa: E402
-
-from initguard.testing import assert_init_complete, assert_init_parity, find_unwritten  # noqa: E402
+from initguard.testing import assert_init_complete, assert_init_parity, find_unwritten
 
 
 def _hf(fixed, **kw):

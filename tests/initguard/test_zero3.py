@@ -5,24 +5,14 @@ Skipped when deepspeed is not importable (``DS_BUILD_OPS=0 pip install deepspeed
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("deepspeed", reason="deepspeed not installed (DS_BUILD_OPS=0 pip install deepspeed)")
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from _spawn import WORLD, on_every_rank, spawn_ranks  # noqa: E402
+from _spawn import WORLD, on_every_rank  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    import _dist_zero3_workers as workers
-
-    return spawn_ranks(workers.run_all, lambda: tmp_path_factory.mktemp("dist"))
+WORKERS = "_dist_zero3_workers"  # the worker module whose results the ``results`` fixture (conftest.py) holds
 
 
 def test_partitioned_default_is_reported_on_every_rank(results):
