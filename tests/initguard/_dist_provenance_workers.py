@@ -10,78 +10,64 @@ from __future__ import annotations
 import torch
 
 from _models import two_layer_net, user_init  # the test module put this directory on sys.path
-from _spawn import outcome, run_scenarios
+from _spawn import outcome, run_scenarios, scenarios_of
+
+
+def _tracked_ddp(seed: int, init: bool) -> dict:
+    """A two-layer net built under track() with ``seed`` (and the user's init), wrapped in DDP, then checked;
+    with the parameters' version counters after the wrap."""
+    import initguard
+    from torch.nn.parallel import DistributedDataParallel as DDP
+
+    torch.manual_seed(seed)
+    with initguard.track():
+        m = two_layer_net()
+        if init:
+            user_init(m)
+    ddp = DDP(m)
+    versions = [p._version for p in m.parameters()]  # (DDP's broadcast writes in place: the counters move)
+    return {"versions": versions, **outcome(lambda: initguard.assert_initialized(ddp))}
 
 
 def sc_ddp_default_tracked(rank, world):
     """Same seed, PyTorch's default kept, tracked construction, then DDP(m): the broadcast is no init."""
-    import initguard
-    from torch.nn.parallel import DistributedDataParallel as DDP
-
-    torch.manual_seed(0)
-    with initguard.track():
-        m = two_layer_net()
-    ddp = DDP(m)
-    versions = [p._version for p in m.parameters()]
-    out = outcome(lambda: initguard.assert_initialized(ddp))
-    out["versions"] = versions
-    return out
+    return _tracked_ddp(seed=0, init=False)
 
 
 def sc_ddp_default_seeds_differ_tracked(rank, world):
     """Per-rank seeds, default kept: rank 1 receives rank 0's values (a copy, not an init)."""
-    import initguard
-    from torch.nn.parallel import DistributedDataParallel as DDP
-
-    torch.manual_seed(rank)
-    with initguard.track():
-        m = two_layer_net()
-    ddp = DDP(m)
-    return outcome(lambda: initguard.assert_initialized(ddp))
+    return _tracked_ddp(seed=rank, init=False)
 
 
 def sc_ddp_initialized_tracked(rank, world):
     """The designer's init ran inside track(): passes after DDP's broadcast, decided by provenance."""
+    return _tracked_ddp(seed=0, init=True)
+
+
+def _tracked_fsdp2(world: int, init: bool) -> dict:
+    """An eager two-layer net built under track() (with the user's init or PyTorch's default), then
+    fully_shard: its parameters become DTensor shards, checked."""
     import initguard
-    from torch.nn.parallel import DistributedDataParallel as DDP
+    from torch.distributed.device_mesh import init_device_mesh
+    from torch.distributed.fsdp import fully_shard
 
     torch.manual_seed(0)
     with initguard.track():
         m = two_layer_net()
-        user_init(m)
-    ddp = DDP(m)
-    return outcome(lambda: initguard.assert_initialized(ddp))
+        if init:
+            user_init(m)
+    fully_shard(m, mesh=init_device_mesh("cpu", (world,)))
+    return {"dtensor": type(m[0].weight).__name__, **outcome(lambda: initguard.assert_initialized(m))}
 
 
 def sc_fsdp2_default_tracked(rank, world):
     """An eager default-init model under track(), then fully_shard: the DTensor shards are copies of defaults."""
-    import initguard
-    from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.fsdp import fully_shard
-
-    torch.manual_seed(0)
-    with initguard.track():
-        m = two_layer_net()
-    mesh = init_device_mesh("cpu", (world,))
-    fully_shard(m, mesh=mesh)
-    out = {"dtensor": type(m[0].weight).__name__}
-    out.update(outcome(lambda: initguard.assert_initialized(m)))
-    return out
+    return _tracked_fsdp2(world, init=False)
 
 
 def sc_fsdp2_initialized_tracked(rank, world):
     """The same with the designer's init inside track(): passes, decided by provenance."""
-    import initguard
-    from torch.distributed.device_mesh import init_device_mesh
-    from torch.distributed.fsdp import fully_shard
-
-    torch.manual_seed(0)
-    with initguard.track():
-        m = two_layer_net()
-        user_init(m)
-    mesh = init_device_mesh("cpu", (world,))
-    fully_shard(m, mesh=mesh)
-    return outcome(lambda: initguard.assert_initialized(m))
+    return _tracked_fsdp2(world, init=True)
 
 
 def sc_fsdp2_meta_init_after_shard_tracked(rank, world):
@@ -108,15 +94,5 @@ def sc_fsdp2_meta_init_after_shard_tracked(rank, world):
     return out
 
 
-SCENARIOS = [
-    sc_ddp_default_tracked,
-    sc_ddp_default_seeds_differ_tracked,
-    sc_ddp_initialized_tracked,
-    sc_fsdp2_default_tracked,
-    sc_fsdp2_initialized_tracked,
-    sc_fsdp2_meta_init_after_shard_tracked,
-]
-
-
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    run_scenarios(SCENARIOS, rank, world, port, out_dir)
+    run_scenarios(scenarios_of(__name__), rank, world, port, out_dir)

@@ -19,7 +19,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _models import HFConfig, HFStyleModel  # noqa: E402
-from _spawn import outcome, run_scenarios  # noqa: E402
+from _spawn import outcome, run_scenarios, scenarios_of  # noqa: E402
 
 
 def _model(seed: int, **kw) -> HFStyleModel:
@@ -194,20 +194,5 @@ def sc_initialize_fsdp2(rank, world):
     return out
 
 
-SCENARIOS = [
-    sc_identical,
-    sc_per_rank_seed,
-    sc_init_after_wrap_on_rank0,
-    sc_nan_on_both_ranks,
-    sc_nan_on_one_rank,
-    sc_param_sets_differ,
-    sc_dtensor_one_shard_uninit,
-    sc_dtensor_ok,
-    sc_one_collective,
-    sc_ranks_false,
-    sc_initialize_fsdp2,
-]
-
-
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    run_scenarios(SCENARIOS, rank, world, port, out_dir)
+    run_scenarios(scenarios_of(__name__), rank, world, port, out_dir)

@@ -15,7 +15,7 @@ import torch.distributed as dist
 from torch import nn
 
 from _models import two_layer_net, user_init  # the test module put this directory on sys.path
-from _spawn import outcome, run_scenarios
+from _spawn import outcome, run_scenarios, scenarios_of
 
 
 def _fsdp1(init: bool, tracked: bool, use_orig_params: bool = True, nested: bool = False, hide: str = "") -> dict:
@@ -198,22 +198,6 @@ def sc_lightning_ddp_initialized_tracked(rank, world, tmp):
     return _lightning(init=True, tmp=tmp)
 
 
-SCENARIOS = [
-    sc_fsdp1_default_tracked,
-    sc_fsdp1_default_untracked,
-    sc_fsdp1_initialized_tracked,
-    sc_fsdp1_default_untracked_flat,
-    sc_fsdp1_default_tracked_flat,
-    sc_fsdp1_initialized_untracked_flat,
-    sc_fsdp1_default_tracked_nested,
-    sc_fsdp1_layout_unknown,
-    sc_fsdp1_check_inside_summon_then_train,
-    sc_fsdp1_inner_module_and_lightning_hook,
-    sc_lightning_ddp_default_tracked,
-    sc_lightning_ddp_initialized_tracked,
-]
-
-
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
     def with_tmp(sc):  # the Lightning scenarios also get a directory for the Trainer's files
         @functools.wraps(sc)
@@ -221,5 +205,5 @@ def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
             return sc(rank, world, out_dir)
         return run
 
-    run_scenarios([with_tmp(sc) if sc.__name__.startswith("sc_lightning") else sc for sc in SCENARIOS],
-                  rank, world, port, out_dir)
+    scenarios = [with_tmp(sc) if sc.__name__.startswith("sc_lightning") else sc for sc in scenarios_of(__name__)]
+    run_scenarios(scenarios, rank, world, port, out_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from _spawn import outcome, run_scenarios  # the test module put this directory on sys.path
+from _spawn import outcome, run_scenarios, scenarios_of  # the test module put this directory on sys.path
 
 CONFIG = {"zero_optimization": {"stage": 3}, "train_batch_size": 2}
 
@@ -94,10 +94,6 @@ def sc_padding_only_partition(rank, world):
     return out
 
 
-SCENARIOS = [sc_partitioned_default, sc_partitioned_never_written, sc_partitioned_initialized,
-             sc_padding_only_partition]
-
-
 def _no_shm_op() -> None:
     import deepspeed
     import deepspeed.ops
@@ -106,4 +102,4 @@ def _no_shm_op() -> None:
 
 
 def run_all(rank: int, world: int, port: int, out_dir: str) -> None:
-    run_scenarios(SCENARIOS, rank, world, port, out_dir, setup=_no_shm_op)
+    run_scenarios(scenarios_of(__name__), rank, world, port, out_dir, setup=_no_shm_op)

@@ -73,6 +73,14 @@ def default_names(result: dict) -> list[str]:
     return sorted(p["name"] for p in result["problems"] if p["verdict"] == "default")
 
 
+def scenarios_of(module: str) -> list:
+    """Worker side: the scenarios of worker module ``module``, its ``sc_*`` functions in the order they are
+    defined (a scenario that tears the process group down, as Lightning's strategy does, is defined last)."""
+    import sys
+
+    return [f for name, f in vars(sys.modules[module]).items() if name.startswith("sc_") and callable(f)]
+
+
 def run_scenarios(scenarios, rank: int, world: int, port: int, out_dir: str, setup=None) -> None:
     """Worker side: join a gloo group, run each scenario ``sc(rank, world) -> dict`` in lockstep (a barrier after
     each), and write ``{name: {"ok": ..., "seconds": ..., ...}}`` to ``out_dir/rank{rank}.json`` even when one

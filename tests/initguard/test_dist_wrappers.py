@@ -1,6 +1,6 @@
 """FSDP1 (``sync_module_states=True``) and Lightning's ``strategy="ddp"``: a real 2-rank gloo group on CPU.
 
-One spawn runs every scenario of ``_dist_wrappers_workers.SCENARIOS`` in lockstep (issue 16, "2 ranks where it
+One spawn runs every scenario (``sc_*`` function) of ``_dist_wrappers_workers`` in lockstep (issue 16, "2 ranks where it
 matters"). FSDP1 refuses ``sync_module_states`` for CPU tensors with a check meant for NCCL; the worker switches
 off only that check, so FSDP1's real broadcast runs over gloo (the test asserts it did: per-rank seeds, equal
 values afterwards).

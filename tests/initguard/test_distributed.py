@@ -1,6 +1,6 @@
 """Multi-process tests of the rank-consistency and sharded checks: a real 2-rank gloo group on CPU.
 
-One spawn for the whole module runs every scenario of ``_dist_workers.SCENARIOS`` in lockstep; the
+One spawn for the whole module runs every scenario (``sc_*`` function) of ``_dist_workers`` in lockstep; the
 tests below assert on what each rank reported.
 """
 
