@@ -114,6 +114,7 @@ _CASE_KEYS = {
     "valid": {"example": bool, "source": str, "why": str, "xfail": str},
 }
 _REQUIRED = {"invalid": ("line", "message"), "valid": ()}
+_TYPE_WORDS = {bool: "true or false", str: "a string", int: "a whole number", list: "a list"}
 
 
 def cases_file(rule: type) -> Path:
@@ -137,7 +138,10 @@ def read_cases(rule: type) -> dict[str, tuple]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RuleCasesError(f"{path}: cannot read the cases of {rule.code}: {exc}") from exc
+        raise RuleCasesError(
+            f"{path}: cannot read the cases of {rule.code}: {exc} (every rule module has its [[invalid]] and "
+            "[[valid]] cases in a TOML file of the same name beside it)"
+        ) from exc
     unknown = sorted(set(data) - set(_CASE_KEYS))
     if unknown:
         raise RuleCasesError(f"{path}: unknown table {unknown[0]!r}: only [[invalid]] and [[valid]] entries")
@@ -158,13 +162,16 @@ def _case_fields(rule: type, path: Path, kind: str, index: int, entry: dict) -> 
         if wanted is None:
             raise RuleCasesError(f"{where}: unknown key {key!r} (known: {', '.join(_CASE_KEYS[kind])})")
         if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-            raise RuleCasesError(f"{where}: {key!r} must be a {wanted.__name__}, not {value!r}")
+            raise RuleCasesError(f"{where}: {key!r} must be {_TYPE_WORDS[wanted]}, not {value!r}")
     missing = [key for key in _REQUIRED[kind] if key not in entry]
     fields = {key: value for key, value in entry.items() if key != "example"}
     if entry.get("example"):
         if "source" in entry:
-            raise RuleCasesError(f"{where}: an entry with example = true takes its source from the class, not 'source'")
+            raise RuleCasesError(f"{where}: example = true takes the source from the class: drop 'source'")
         fields["source"] = rule.bad if kind == "invalid" else rule.good
+        if not fields["source"].strip():
+            example = "bad" if kind == "invalid" else "good"
+            raise RuleCasesError(f"{where}: example = true, but the class has no `{example}` example to take")
     elif "source" not in entry:
         missing.insert(0, "source")
     if missing:
