@@ -119,8 +119,10 @@ _TYPE_WORDS = {bool: "true or false", str: "a string", int: "a whole number", li
 
 def cases_file(rule: type) -> Path:
     """The TOML file that holds ``rule``'s cases: beside its module, with the module's name."""
-    module = sys.modules[rule.__module__]
-    return Path(module.__file__ or rule.__module__).with_suffix(".toml")
+    file = getattr(sys.modules.get(rule.__module__), "__file__", None)
+    if not file:
+        raise RuleCasesError(f"module {rule.__module__} of {rule.code} has no file, so no cases file beside it")
+    return Path(file).with_suffix(".toml")
 
 
 def read_cases(rule: type) -> dict[str, tuple]:
@@ -215,8 +217,8 @@ class Rule:
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
     #: the cases, from the rule's TOML file on first access (:class:`RuleCases`)
-    invalid: ClassVar[tuple[Invalid, ...]] = RuleCases("invalid")  # type: ignore[assignment]
-    valid: ClassVar[tuple[Valid, ...]] = RuleCases("valid")  # type: ignore[assignment]
+    invalid: ClassVar[tuple[Invalid, ...]] = RuleCases("invalid")
+    valid: ClassVar[tuple[Valid, ...]] = RuleCases("valid")
     options: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
