@@ -207,8 +207,8 @@ def _case_count(rule) -> str:
     if not valid and not invalid:
         return ""
     return (f"{invalid} cases that are reported and {valid} that are not, each with the line it is reported on "
-            f"and why, are the `invalid` and `valid` lists in `{rule.__module__.replace('.', '/')}.py`; the "
-            "test-suite runs every one through initlint and through flake8.")
+            f"and why, are the `[[invalid]]` and `[[valid]]` entries of `{rule.__module__.replace('.', '/')}.toml`; "
+            "the test-suite runs every one through initlint and through flake8.")
 
 
 def rule_info(rule) -> CodeInfo:
@@ -255,8 +255,16 @@ def by_code() -> dict[str, CodeInfo]:
 
 
 @lru_cache(maxsize=1)
+def _codes() -> tuple[str, ...]:
+    """Every code, sorted, without building the documentation (option checks must not read the rules' cases)."""
+    from .rules import ALL_RULES
+
+    return tuple(sorted({info.code for info in BUILTIN_CODES} | {rule.code for rule in ALL_RULES}))
+
+
+@lru_cache(maxsize=1)
 def _prefixes() -> frozenset[str]:
-    return frozenset(info.code[:n] for info in catalogue() for n in range(1, len(info.code) + 1))
+    return frozenset(code[:n] for code in _codes() for n in range(1, len(code) + 1))
 
 
 def unknown_code_message(value: str) -> Optional[str]:
@@ -269,5 +277,5 @@ def unknown_code_message(value: str) -> Optional[str]:
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (
         f"unknown code or prefix {value!r}{hint}: initlint's codes are "
-        f"{', '.join(info.code for info in catalogue())} or a prefix of them such as INIT, INIT0 or INIT1"
+        f"{', '.join(_codes())} or a prefix of them such as INIT, INIT0 or INIT1"
     )

@@ -26,7 +26,10 @@ def render() -> str:
         "without Markdown.\n",
         "Each rule says **What** it finds, **Why** it matters, an **Example** with the line initlint reports, the "
         "**Fix** with the example fixed, its **Limitations** (the rules are precision-first: what a rule cannot "
-        "see, it does not report, and the limitations say what that is) and the **Options** that change it. "
+        "see, it does not report, and the limitations say what that is), the **Options** that change it and "
+        "where its **Cases** are: the `[[invalid]]` (reported, each with its line and a piece of the message) and "
+        "`[[valid]]` (not reported) entries of the TOML file beside the rule (`initlint/rules/init0NN_*.toml`), "
+        "which the test-suite runs through initlint and flake8. "
         "On a finding, the message says what is wrong and the fix line after it what to change for that "
         "finding (`initlint --concise` leaves it out; JSON has a `fix` key, SARIF carries it, the flake8 plugin "
         "prints both on one line).\n",

@@ -1,6 +1,7 @@
 """The rule catalogue: every module in this package named ``init<NNN>_*.py`` holds one rule class.
 
-A new rule is one new file; it is discovered here, ordered by code.
+A new rule is one new file (and its cases, ``init<NNN>_*.toml`` beside it: see :mod:`.base`); it is discovered
+here, ordered by code. Discovery reads no cases file: ``Rule.invalid`` / ``Rule.valid`` read it on first access.
 """
 
 from __future__ import annotations

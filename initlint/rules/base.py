@@ -14,8 +14,14 @@ A rule declares:
   Files that contain none of any selected rule's triggers are never parsed;
 * ``bad`` and ``good``: the example and its fixed version shown in the docs. The test-suite checks that
   ``bad`` yields the rule's code and ``good`` yields no INIT finding at all;
-* ``invalid`` and ``valid``: lists of cases (:class:`Invalid` pins the line and a fragment of the message;
-  :class:`Valid` must give no finding of the rule), run as tests through the engine and the real flake8;
+* its cases, in a TOML file beside the rule's module with the same name (``init001_no_reinit_path.toml``):
+  ``[[invalid]]`` entries (:class:`Invalid`: ``source``, the ``line`` it is reported on, a fragment of the
+  ``message``, ``why``, optionally ``also`` and ``xfail``) and ``[[valid]]`` entries (:class:`Valid`:
+  ``source``, ``why``, optionally ``xfail``), run as tests through the engine and the real flake8. The first
+  entry of each list is the documented example, written ``example = true`` without a ``source`` (the case's
+  source is then ``bad`` or ``good``). ``Rule.invalid`` / ``Rule.valid`` read the file on first access
+  (:class:`RuleCases`), never when the catalogue is loaded; a missing or malformed file is a
+  :class:`RuleCasesError` that names it;
 * :meth:`check`, which asks questions of :class:`~initlint.facts.FileFacts` and yields hits: ``(node,
   message)`` or, with the fix apart, ``(node, message, fix)`` (build one with :meth:`Rule.report`). The
   message says what is wrong and why it matters, in one sentence; the fix says what to change. A rule
@@ -28,8 +34,10 @@ any file is known to need parsing.
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Optional, Tuple, Union
 
 if TYPE_CHECKING:
@@ -96,6 +104,107 @@ class Invalid:
         return case_source(self.source)
 
 
+class RuleCasesError(Exception):
+    """A rule's cases file is missing, unreadable or malformed; the message names the file."""
+
+
+#: The keys an entry of each list may have, and the Python type of each (``also`` is a list of ints).
+_CASE_KEYS = {
+    "invalid": {"example": bool, "source": str, "line": int, "message": str, "why": str, "also": list, "xfail": str},
+    "valid": {"example": bool, "source": str, "why": str, "xfail": str},
+}
+_REQUIRED = {"invalid": ("line", "message"), "valid": ()}
+_TYPE_WORDS = {bool: "true or false", str: "a string", int: "a whole number", list: "a list"}
+
+
+def cases_file(rule: type) -> Path:
+    """The TOML file that holds ``rule``'s cases: beside its module, with the module's name."""
+    file = getattr(sys.modules.get(rule.__module__), "__file__", None)
+    if not file:
+        raise RuleCasesError(f"module {rule.__module__} of {rule.code} has no file, so no cases file beside it")
+    return Path(file).with_suffix(".toml")
+
+
+def read_cases(rule: type) -> dict[str, tuple]:
+    """``{"invalid": (Invalid, ...), "valid": (Valid, ...)}`` from :func:`cases_file` (no caching here).
+
+    Raises :class:`RuleCasesError`, naming the file, when it is missing, is not TOML, or an entry has an
+    unknown key, lacks ``source`` (and is not ``example = true``), ``line`` or ``message``, or has a value
+    of the wrong type."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # Python 3.10: the ``tomli`` dependency (same API)
+        import tomli as tomllib
+
+    path = cases_file(rule)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise RuleCasesError(
+            f"{path}: cannot read the cases of {rule.code}: {exc} (every rule module has its [[invalid]] and "
+            "[[valid]] cases in a TOML file of the same name beside it)"
+        ) from exc
+    unknown = sorted(set(data) - set(_CASE_KEYS))
+    if unknown:
+        raise RuleCasesError(f"{path}: unknown table {unknown[0]!r}: only [[invalid]] and [[valid]] entries")
+    out: dict[str, tuple] = {}
+    for kind, make in (("invalid", Invalid), ("valid", Valid)):
+        entries = data.get(kind, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise RuleCasesError(f"{path}: {kind!r} must be an array of tables ([[{kind}]] entries)")
+        out[kind] = tuple(make(**_case_fields(rule, path, kind, i, e)) for i, e in enumerate(entries, 1))
+    return out
+
+
+def _case_fields(rule: type, path: Path, kind: str, index: int, entry: dict) -> dict[str, Any]:
+    """One entry's keyword arguments for :class:`Invalid`/:class:`Valid`, checked (see :func:`read_cases`)."""
+    where = f"{path}: [[{kind}]] entry {index}"
+    for key, value in entry.items():
+        wanted = _CASE_KEYS[kind].get(key)
+        if wanted is None:
+            raise RuleCasesError(f"{where}: unknown key {key!r} (known: {', '.join(_CASE_KEYS[kind])})")
+        if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+            raise RuleCasesError(f"{where}: {key!r} must be {_TYPE_WORDS[wanted]}, not {value!r}")
+    missing = [key for key in _REQUIRED[kind] if key not in entry]
+    fields = {key: value for key, value in entry.items() if key != "example"}
+    if entry.get("example"):
+        if "source" in entry:
+            raise RuleCasesError(f"{where}: example = true takes the source from the class: drop 'source'")
+        fields["source"] = rule.bad if kind == "invalid" else rule.good
+        if not fields["source"].strip():
+            example = "bad" if kind == "invalid" else "good"
+            raise RuleCasesError(f"{where}: example = true, but the class has no `{example}` example to take")
+    elif "source" not in entry:
+        missing.insert(0, "source")
+    if missing:
+        raise RuleCasesError(f"{where}: missing {', '.join(repr(k) for k in missing)}")
+    if "also" in fields:
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in fields["also"]):
+            raise RuleCasesError(f"{where}: 'also' must be a list of line numbers, not {fields['also']!r}")
+        fields["also"] = tuple(fields["also"])
+    return fields
+
+
+class RuleCases:
+    """``Rule.invalid`` / ``Rule.valid``: the rule's cases, read from :func:`cases_file` on first access and
+    kept for the process (reading the catalogue for triggers, as the flake8 plugin does, never reads them).
+    A class without a ``code`` (:class:`Rule`, :class:`ScriptRule`) has none."""
+
+    #: rule class -> what :func:`read_cases` gave for it (one read per file, shared by both lists)
+    _loaded: ClassVar[dict[type, dict[str, tuple]]] = {}
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __get__(self, instance: Any, owner: Optional[type] = None) -> tuple:
+        rule = owner if owner is not None else type(instance)
+        if not rule.code:
+            return ()
+        if rule not in self._loaded:
+            self._loaded[rule] = read_cases(rule)
+        return self._loaded[rule][self.kind]
+
+
 class Rule:
     code: ClassVar[str] = ""
     name: ClassVar[str] = ""
@@ -107,8 +216,9 @@ class Rule:
     scope: ClassVar[str] = "file"
     bad: ClassVar[str] = ""
     good: ClassVar[str] = ""
-    invalid: ClassVar[tuple[Invalid, ...]] = ()
-    valid: ClassVar[tuple[Valid, ...]] = ()
+    #: the cases, from the rule's TOML file on first access (:class:`RuleCases`)
+    invalid: ClassVar[tuple[Invalid, ...]] = RuleCases("invalid")
+    valid: ClassVar[tuple[Valid, ...]] = RuleCases("valid")
     options: ClassVar[tuple[str, ...]] = ()
 
     @classmethod

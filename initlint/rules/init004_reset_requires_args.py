@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .base import Invalid, Rule, Valid
+from .base import Rule
 
 
 class ResetRequiresArgs(Rule):
@@ -51,75 +51,6 @@ class ResetRequiresArgs(Rule):
                 nn.init.normal_(self.weight, std=self.std if std is None else std)
     """
 
-    invalid = (
-        Invalid(bad, 4, "`Proj.reset_parameters` requires argument(s) `std`", "the documented example"),
-        Invalid(
-            """
-            import torch.nn as nn
-
-            class Proj(nn.Linear):
-                def reset_parameters(self, *, gain):
-                    nn.init.xavier_uniform_(self.weight, gain=gain)
-            """,
-            4, "`gain`", "a keyword-only argument without a default",
-        ),
-        Invalid(
-            """
-            import torch
-            import torch.nn as nn
-
-            class Table(nn.Module):
-                def __init__(self, n, d):
-                    super().__init__()
-                    self.table = nn.Parameter(torch.zeros(n, d))
-
-                def reset_parameters(self, mean, std=0.02):
-                    nn.init.normal_(self.table, mean=mean, std=std)
-            """,
-            9, "`mean`", "one argument has a default, the other does not",
-        ),
-        Invalid(
-            """
-            import torch.nn as nn
-
-            class Proj(nn.Linear):
-                def reset_parameters(self, std, /):
-                    nn.init.normal_(self.weight, std=std)
-            """,
-            4, "`std`", "a positional-only argument without a default",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: the argument has a default and the value lives on the module"),
-        Valid(
-            """
-            import torch.nn as nn
-
-            class Proj(nn.Linear):
-                def reset_parameters(self, *args, **kwargs):
-                    super().reset_parameters()
-            """,
-            "*args and **kwargs do not make a call without arguments fail",
-        ),
-        Valid(
-            """
-            class Schedule:
-                def reset_parameters(self, lr):
-                    self.lr = lr
-            """,
-            "not an nn.Module: not examined",
-        ),
-        Valid(
-            """
-            import torch.nn as nn
-
-            class Proj(nn.Linear):
-                def init_with_std(self, std):
-                    nn.init.normal_(self.weight, std=std)
-            """,
-            "the parametrised logic lives in another method",
-        ),
-    )
     options = ("module-bases",)
 
     def check(self, facts):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .base import Invalid, Rule, Valid
+from .base import Rule
 
 
 class ReplacesParameter(Rule):
@@ -58,123 +58,6 @@ class ReplacesParameter(Rule):
                 nn.init.ones_(self.scale)
     """
 
-    invalid = (
-        Invalid(bad, 10, "Scale.reset_parameters replaces `self.scale` with a new Parameter",
-                "the documented example"),
-        Invalid(
-            """
-            import torch
-            from torch import nn
-
-            class Head(nn.Linear):
-                def reset_parameters(self):
-                    super().reset_parameters()
-                    if self.bias is not None:
-                        self.bias = torch.nn.Parameter(torch.zeros(self.out_features))
-            """,
-            8, "replaces `self.bias`", "inside an if block",
-        ),
-        Invalid(
-            """
-            import torch
-            import torch.nn as nn
-
-            class Norm(nn.Module):
-                def __init__(self, d):
-                    super().__init__()
-                    self.weight = nn.Parameter(torch.ones(d))
-
-            def _init_weights(module):
-                if isinstance(module, Norm):
-                    module.weight = nn.Parameter(torch.ones_like(module.weight))
-            """,
-            11, "_init_weights replaces `module.weight`", "a central init function's branch",
-        ),
-        Invalid(
-            """
-            import torch
-            from torch import nn
-
-            class Scales(nn.Module):
-                def __init__(self, d, n):
-                    super().__init__()
-                    self.scales = nn.ParameterList([nn.Parameter(torch.ones(d)) for _ in range(n)])
-
-                def reset_parameters(self):
-                    self.scales = nn.ParameterList([nn.Parameter(torch.ones_like(p)) for p in self.scales])
-            """,
-            10, "replaces `self.scales`", "a new ParameterList replaces every parameter in it",
-        ),
-        Invalid(
-            """
-            import torch
-            from torch import nn
-
-            class Scale(nn.Module):
-                def __init__(self, dim):
-                    super().__init__()
-                    self.scale = nn.Parameter(torch.ones(dim))
-
-                def reset_parameters(self):
-                    self._reset_scale()
-
-                def _reset_scale(self):
-                    self.scale = nn.Parameter(torch.ones_like(self.scale))
-            """,
-            13, "replaces `self.scale`", "a helper method called by reset_parameters()",
-            xfail="INIT005 reads only reset_parameters' own body: helper methods it calls are not followed",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: nn.init writes in place"),
-        Valid(
-            """
-            import torch
-            from torch import nn
-
-            class Scale(nn.Module):
-                def __init__(self, dim):
-                    super().__init__()
-                    self.scale = nn.Parameter(torch.ones(dim))
-
-                def reset_parameters(self):
-                    with torch.no_grad():
-                        self.scale.copy_(torch.ones_like(self.scale))
-            """,
-            "copy_ under no_grad writes in place",
-        ),
-        Valid(
-            """
-            import torch
-            from torch import nn
-
-            class Scale(nn.Module):
-                def __init__(self, dim):
-                    super().__init__()
-                    self.scale = nn.Parameter(torch.ones(dim))
-
-                def reset_parameters(self):
-                    self.scale.data = torch.ones_like(self.scale)
-            """,
-            "assigning .data keeps the Parameter object",
-        ),
-        Valid(
-            """
-            import torch
-            from torch import nn
-
-            class Scale(nn.Module):
-                def __init__(self, dim):
-                    super().__init__()
-                    self.scale = nn.Parameter(torch.ones(dim))
-                    self.reset_parameters()
-
-                def reset_parameters(self):
-                    nn.init.ones_(self.scale)
-            """,
-            "creating the Parameter in __init__ is how it should be",
-        ),
-    )
     options = ("module-bases", "init-functions")
 
     def check(self, facts):

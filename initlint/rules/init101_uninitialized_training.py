@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, ScriptRule, Valid
+from .base import ScriptRule
 
 
 class UninitializedTraining(ScriptRule):
@@ -79,117 +79,6 @@ class UninitializedTraining(ScriptRule):
             opt.step()
     """
 
-    invalid = (
-        Invalid(bad, 6, "`model`", "the documented example: only the resume path loads"),
-        Invalid(
-            """
-            def main(fabric, config, resume):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                model = fabric.setup(model)
-                if resume:
-                    fabric.load(resume, {"model": model})
-                fit(fabric, model)
-            """,
-            3, "`model`", "LitGPT's fresh run: Fabric empty init, loaded only when resuming",
-        ),
-        Invalid(
-            """
-            import torch
-
-            def main():
-                with torch.device("meta"):
-                    model = torch.nn.Linear(8, 8)
-                model.to_empty(device="cpu")
-                opt = torch.optim.SGD(model.parameters(), lr=0.1)
-                model(torch.ones(8)).sum().backward()
-                opt.step()
-            """,
-            6, "`model`", "meta device and to_empty(), never initialized on any path",
-        ),
-        Invalid(
-            """
-            from functools import partial
-
-            def init_weights(model):
-                for m in model.modules():
-                    m.reset_parameters = partial(m.reset_parameters)
-
-            def main(fabric, config):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                init_weights(model)
-                fabric.fit(model)
-            """,
-            9, "`model`", "a same-file helper that only assigns reset_parameters is not an initialization",
-        ),
-        Invalid(
-            """
-            import torch
-            from torch.nn.utils import skip_init
-
-            layer = skip_init(torch.nn.Linear, 8, 8)
-            opt = torch.optim.SGD(layer.parameters(), lr=0.1)
-            layer(torch.ones(8)).sum().backward()
-            opt.step()
-            """,
-            4, "`layer`", "skip_init, at module level",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: the fresh path initializes"),
-        Valid(
-            """
-            def init_weights(model):
-                for m in model.modules():
-                    if hasattr(m, "reset_parameters"):
-                        m.reset_parameters()
-
-            def main(fabric, config, resume):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                if resume:
-                    fabric.load(resume, {"model": model})
-                else:
-                    init_weights(model)
-                fabric.fit(model)
-            """,
-            "a same-file helper that really calls reset_parameters() on the fresh path",
-        ),
-        Valid(
-            """
-            def main(fabric, config, ckpt):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                fabric.load_raw(ckpt, model)
-                fabric.fit(model)
-            """,
-            "loaded on every path",
-        ),
-        Valid(
-            """
-            def main(fabric, config):
-                with fabric.init_module(empty_init=(fabric.world_size > 1)):
-                    model = GPT(config)
-                model = fabric.setup(model)
-                fabric.fit(model)
-            """,
-            "the FSDP convention (Fabric materializes with reset_parameters()); see conditional-empty-init",
-        ),
-        Valid(
-            """
-            import torch
-            from mylib import prepare
-
-            def main():
-                with torch.device("meta"):
-                    model = torch.nn.Linear(8, 8)
-                model = prepare(model)
-                model(torch.ones(8)).sum().backward()
-            """,
-            "not examined further: an imported helper that may initialize makes the model unknown",
-        ),
-    )
     options = ("init-helpers", "load-helpers", "train-calls", "conditional-empty-init")
 
     events = ("UninitializedAtTraining",)

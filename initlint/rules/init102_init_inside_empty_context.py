@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, ScriptRule, Valid
+from .base import ScriptRule
 
 
 class InitInsideEmptyContext(ScriptRule):
@@ -67,81 +67,6 @@ class InitInsideEmptyContext(ScriptRule):
             fit(fabric, model)
     """
 
-    invalid = (
-        Invalid(bad, 10, "`model.apply(init_fn)`", "the documented example: lit-gpt PR 759"),
-        Invalid(
-            """
-            import torch
-
-            def build(init_fn):
-                with torch.device("meta"):
-                    model = Net()
-                model.apply(init_fn)
-                model.to_empty(device="cuda")
-                return model
-            """,
-            6, "`model.apply(init_fn)`", "on meta tensors, before to_empty()",
-        ),
-        Invalid(
-            """
-            def main(fabric, config):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                    model.reset_parameters()
-                fabric.fit(model)
-            """,
-            4, "`model.reset_parameters()`", "reset_parameters() inside the empty-init block",
-        ),
-        Invalid(
-            """
-            import torch
-
-            def build():
-                with torch.device("meta"):
-                    model = Net()
-                model.init_weights()
-                model.to_empty(device="cuda")
-                return model
-            """,
-            6, "`model.init_weights()`", "the model's own init method on meta tensors",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: the init runs after the with block"),
-        Valid(
-            """
-            import torch
-
-            def build(init_fn):
-                with torch.device("meta"):
-                    model = Net()
-                model.to_empty(device="cuda")
-                model.apply(init_fn)
-                return model
-            """,
-            "after to_empty(): the tensors have storage",
-        ),
-        Valid(
-            """
-            def main(fabric, config, init_fn):
-                with fabric.init_module():
-                    model = GPT(config)
-                    model.apply(init_fn)
-                fabric.fit(model)
-            """,
-            "init_module() without empty_init initializes normally",
-        ),
-        Valid(
-            """
-            def main(fabric, config, init_fn):
-                with fabric.init_module(empty_init=False):
-                    model = GPT(config)
-                    model.apply(init_fn)
-                fabric.fit(model)
-            """,
-            "empty_init=False",
-        ),
-    )
     options = ("init-helpers",)
 
     events = ("InitInsideEmptyContext", "MaybeInitOnMeta", "InitOnMeta", "InitBeforeToEmpty")

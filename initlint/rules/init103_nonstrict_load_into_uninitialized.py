@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..facts.vocabulary import ORIGIN_TRIGGERS
-from .base import Invalid, ScriptRule, Valid
+from .base import ScriptRule
 
 
 class NonStrictLoadIntoUninitialized(ScriptRule):
@@ -58,92 +58,6 @@ class NonStrictLoadIntoUninitialized(ScriptRule):
         model.load_state_dict(torch.load("backbone.pt"), strict=False)
     """
 
-    invalid = (
-        Invalid(bad, 6, "`model`", "the documented example: meta, to_empty, non-strict load"),
-        Invalid(
-            """
-            def main(fabric, config, ckpt):
-                with fabric.init_module(empty_init=True):
-                    model = GPT(config)
-                fabric.load_raw(ckpt, model, strict=False)
-                fabric.fit(model)
-            """,
-            4, "`model`", "Fabric's load_raw, non-strict",
-        ),
-        Invalid(
-            """
-            import torch
-
-            def finetune(path, resume):
-                with torch.device("meta"):
-                    model = Classifier()
-                model.to_empty(device="cuda")
-                if not resume:
-                    model.load_state_dict(torch.load(path), strict=False)
-                return model
-            """,
-            8, "`model`", "inside a branch",
-        ),
-        Invalid(
-            """
-            import torch
-
-            with torch.device("meta"):
-                backbone = Backbone()
-            backbone.to_empty(device="cpu")
-            _ = backbone.load_state_dict(torch.load("b.pt"), strict=False)
-            """,
-            6, "`backbone`", "assigning the result to `_` still ignores it",
-        ),
-        Invalid(
-            """
-            import torch
-
-            with torch.device("meta"):
-                model = Classifier()
-            model.to_empty(device="cuda")
-            model.load_state_dict(torch.load("backbone.pt"), False)
-            """,
-            6, "`model`", "strict given positionally",
-            xfail="only the keyword strict=False is read: a positional False is not seen (without the word "
-                  "'strict' the file does not even pass the rule's prefilter)",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: initialized before the load"),
-        Valid(
-            """
-            import torch
-
-            with torch.device("meta"):
-                model = Classifier()
-            model.to_empty(device="cuda")
-            missing, unexpected = model.load_state_dict(torch.load("backbone.pt"), strict=False)
-            assert not missing
-            """,
-            "the result is kept and checked",
-        ),
-        Valid(
-            """
-            import torch
-
-            with torch.device("meta"):
-                model = Classifier()
-            model.to_empty(device="cuda")
-            model.load_state_dict(torch.load("full.pt"))
-            """,
-            "a strict load fails loudly on missing keys",
-        ),
-        Valid(
-            """
-            import torch
-
-            model = Classifier()
-            model.load_state_dict(torch.load("backbone.pt"), strict=False)
-            """,
-            "an eagerly built model is initialized: missing keys keep their initial values",
-        ),
-    )
     options = ("init-helpers", "load-helpers")
 
     events = ("NonStrictLoad",)

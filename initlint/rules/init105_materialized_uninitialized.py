@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Invalid, ScriptRule, Valid
-
-#: ibm-fms's ``_fsdp_wrap`` shape: only ranks other than 0 are emptied; ``{sync}`` decides whether FSDP broadcasts
-#: rank 0's weights to them (a reported case with False, a silent one with True)
-RANK_CONDITIONAL_WRAP = """
-    import torch
-    from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-
-    def wrap(model, device, rank0):
-        def init_fn(x):
-            if not rank0:
-                return x.to_empty(device=device, recurse=False)
-            return x
-
-        return FSDP(model, param_init_fn=init_fn, sync_module_states={sync})
-"""
+from .base import ScriptRule
 
 
 class MaterializedUninitialized(ScriptRule):
@@ -73,75 +58,6 @@ class MaterializedUninitialized(ScriptRule):
                 raise TypeError(f"{type(module).__name__} cannot be initialized")
             module.reset_parameters()
     """
-
-    invalid = (
-        Invalid(bad, 2, "`materialize()` materializes `module`", "the documented example: emptied, never initialized"),
-        Invalid(
-            RANK_CONDITIONAL_WRAP.format(sync=False), 10, "nothing broadcasts them",
-            "rank-conditional param_init_fn without the broadcast",
-        ),
-        Invalid(
-            """
-            def _materialize_distributed_module(module, device):
-                module.to_empty(device=device)
-                for submodule in module.modules():
-                    if not callable(getattr(submodule, "reset_parameters", None)):
-                        print("not initialized:", type(submodule).__name__)
-            """,
-            2, "leaves it uninitialized", "a loop that looks up reset_parameters and never calls it",
-        ),
-        Invalid(
-            """
-            from torch.distributed.fsdp import FullyShardedDataParallel as FSDP
-
-            def prepare(model, sync):
-                def _param_init_fn(module):
-                    if not any(p.is_meta for p in module.parameters(recurse=False)):
-                        return
-                    module.to_empty(device="cuda", recurse=False)
-
-                return FSDP(model, param_init_fn=_param_init_fn, sync_module_states=sync)
-            """,
-            7, "`_param_init_fn()` materializes `module`",
-            "composer's param_init_fn without its initialization: every rank's meta modules stay garbage",
-        ),
-    )
-    valid = (
-        Valid(good, "the documented fix: reset_parameters() after to_empty()"),
-        Valid(
-            """
-            import torch
-
-            def init_fn(x: torch.nn.Module):
-                if torch.distributed.get_rank() != 0:
-                    x = x.to_empty(device="cuda", recurse=False)
-                return x
-            """,
-            "verl's init_fn: only ranks other than 0 are emptied, rank 0's weights are broadcast by FSDP",
-        ),
-        Valid(
-            RANK_CONDITIONAL_WRAP.format(sync=True),
-            "ibm-fms's _fsdp_wrap: sync_module_states=True broadcasts rank 0's weights",
-        ),
-        Valid(
-            """
-            def _materialize_distributed_module(module, device):
-                module.to_empty(device=device)
-                for submodule in module.modules():
-                    if callable(reset_method := getattr(submodule, "reset_parameters", None)):
-                        reset_method()
-            """,
-            "Lightning: reset_parameters fetched with getattr and called on every sub-module",
-        ),
-        Valid(
-            """
-            def move_for_loading(model, device):
-                model.to_empty(device=device)
-                return model
-            """,
-            "not examined: a helper whose name does not say it initializes (its caller may load)",
-        ),
-    )
 
     events = ("LeftUninitialized", "RankMaterializedUnsynced")
 
