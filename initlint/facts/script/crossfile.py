@@ -115,3 +115,37 @@ class CrossFileMixin:
                 todo.extend(fx.self_calls)
             self._remote_inits[key] = found and name in methods
         return self._remote_inits[key]
+
+    def imported(self, func):
+        """The :class:`~.remote.Remote` summary of the imported function ``func`` names (``init_model``,
+        ``utils.init_model``) when its body resolves to a file of this project, else None (judged by name)."""
+        index = self.facts.project
+        if index is None or self.facts.origin is None:
+            return None
+        qual = self.imports.resolve(func)
+        if not qual or qual.partition(".")[0] in _NOT_PROJECT:
+            return None
+        if qual in self._remote:
+            return self._remote[qual]
+        self._remote[qual] = None  # (recursion guard)
+        got = None
+        where = index.locate_function(self.facts.origin, qual)
+        if where is not None:
+            from . import remote
+
+            config = self.config
+            data = index.script_summary(
+                where[0], where[1], remote.config_key(config),
+                lambda d, path, name: remote.compute(d, path, name, config, index),
+            )
+            if data is not None:
+                got = remote.Remote(qual, data)
+        self._remote[qual] = got
+        return got
+
+
+#: Roots of imports that never name a file of the linted project (not even looked up).
+_NOT_PROJECT = frozenset({
+    "torch", "numpy", "np", "os", "sys", "typing", "functools", "math", "json", "re", "collections", "itertools",
+    "logging", "pathlib", "time", "dataclasses", "contextlib", "copy", "random", "warnings", "argparse",
+})
