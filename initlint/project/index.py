@@ -324,9 +324,9 @@ class ProjectIndex:
 
     def script_summary(self, path: str, name: str, variant: str, compute) -> Optional[dict]:
         """The INIT1xx summary of the top-level function ``name`` of ``path`` (see
-        :mod:`initlint.facts.script.remote`): memoized, and on disk under the kind ``script-<variant>-<name>``
-        with the other files read to compute it (``deps``, checked on every use: an edit to one of them
-        recomputes it; they count as consulted for the linted file). ``compute(data, path, name)`` computes it.
+        :mod:`initlint.facts.script.remote`): memoized, and on disk under the kind
+        ``script-<variant>-<hash of path>-<name>`` with the other files read to compute it (``deps``, checked on
+        every use: an edit to one of them recomputes it; they count as consulted for the linted file). ``compute(data, path, name)`` computes it.
 
         None when the file cannot be read (the call is judged by name); ``{"unknown": True}`` inside a cycle
         or past :data:`MAX_SCRIPT_DEPTH` nested summaries (such summaries, and those that contain them, are
@@ -344,7 +344,8 @@ class ProjectIndex:
         if got is not None and self._deps_current(got["deps"]):
             return got["script"]
         sha = self._shas[path]
-        kind = f"script-{variant}-{name}"
+        # (where the file is matters too: its imports, and so its deps, resolve from there)
+        kind = f"script-{variant}-{file_key(path.encode('utf-8', 'surrogatepass'))[:12]}-{name}"
         value = self.cache.get(sha, kind)
         if value is not None and not self._deps_current(value["deps"]):
             value = None
