@@ -60,8 +60,8 @@ class SummaryCache:
 
     def get(self, sha: str, part: Optional[str] = None) -> Optional[dict[str, Any]]:
         """The whole summary of the file with this hash, or one ``part`` of it (``"head"``, ``"class-<name>"``:
-        see :func:`~.summaries.summarize_head`, :func:`~.summaries.summarize_class`; ``"script-<variant>-<path>-<name>"``:
-        :meth:`~.index.ProjectIndex.script_summary`)."""
+        see :func:`~.summaries.summarize_head`, :func:`~.summaries.summarize_class`;
+        ``"script-<variant>-<path>-<name>"``: :meth:`~.index.ProjectIndex.script_summary`)."""
         path = self._path(sha, part)
         if path is None:
             return None

@@ -326,7 +326,8 @@ class ProjectIndex:
         """The INIT1xx summary of the top-level function ``name`` of ``path`` (see
         :mod:`initlint.facts.script.remote`): memoized, and on disk under the kind
         ``script-<variant>-<hash of path>-<name>`` with the other files read to compute it (``deps``, checked on
-        every use: an edit to one of them recomputes it; they count as consulted for the linted file). ``compute(data, path, name)`` computes it.
+        every use: an edit to one of them recomputes it; they count as consulted for the linted file).
+        ``compute(data, path, name)`` computes it.
 
         None when the file cannot be read (the call is judged by name); ``{"unknown": True}`` inside a cycle
         or past :data:`MAX_SCRIPT_DEPTH` nested summaries (such summaries, and those that contain them, are

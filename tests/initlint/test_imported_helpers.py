@@ -147,8 +147,9 @@ def test_cli_cache_goes_stale_when_an_imported_helper_changes(tmp_path, monkeypa
 
     assert run() == 0
     helpers = root / "proj/helpers.py"
-    helpers.write_text(helpers.read_text().replace("            m.reset_parameters()\n\n\ndef init_if",
-                                                  "            pass\n\n\ndef init_if"))
+    text = helpers.read_text()
+    old = "            m.reset_parameters()\n\n\ndef init_if"
+    helpers.write_text(text.replace(old, "            pass\n\n\ndef init_if"))
     assert run() == 1  # train_init_all.py did not change, but the helper it calls no longer initializes
 
 
