@@ -184,3 +184,19 @@ def test_flake8_plugin_judges_imported_helpers_by_their_bodies(tmp_path):
     assert sorted(line.split(":")[0] for line in lines) == ["proj/train_init_flag.py", "proj/train_named_init.py"], res
     assert all("INIT101" in line for line in lines)
     assert "`args.init` is falsy" in res.stdout
+
+
+def test_a_damaged_summary_in_the_cache_is_not_fatal(monkeypatch):
+    from initlint.codes import INTERNAL_ERROR
+    from initlint.project import index
+    from initlint.project.cache import summary_dir
+
+    monkeypatch.setattr(index, "_index", [])
+    assert found("train_chain.py") == set()
+    damaged = list(Path(summary_dir()).rglob("*.script-*.json"))
+    assert damaged
+    for p in damaged:
+        p.write_text(json.dumps({"script": {"outcomes": [{"when": 5, "fx": {"model": "boom"}}]}, "deps": {}}))
+    monkeypatch.setattr(index, "_index", [])
+    codes = {f.code for f in lint_file(str(PROJ / "train_chain.py"), Config())}
+    assert INTERNAL_ERROR not in codes  # judged by name instead (the damaged answer is not used)

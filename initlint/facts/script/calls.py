@@ -384,7 +384,7 @@ class CallsMixin:
             elif ":" in eff:
                 kind, _, origin = eff.partition(":")
                 if type(v) is Ref:
-                    p.st[v.oid] = rs.status(origin, Kind(kind), e)
+                    p.st[v.oid] = rs.status(origin, UNINIT if kind == "uninit" else META, e)
                 else:
                     continue
             else:

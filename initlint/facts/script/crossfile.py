@@ -139,7 +139,10 @@ class CrossFileMixin:
                 lambda d, path, name: remote.compute(d, path, name, config, index),
             )
             if data is not None:
-                got = remote.Remote(qual, data)
+                try:
+                    got = remote.Remote(qual, data)
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    got = None  # a summary that is not what this version writes (a damaged cache): by name
         self._remote[qual] = got
         return got
 

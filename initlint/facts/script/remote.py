@@ -197,6 +197,14 @@ def _parse(data: bytes, path: str):
 
 
 # ----------------------------------------------------------------------------- the caller's side
+_EFFECT = re.compile(r"(?:init|load|maybe|(?:uninit|meta):[A-Z_]+)\Z")
+
+
+def _checked(effect) -> str:
+    """An effect as the caller applies it (anything unexpected: ``"maybe"``)."""
+    return effect if isinstance(effect, str) and _EFFECT.match(effect) else "maybe"
+
+
 class Remote:
     """A summary of an imported function, ready to be applied at a call (see the module docstring)."""
 
@@ -209,7 +217,13 @@ class Remote:
         self.params: list[str] = list(data.get("params", ()))
         self.kwonly: list[str] = list(data.get("kwonly", ()))
         self.defaults: dict = dict(data.get("defaults", {}))
-        self.outcomes: list = [(o["when"], o["fx"]) for o in data.get("outcomes", ())]
+        self.outcomes: list = [(list(o["when"]), {str(k): _checked(v) for k, v in o["fx"].items()})
+                               for o in data.get("outcomes", ())]
+        for when, _fx in self.outcomes:
+            for conj in when:
+                for root, text, positive, form in conj:
+                    if not (isinstance(root, str) and isinstance(text, str) and text.startswith(root)):
+                        raise ValueError("condition")
         self.maybe = frozenset(data.get("maybe", ()))
         self.nonstrict = frozenset(data.get("nonstrict", ()))
         self.trains = bool(data.get("trains"))
