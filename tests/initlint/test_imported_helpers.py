@@ -200,3 +200,14 @@ def test_a_damaged_summary_in_the_cache_is_not_fatal(monkeypatch):
     monkeypatch.setattr(index, "_index", [])
     codes = {f.code for f in lint_file(str(PROJ / "train_chain.py"), Config())}
     assert INTERNAL_ERROR not in codes  # judged by name instead (the damaged answer is not used)
+
+
+def test_strictness_passed_through_the_helpers_parameter():
+    # litgpt's load_checkpoint(fabric, model, path, strict=False): the helper loads with strict=strict
+    assert found("train_load_forwarded.py") == {(at("train_load_forwarded.py", "load_into(model"), "INIT103")}
+    assert found("train_load_forwarded_good.py") == set()
+
+
+def test_keyword_expansion_into_a_helper_that_does_nothing():
+    # `**extra` may bind anything, but the helper does nothing to any parameter: the model stays uninitialized
+    assert found("train_star_args.py") == {(at("train_star_args.py", TO_EMPTY), "INIT101")}

@@ -182,7 +182,7 @@ class CallsMixin:
             strict = keyword(e, "strict")
             if strict is None:
                 strict = positional(e, 1)
-            self.load_action([recv], e, p, is_false(strict), ignored, test)
+            self.load_action([recv], e, p, is_false(strict), ignored, test, strict)
             return None
         if name == LOAD_STATE and recv is not None:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
@@ -199,7 +199,7 @@ class CallsMixin:
                 ("torch.distributed.checkpoint", "lightning", "accelerate")
             )
             if (name == "load" and qual not in NOT_A_LOAD and framework_load) or load_name(name, cfg.load_helpers):
-                self.load_action(deep, e, p, nonstrict(e), ignored, test)
+                self.load_action(deep, e, p, nonstrict(e), ignored, test, keyword(e, "strict"))
                 return None
             if matches(name, cfg.init_helpers):
                 self.init_action([v for v in all_vals if type(v) in TRACKED], e, p)
@@ -363,22 +363,43 @@ class CallsMixin:
     def call_remote(self, e, rs, pos, kw, passed, p: Path, test: bool):
         """An imported function judged by its body (:class:`~.remote.Remote`): the effects of the outcome this
         path forked on (:meth:`~.interpreter.Run.inline`), or of all outcomes together."""
-        bound: dict[str, Any] = dict(zip(rs.params, pos))
-        bound.update(kw)
-        known = set(rs.params) | set(rs.kwonly)
-        extra = pos[len(rs.params):] + [v for k, v in kw.items() if k not in known]
-        if rs.unknown or any(a.star for a in e.args):
+        if rs.unknown:
             self.maybe_init([v for v in pos + list(kw.values()) if v is not None], p)
             return None
+        known = set(rs.params) | set(rs.kwonly)
+        bound: dict[str, Any] = {}
+        extra = []  # values that may be bound to any parameter
+        i = 0
+        star = False
+        for a in e.args:
+            if a.star:
+                star = star or a.star == "*"
+                extra.append(self._peek(a.value, p))
+            elif a.keyword is None:
+                v = pos[i] if i < len(pos) else None
+                i += 1
+                if star or i > len(rs.params):
+                    extra.append(v)
+                else:
+                    bound[rs.params[i - 1]] = v
+        for k, v in kw.items():
+            if k in known:
+                bound[k] = v
+            else:
+                extra.append(v)
+        extra = [v for v in extra if v is not None]
+        if extra and rs.effect_free():
+            extra = []  # whatever they are bound to, nothing happens to them
         idx = self.chosen.pop((id(p), e), None)
         fx = rs.outcomes[idx][1] if idx is not None else rs.collapsed
+        args = rs.arguments(e) if rs.strict else None
         done = set()
         for k, eff in fx.items():
             v = bound.get(k)
             if v is None:
                 continue
             if eff == "load":
-                self.load_action([v], e, p, k in rs.nonstrict, True, test)
+                self.load_action([v], e, p, k in rs.nonstrict or rs.nonstrict_by(k, args), True, test)
             elif eff == "init":
                 self.init_action([v], e, p, via_helper=True)
             elif ":" in eff:
@@ -459,13 +480,17 @@ class CallsMixin:
                 if st.kind in (UNINIT, META):
                     p.st[oid] = PARTIAL
 
-    def load_action(self, vals, call, p: Path, nonstrict: bool, ignored: bool, test: bool) -> None:
+    def load_action(self, vals, call, p: Path, nonstrict: bool, ignored: bool, test: bool, strict=None) -> None:
+        """``strict``: the expression passed as ``strict=`` (a name: a helper's parameter may decide it)."""
         for v in vals:
             for oid, whole in objs_in(v):
                 st = p.st.get(oid, UNKNOWN)
                 self.loads.add(oid)
-                if nonstrict and ignored and whole:
-                    self.nonstrict.add(oid)
+                if ignored and whole:
+                    if nonstrict:
+                        self.nonstrict.add(oid)
+                    elif type(strict) is cst.Name:
+                        self.strict_by.setdefault(oid, strict.value)
                 if test:
                     p.st[oid] = UNKNOWN  # ``if load(...)``: we cannot tell which branch means loaded
                     continue

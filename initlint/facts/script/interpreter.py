@@ -69,8 +69,9 @@ class Run(CallsMixin):
         self.exits: list = []
         #: the parameter each ``return`` hands back (None: something else), for :mod:`.remote` summaries
         self.returned_params: list = []
-        #: objects loaded non-strictly with the result ignored
+        #: objects loaded non-strictly with the result ignored; or with ``strict=<a name>`` (a helper's parameter)
         self.nonstrict: set[int] = set()
+        self.strict_by: dict[int, str] = {}
         #: ``(id(path), call) -> outcome`` of an imported function, chosen where the path forked on it
         self.chosen: dict[tuple, int] = {}
 

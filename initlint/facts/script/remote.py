@@ -12,7 +12,8 @@ A summary (:func:`summarize_function`, plain JSON)::
 
     {"params": [positional names], "kwonly": [names], "defaults": {name: true | false | "none"} (literal defaults),
      "outcomes": [{"when": [[[param, text, positive, form], ...], ...], "fx": {param: effect}}, ...],
-     "maybe": [params], "nonstrict": [params], "trains": bool, "ret": RET}
+     "maybe": [params], "nonstrict": [params], "strict": {param: the parameter passed as its load's strict=},
+     "trains": bool, "ret": RET}
 
 One *outcome* per distinct effect on the parameters at the function's exits, with the conditions (a DNF of
 tests on the function's own parameters: ``flag``, ``cfg.init``, ``ckpt is not None``) under which it happens;
@@ -136,6 +137,7 @@ def summarize_function(sf, fn: cst.FunctionDef) -> dict:
     return {
         "params": positional, "kwonly": kwonly, "defaults": defaults, "outcomes": outcomes,
         "maybe": sorted(maybe), "nonstrict": sorted(by_oid[o] for o in run.nonstrict if o in by_oid),
+        "strict": {by_oid[o]: s for o, s in run.strict_by.items() if o in by_oid and s in names},
         "trains": bool(run.trained), "ret": _ret(run),
     }
 
@@ -208,7 +210,7 @@ def _checked(effect) -> str:
 class Remote:
     """A summary of an imported function, ready to be applied at a call (see the module docstring)."""
 
-    __slots__ = ("qual", "params", "kwonly", "defaults", "outcomes", "maybe", "nonstrict", "trains", "ret",
+    __slots__ = ("qual", "params", "kwonly", "defaults", "outcomes", "maybe", "nonstrict", "strict", "trains", "ret",
                  "unknown", "collapsed", "_ctx")
 
     def __init__(self, qual: str, data: dict) -> None:
@@ -226,12 +228,26 @@ class Remote:
                         raise ValueError("condition")
         self.maybe = frozenset(data.get("maybe", ()))
         self.nonstrict = frozenset(data.get("nonstrict", ()))
+        self.strict: dict = {str(k): str(v) for k, v in data.get("strict", {}).items()}
         self.trains = bool(data.get("trains"))
         self.ret = data.get("ret")
         #: the effects when the caller cannot tell the outcomes apart
         self.collapsed = self.outcomes[0][1] if len(self.outcomes) == 1 else _collapse(
             [fx for _w, fx in self.outcomes], set(self.params) | set(self.kwonly))
         self._ctx = None
+
+    def nonstrict_by(self, param: str, args: Optional[dict]) -> bool:
+        """Is the load of ``param`` non-strict because the caller passes ``False`` as its ``strict`` parameter
+        (``load_checkpoint(fabric, model, path, strict=False)``), or leaves a ``False`` default?"""
+        name = self.strict.get(param)
+        if name is None or args is None:
+            return False
+        arg = args.get(name)
+        return is_false(arg) if arg is not None else self.defaults.get(name) is False
+
+    def effect_free(self) -> bool:
+        """Does the function do nothing to any of its parameters (no effect, no maybe, no training)?"""
+        return not self.trains and not self.maybe and not any(fx for _w, fx in self.outcomes)
 
     def conditional(self) -> bool:
         """Do the outcomes differ with conditions the caller may decide?"""
