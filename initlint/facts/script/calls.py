@@ -28,6 +28,8 @@ from .values import (
 
 #: (module-level aliases: an Enum member looked up on its class costs 4x a global on these hot paths)
 EAGER, UNINIT, META, LOADED = Kind.EAGER, Kind.UNINIT, Kind.META, Kind.LOADED
+#: states of a model that an imported helper's body may turn into a finding or out of one
+_AT_STAKE = frozenset({UNINIT, META, LOADED})
 
 
 class CallsMixin:
@@ -61,9 +63,11 @@ class CallsMixin:
         sf = self.sf
         cfg = sf.config
         tracked_recv = type(recv) in TRACKED
-        if fval is None and recv is None and sf.imports.aliases and name is not None and name not in ORIGIN_NAMES:
-            # an imported function whose body resolves to a file of this project: judged by its body there
-            # (its name no longer counts); unresolved, by the name patterns below
+        if fval is None and recv is None and name is not None and name not in ORIGIN_NAMES and sf.imports.aliases and (
+            self._model_like(name, None) or self.given_model(e, pos, kw, p)
+        ):
+            # an imported function given a model (or named like a model factory) whose body resolves to a file
+            # of this project: judged by its body there (its name no longer counts); else by the names below
             rs = sf.imported(func)
             if rs is not None:
                 return self.call_remote(e, rs, pos, kw, passed, p, test)
@@ -359,6 +363,18 @@ class CallsMixin:
                 return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
             return self.new(p, s.ret)
         return None
+
+    def given_model(self, e, pos, kw, p: Path) -> bool:
+        """Is a model whose state a finding may depend on among the call's arguments (or in a container there):
+        uninitialized, on meta, loaded, or a parameter of the function being summarized? (An imported function
+        given only models that are initialized is not worth reading: nothing it does to them is a finding.)"""
+        vals = pos + list(kw.values()) + [self._peek(a.value, p) for a in e.args if a.star]
+        for v in vals:
+            if v is not None:
+                for oid, _whole in objs_in(v):
+                    if p.st.get(oid, UNKNOWN).kind in _AT_STAKE or self.objs[oid].param is not None:
+                        return True
+        return False
 
     def call_remote(self, e, rs, pos, kw, passed, p: Path, test: bool):
         """An imported function judged by its body (:class:`~.remote.Remote`): the effects of the outcome this

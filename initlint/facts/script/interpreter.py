@@ -252,8 +252,9 @@ class Run(CallsMixin):
         rs = None
         out = []
         for p in paths:
-            if p.env.get(root.value) is not None:
-                out.append(p)
+            given = [self._peek(a.value, p) for a in call.args if not a.star]
+            if p.env.get(root.value) is not None or not self.given_model(call, given, {}, p):
+                out.append(p)  # (only a call given a model can initialize it on some of its paths)
                 continue
             if rs is None:
                 rs = self.sf.imported(call.func)

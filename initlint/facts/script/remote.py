@@ -161,7 +161,7 @@ def compute(data: bytes, path: str, name: str, config, index) -> Optional[dict]:
     does not parse or has no such function (then the call is judged by name)."""
     from .. import FileFacts
 
-    module = _parse(data, path)
+    module = _parse(data, path, name)
     if module is None:
         return None
     facts = FileFacts(module, path, config, origin=path)
@@ -183,19 +183,68 @@ def config_key(config) -> str:
 _MODULES: dict = {}
 
 
-def _parse(data: bytes, path: str):
-    """libcst's tree of another file (one parse per file content per process, a few kept), or None."""
-    key = (path, hash(data))
+def _parse(data: bytes, path: str, name: str):
+    """libcst's tree of the part of another file that function ``name`` can reach (:func:`_reach`), or None."""
+    key = (path, hash(data), name)
     if key in _MODULES:
         return _MODULES[key]
-    try:
-        module = cst.parse_module(data)
-    except Exception:  # noqa: BLE001 - unparseable: judged by name
-        module = None
+    module = None
+    text = _reach(data, name)
+    if text is not None:
+        try:
+            module = cst.parse_module(text)
+        except Exception:  # noqa: BLE001 - unparseable: judged by name
+            module = None
     if len(_MODULES) >= 16:
         _MODULES.clear()
     _MODULES[key] = module
     return module
+
+
+def _reach(data: bytes, name: str) -> Optional[str]:
+    """The source of the top-level statements function ``name`` can use: the module's imports (also inside
+    top-level ``if``/``try``), the function, and the top-level functions and classes it names, theirs in turn.
+    Cut from Python's ``ast`` (much cheaper than libcst's parse, which then reads only this part); whole lines
+    are kept, so what stays reads as it does in the file. None when the file does not decode or parse."""
+    import ast
+
+    from ...slicing import decode, physical_lines
+
+    text = decode(data)
+    if text is None:
+        return None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    defs: dict[str, ast.stmt] = {}
+    keep: list[ast.stmt] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defs.setdefault(stmt.name, stmt)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or isinstance(stmt, (ast.If, ast.Try)) and any(
+                isinstance(s, (ast.Import, ast.ImportFrom)) for s in ast.walk(stmt)):
+            keep.append(stmt)
+    if name not in defs:
+        return None
+    todo = [name]
+    reached: set[str] = set()
+    while todo:
+        n = todo.pop()
+        if n in reached or n not in defs:
+            continue
+        reached.add(n)
+        todo.extend(x.id for x in ast.walk(defs[n]) if isinstance(x, ast.Name) and x.id in defs)
+    keep.extend(d for n, d in defs.items() if n in reached)
+    keep.sort(key=lambda s: s.lineno)
+    lines = physical_lines(text)
+    out = []
+    for stmt in keep:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        out.extend(lines[first - 1:stmt.end_lineno])
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+    return "".join(out)
 
 
 # ----------------------------------------------------------------------------- the caller's side
