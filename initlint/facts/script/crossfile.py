@@ -1,6 +1,7 @@
 """Other files in the INIT1xx analysis, through the project index (:mod:`initlint.project`): methods a same-file
-trainer inherits from a class of another file, and ``cast(Base, model).<method>()`` where ``Base``'s method
-initializes by its body there. Nothing resolves: the call is judged by name, toward silence."""
+trainer inherits from a class of another file, ``cast(Base, model).<method>()`` where ``Base``'s method
+initializes by its body there, and imported free functions (:meth:`CrossFileMixin.imported`, summarized by
+:mod:`.remote`). Nothing resolves: the call is judged by name, toward silence."""
 
 from __future__ import annotations
 

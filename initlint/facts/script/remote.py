@@ -5,8 +5,11 @@ file's project (through the project index, :meth:`~initlint.project.index.Projec
 installed packages are never read), ``init_model`` is summarized by the *same* interpreter that judges
 same-file helpers (:meth:`ScriptFacts._execute` on the other file), once, and the summary is kept in the
 project index's on-disk cache under its own kind (:meth:`~initlint.project.index.ProjectIndex.script_summary`),
-with the other files it consulted (so an edit to a helper's helper invalidates it). Nothing here runs for a
-file whose INIT1xx analysis never calls an imported function.
+with the other files it consulted (so an edit to a helper's helper invalidates it). Only the part of the file
+the function can reach is parsed (:func:`_reach`). Nothing here runs for a file whose INIT1xx analysis never
+calls an imported function, and a call reads its function only when it can change a finding: it is given a
+model that is uninitialized, on meta or loaded, or a parameter of the function being summarized
+(:meth:`~.calls.CallsMixin.given_model`), or its name says it builds a model.
 
 A summary (:func:`summarize_function`, plain JSON)::
 
