@@ -211,3 +211,13 @@ def test_strictness_passed_through_the_helpers_parameter():
 def test_keyword_expansion_into_a_helper_that_does_nothing():
     # `**extra` may bind anything, but the helper does nothing to any parameter: the model stays uninitialized
     assert found("train_star_args.py") == {(at("train_star_args.py", TO_EMPTY), "INIT101")}
+
+
+def test_name_patterns_give_way_to_the_body_for_an_initialized_model(monkeypatch):
+    # `load_checkpoint_meta` matches `load_checkpoint*`: by name it loads, and the init after it would be INIT104
+    assert found("train_eager_named_load.py") == set()
+    bad = "train_eager_named_load_bad.py"
+    assert found(bad) == {(at(bad, "model.reset_parameters()"), "INIT104")}
+    monkeypatch.setenv("INITLINT_NO_INDEX", "1")
+    assert found("train_eager_named_load.py") == {(at("train_eager_named_load.py", "model.reset_parameters()"),
+                                                   "INIT104")}  # the name alone: a (wrong) finding

@@ -64,7 +64,7 @@ class CallsMixin:
         cfg = sf.config
         tracked_recv = type(recv) in TRACKED
         if fval is None and recv is None and name is not None and name not in ORIGIN_NAMES and sf.imports.aliases and (
-            self._model_like(name, None) or self.given_model(e, pos, kw, p)
+            self._model_like(name, None) or self.given_model(e, pos, kw, p, name)
         ):
             # an imported function given a model (or named like a model factory) whose body resolves to a file
             # of this project: judged by its body there (its name no longer counts); else by the names below
@@ -364,17 +364,24 @@ class CallsMixin:
             return self.new(p, s.ret)
         return None
 
-    def given_model(self, e, pos, kw, p: Path) -> bool:
+    def given_model(self, e, pos, kw, p: Path, name: str | None = None) -> bool:
         """Is a model whose state a finding may depend on among the call's arguments (or in a container there):
-        uninitialized, on meta, loaded, or a parameter of the function being summarized? (An imported function
-        given only models that are initialized is not worth reading: nothing it does to them is a finding.)"""
+        uninitialized, on meta, loaded, or a parameter of the function being summarized? Or any model, when the
+        name patterns would judge the call (``name`` says it initializes, loads or trains): then the body
+        decides instead. (An imported function given only initialized models is otherwise not worth reading:
+        nothing it does to them is a finding.)"""
         vals = pos + list(kw.values()) + [self._peek(a.value, p) for a in e.args if a.star]
+        given = False
         for v in vals:
             if v is not None:
                 for oid, _whole in objs_in(v):
                     if p.st.get(oid, UNKNOWN).kind in _AT_STAKE or self.objs[oid].param is not None:
                         return True
-        return False
+                    given = True
+        if not given or name is None:
+            return False
+        cfg = self.sf.config
+        return name in cfg.train_calls or load_name(name, cfg.load_helpers) or matches(name, cfg.init_helpers)
 
     def call_remote(self, e, rs, pos, kw, passed, p: Path, test: bool):
         """An imported function judged by its body (:class:`~.remote.Remote`): the effects of the outcome this
