@@ -221,3 +221,10 @@ def test_name_patterns_give_way_to_the_body_for_an_initialized_model(monkeypatch
     monkeypatch.setenv("INITLINT_NO_INDEX", "1")
     assert found("train_eager_named_load.py") == {(at("train_eager_named_load.py", "model.reset_parameters()"),
                                                    "INIT104")}  # the name alone: a (wrong) finding
+
+
+def test_model_apply_of_an_imported_function_is_judged_by_its_body(monkeypatch):
+    assert found("train_apply.py") == {(at("train_apply.py", TO_EMPTY), "INIT101")}
+    assert found("train_apply_good.py") == set()
+    monkeypatch.setenv("INITLINT_NO_INDEX", "1")
+    assert found("train_apply.py") == set()  # by its name alone `log_module` may initialize: unknown, silent
