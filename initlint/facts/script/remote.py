@@ -192,7 +192,7 @@ def _parse(data: bytes, path: str, name: str):
     if key in _MODULES:
         return _MODULES[key]
     module = None
-    text = _reach(data, name)
+    text = _reach(data, path, name)
     if text is not None:
         try:
             module = cst.parse_module(text)
@@ -204,11 +204,74 @@ def _parse(data: bytes, path: str, name: str):
     return module
 
 
-def _reach(data: bytes, name: str) -> Optional[str]:
+_TREES: dict = {}
+
+
+def _reach(data: bytes, path: str, name: str) -> Optional[str]:
     """The source of the top-level statements function ``name`` can use: the module's imports (also inside
     top-level ``if``/``try``), the function, and the top-level functions and classes it names, theirs in turn.
     Cut from Python's ``ast`` (much cheaper than libcst's parse, which then reads only this part); whole lines
     are kept, so what stays reads as it does in the file. None when the file does not decode or parse."""
+    import ast
+
+    key = (path, hash(data))
+    got = _TREES.get(key)
+    if got is None:
+        got = _TREES[key] = _top_level(data)
+        if len(_TREES) > 64:
+            _TREES.clear()
+            _TREES[key] = got
+    if got is None:
+        return None
+    defs, imports, lines = got
+    keep = list(imports)
+    if name not in defs:
+        return None
+    todo = [name]
+    reached: set[str] = set()
+    while todo:
+        n = todo.pop()
+        if n in reached or n not in defs:
+            continue
+        reached.add(n)
+        d = defs[n]
+        if isinstance(d, ast.ClassDef) and _model_class(d):
+            continue  # (cut to its header below: what its methods name is not needed)
+        todo.extend(x.id for x in ast.walk(d) if isinstance(x, ast.Name) and x.id in defs)
+    keep.extend(d for n, d in defs.items() if n in reached)
+    keep.sort(key=lambda s: s.lineno)
+    out = []
+    for stmt in keep:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
+        body = stmt.body[0].lineno if isinstance(stmt, ast.ClassDef) and stmt.body else None
+        if body is not None and body > stmt.lineno and _model_class(stmt):
+            # a model class: what the analysis asks of it is that it is one (its bases, a ``forward``)
+            out.extend(lines[first - 1:body - 1])
+            indent = " " * (stmt.body[0].col_offset or 4)
+            out.append(f"{indent}def forward(self, *args, **kwargs):\n{indent}    pass\n")
+            continue
+        out.extend(lines[first - 1:stmt.end_lineno])
+        if out and not out[-1].endswith("\n"):
+            out[-1] += "\n"
+    return "".join(out)
+
+
+def _model_class(cls) -> bool:
+    """:func:`~.syntax.module_like` on an ``ast`` class: a base named like a module, or a ``forward`` method."""
+    import ast
+
+    from ..vocabulary import MODULE_BASE_WORDS
+
+    for base in cls.bases:
+        text = ast.unparse(base)
+        if any(w in text for w in MODULE_BASE_WORDS):
+            return True
+    return any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "forward" for s in cls.body)
+
+
+def _top_level(data: bytes):
+    """``(top-level defs by name, import statements, physical lines)`` of a file, from ``ast``; None when it does
+    not decode or parse."""
     import ast
 
     from ...slicing import decode, physical_lines
@@ -220,34 +283,15 @@ def _reach(data: bytes, name: str) -> Optional[str]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    defs: dict[str, ast.stmt] = {}
-    keep: list[ast.stmt] = []
+    defs: dict = {}
+    imports: list = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defs.setdefault(stmt.name, stmt)
         elif isinstance(stmt, (ast.Import, ast.ImportFrom)) or isinstance(stmt, (ast.If, ast.Try)) and any(
                 isinstance(s, (ast.Import, ast.ImportFrom)) for s in ast.walk(stmt)):
-            keep.append(stmt)
-    if name not in defs:
-        return None
-    todo = [name]
-    reached: set[str] = set()
-    while todo:
-        n = todo.pop()
-        if n in reached or n not in defs:
-            continue
-        reached.add(n)
-        todo.extend(x.id for x in ast.walk(defs[n]) if isinstance(x, ast.Name) and x.id in defs)
-    keep.extend(d for n, d in defs.items() if n in reached)
-    keep.sort(key=lambda s: s.lineno)
-    lines = physical_lines(text)
-    out = []
-    for stmt in keep:
-        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
-        out.extend(lines[first - 1:stmt.end_lineno])
-        if out and not out[-1].endswith("\n"):
-            out[-1] += "\n"
-    return "".join(out)
+            imports.append(stmt)
+    return defs, imports, physical_lines(text)
 
 
 # ----------------------------------------------------------------------------- the caller's side
