@@ -366,7 +366,8 @@ class CallsMixin:
 
     def given_model(self, e, pos, kw, p: Path, name: str | None = None) -> bool:
         """Is a model whose state a finding may depend on among the call's arguments (or in a container there):
-        uninitialized, on meta, loaded, or a parameter of the function being summarized? Or any model, when the
+        uninitialized, on meta, loaded, or a parameter of the function being summarized (not its ``self``: a
+        trainer's own methods run inline, with their attributes)? Or any model, when the
         name patterns would judge the call (``name`` says it initializes, loads or trains): then the body
         decides instead. (An imported function given only initialized models is otherwise not worth reading:
         nothing it does to them is a finding.)"""
@@ -375,7 +376,7 @@ class CallsMixin:
         for v in vals:
             if v is not None:
                 for oid, _whole in objs_in(v):
-                    if p.st.get(oid, UNKNOWN).kind in _AT_STAKE or self.objs[oid].param is not None:
+                    if p.st.get(oid, UNKNOWN).kind in _AT_STAKE or self.objs[oid].param not in (None, "self", "cls"):
                         return True
                     given = True
         if not given or name is None:
