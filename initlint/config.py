@@ -31,7 +31,8 @@ DEFAULT_INIT_FUNCTIONS = (
     "init_weight",
 )
 
-#: Imported helpers (judged by name, their bodies are not visible) that initialize their argument.
+#: Imported helpers that initialize their argument, judged by name when their body does not resolve to a file of
+#: the linted project (installed packages, unresolved imports); a body that resolves is judged instead.
 DEFAULT_INIT_HELPERS = (
     "reset_parameters",
     "initialize",  # initguard.initialize(model)

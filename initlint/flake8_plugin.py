@@ -30,8 +30,10 @@ _LIST_OPTIONS = {
     "ignore": "INIT codes or prefixes to skip (flake8's own ignore rejects 4-letter codes).",
     "module-bases": "Extra base classes (simple or dotted names) that make a class an nn.Module.",
     "init-functions": "Names of central init functions (default: _init_weights, init_weights, ...).",
-    "init-helpers": "Glob patterns of imported helper names that initialize their argument.",
-    "load-helpers": "Glob patterns of imported helper names that load weights into their argument.",
+    "init-helpers": "Glob patterns of imported helper names that initialize their argument (when the body does "
+                    "not resolve to a project file).",
+    "load-helpers": "Glob patterns of imported helper names that load weights into their argument (when the body "
+                    "does not resolve to a project file).",
     "train-calls": "Names of calls that start training (fit, train, backward, step, ...).",
 }
 _PREFIX = "initlint-"

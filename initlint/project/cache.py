@@ -60,7 +60,8 @@ class SummaryCache:
 
     def get(self, sha: str, part: Optional[str] = None) -> Optional[dict[str, Any]]:
         """The whole summary of the file with this hash, or one ``part`` of it (``"head"``, ``"class-<name>"``:
-        see :func:`~.summaries.summarize_head`, :func:`~.summaries.summarize_class`)."""
+        see :func:`~.summaries.summarize_head`, :func:`~.summaries.summarize_class`;
+        ``"script-<variant>-<path>-<name>"``: :meth:`~.index.ProjectIndex.script_summary`)."""
         path = self._path(sha, part)
         if path is None:
             return None
@@ -70,8 +71,8 @@ class SummaryCache:
         except (OSError, ValueError, RecursionError):
             self.misses += 1
             return None
-        if not isinstance(data, dict) or not isinstance(data.get("classes" if part in (None, "head") else "methods"),
-                                                        dict):
+        field = "classes" if part in (None, "head") else "deps" if part.startswith("script-") else "methods"
+        if not isinstance(data, dict) or not isinstance(data.get(field), dict):
             self.misses += 1
             return None
         self.hits += 1

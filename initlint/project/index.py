@@ -23,6 +23,8 @@ from .resolver import ModuleResolver
 #: Most files summarized for one linted file; most hops through bases and re-exports.
 MAX_FILES = 48
 MAX_DEPTH = 8
+#: Most imported-function summaries computed inside one another (a helper calling an imported helper...).
+MAX_SCRIPT_DEPTH = 3
 #: Reverse lookups ("which files of this package import class X") only in packages at most this large.
 MAX_PACKAGE_FILES = 2500
 MAX_PACKAGE_BYTES = 64 * 1024 * 1024
@@ -117,6 +119,12 @@ class ProjectIndex:
         self.consulted: dict[str, str] = {}
         self._budget = MAX_FILES
         self._stats: dict[str, Optional[tuple[int, int]]] = {}
+        #: INIT1xx summaries of imported functions: (path, name, variant) -> {"script", "deps"}
+        self._scripts: dict[tuple, dict] = {}
+        self._script_stack: list[tuple] = []
+        self._incomplete: set[tuple] = set()
+        #: ``{path: sha}`` of the files read while a summary is being computed (innermost last)
+        self._collectors: list[dict[str, str]] = []
 
     def begin(self) -> None:
         """Start answering for a new linted file: reset the consulted set and the per-file budget.
@@ -138,6 +146,7 @@ class ProjectIndex:
                 self._packages.clear()
                 self._users.clear()
                 self._importer_tables.clear()
+                self._scripts.clear()
                 break
 
     # ------------------------------------------------------------------ summaries
@@ -147,6 +156,8 @@ class ProjectIndex:
         if path in self._data:
             if path in self._shas:
                 self.consulted[path] = self._shas[path]
+                for c in self._collectors:
+                    c[path] = self._shas[path]
             return self._data[path]
         if self._budget <= 0:
             return None
@@ -161,6 +172,8 @@ class ProjectIndex:
         sha = file_key(data)
         self._shas[path] = sha
         self.consulted[path] = sha
+        for c in self._collectors:
+            c[path] = sha
         self._data[path] = data
         return data
 
@@ -276,6 +289,97 @@ class ProjectIndex:
                 return self.locate(path, alias, _depth + 1)
             return None
         return None
+
+    def locate_function(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
+        """``(path, name)`` of the top-level function with parameters that ``qualname`` (as imported in ``file``)
+        names, when its file belongs to ``file``'s project (:meth:`ModuleResolver.project_roots`, never an
+        installed package: their bodies are not ours to judge, and reading them costs); else None."""
+        if _depth > MAX_DEPTH or not qualname:
+            return None
+        level = len(qualname) - len(qualname.lstrip("."))
+        parts = qualname[level:].split(".")
+        if len(parts) < 2 and not level:
+            return None
+        roots = self.resolver.project_roots(file)
+        for cut in range(len(parts) - 1, -1, -1):
+            module, rest = parts[:cut], parts[cut:]
+            if len(rest) != 1 or (not module and level == 0):
+                continue
+            path = self.resolver.resolve(file, ".".join(module), level)
+            if path is None:
+                continue
+            if not any(path.startswith(os.path.join(r, "")) for r in roots):
+                return None
+            head = self._head(path)
+            if head is None:
+                return None
+            name = rest[0]
+            if head["functions"].get(name):
+                return path, name
+            alias = head["aliases"].get(name)
+            if alias and name not in head["classes"]:
+                return self.locate_function(path, alias, _depth + 1)
+            return None
+        return None
+
+    def script_summary(self, path: str, name: str, variant: str, compute) -> Optional[dict]:
+        """The INIT1xx summary of the top-level function ``name`` of ``path`` (see
+        :mod:`initlint.facts.script.remote`): memoized, and on disk under the kind
+        ``script-<variant>-<hash of path>-<name>`` with the other files read to compute it (``deps``, checked on
+        every use: an edit to one of them recomputes it; they count as consulted for the linted file).
+        ``compute(data, path, name)`` computes it.
+
+        None when the file cannot be read (the call is judged by name); ``{"unknown": True}`` inside a cycle
+        or past :data:`MAX_SCRIPT_DEPTH` nested summaries (such summaries, and those that contain them, are
+        never stored: an answer does not depend on the order files are linted in)."""
+        from ..facts.script.remote import UNKNOWN_SCRIPT
+
+        key = (path, name, variant)
+        if key in self._script_stack or len(self._script_stack) >= MAX_SCRIPT_DEPTH:
+            self._incomplete.update(self._script_stack)
+            return UNKNOWN_SCRIPT
+        data = self._file(path)
+        if data is None:
+            return None
+        got = self._scripts.get(key)
+        if got is not None and self._deps_current(got["deps"]):
+            return got["script"]
+        sha = self._shas[path]
+        # (where the file is matters too: its imports, and so its deps, resolve from there)
+        kind = f"script-{variant}-{file_key(path.encode('utf-8', 'surrogatepass'))[:12]}-{name}"
+        value = self.cache.get(sha, kind)
+        if value is not None and not self._deps_current(value["deps"]):
+            value = None
+        if value is None:
+            deps: dict[str, str] = {}
+            self._collectors.append(deps)
+            self._script_stack.append(key)
+            try:
+                script = compute(data, path, name)
+            except RecursionError:
+                script = UNKNOWN_SCRIPT
+                self._incomplete.add(key)
+            finally:
+                self._script_stack.pop()
+                self._collectors.pop()
+            deps.pop(path, None)
+            value = {"script": script, "deps": deps}
+            if key in self._incomplete:
+                self._incomplete.discard(key)
+                return script
+            self.cache.put(sha, value, kind)
+        self._scripts[key] = value
+        return value["script"]
+
+    def _deps_current(self, deps) -> bool:
+        """Do the files in ``deps`` (path -> sha) still have those contents? (Reading them records them as
+        consulted.)"""
+        if not isinstance(deps, dict):
+            return False
+        for dep, sha in deps.items():
+            if self._file(dep) is None or self._shas.get(dep) != sha:
+                return False
+        return True
 
     def resolve_class(self, file: str, qualname: str) -> Optional[RemoteClass]:
         """The class ``qualname`` (as imported in ``file``) names, or None."""

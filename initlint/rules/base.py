@@ -56,8 +56,10 @@ OPTION_HELP = {
                     "whose bases cannot be resolved are not examined",
     "init-functions": "names of central init functions (`model.apply(fn)`-style, `_init_weights(module)`) whose "
                       "`isinstance` branches count as a class's re-initialization path",
-    "init-helpers": "name patterns (globs) of imported helpers that initialize the model passed to them",
-    "load-helpers": "name patterns (globs) of imported helpers that load weights into the model passed to them",
+    "init-helpers": "name patterns (globs) of imported helpers that initialize the model passed to them (for "
+                    "helpers whose body does not resolve to a file of the project: a resolved body decides)",
+    "load-helpers": "name patterns (globs) of imported helpers that load weights into the model passed to them "
+                    "(likewise, when the body does not resolve)",
     "train-calls": "names of calls that start training (`fit`, `backward`, `step`...)",
     "conditional-empty-init": "also treat `init_module(empty_init=<expression>)` (the FSDP convention) as "
                               "empty init",

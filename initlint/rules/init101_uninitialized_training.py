@@ -28,13 +28,15 @@ class UninitializedTraining(ScriptRule):
 
     Limitations:
         The analysis is path-sensitive and judges same-file helpers by their bodies (a helper initializes
-        its argument only if some path through it performs an initialization). Imported helpers are judged
-        only by the ``init-helpers``/``load-helpers`` name patterns; the start of training by
+        its argument only if some path through it performs an initialization), and so free functions
+        imported from other files of the project (through the project index). Helpers from installed
+        packages or unresolved imports are judged only by the ``init-helpers``/``load-helpers`` name
+        patterns; the start of training by
         ``train-calls`` and by same-file functions that call ``backward()``/``step()``. Precision first:
         a model passed to or returned from anything initlint cannot follow becomes unknown, and an unknown
         model is never reported; so is a script with more paths than the analysis follows. Other files are
-        read only for a trainer's methods inherited from a base class there and for ``cast(Base, model)``
-        methods (judged by their bodies through the project index); other imported functions only by name.
+        read for a trainer's methods inherited from a base class there, for ``cast(Base, model)`` methods
+        and for imported free functions (judged by their bodies through the project index).
         ``init_module(empty_init=<expression>)`` (the FSDP convention, where Fabric materializes with
         ``reset_parameters()``) is reported only with ``conditional-empty-init``.
     """

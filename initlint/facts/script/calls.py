@@ -14,7 +14,7 @@ import libcst as cst
 from ..imports import dotted
 from ..vocabulary import (
     DEFERRED_INIT, ENGAGING_METHODS, INIT_METHODS, ITER_BUILTINS, ITER_METHODS, LOAD_STATE, LOAD_STATE_DICT,
-    MATERIALIZE, MATERIALIZING_WRAPPERS, MODEL_FACTORIES, NN_INIT_NAMES, NOT_A_LOAD, PASSTHROUGH_METHODS,
+    MATERIALIZE, MATERIALIZING_WRAPPERS, MODEL_FACTORIES, NN_INIT_NAMES, NOT_A_LOAD, ORIGIN_NAMES, PASSTHROUGH_METHODS,
     SET_DEFAULT_DEVICE, SKIP_INIT, TENSOR_INIT_METHODS, TO_EMPTY, TRAINER_LOAD_KWS, TRAIN_RESUME_KWS, WRAPPERS,
     load_name, matches, maybe_init_name,
 )
@@ -22,12 +22,14 @@ from ..walk import call_name, keyword, positional
 from .paths import Path
 from .syntax import is_false, is_meta, is_none, nonstrict, torch_function
 from .values import (
-    CONSTRUCTED, META_STR, PARTIAL, REPORTED, TRACKED, UNKNOWN, Func, Holder, Kind, Origin, Part, Ref, Seq, Status,
-    initialized_at, loaded_at, objs_in,
+    CONSTRUCTED, INITIALIZED, META_STR, PARTIAL, REPORTED, TRACKED, UNKNOWN, Func, Holder, Kind, Origin, Part, Ref,
+    Seq, Status, initialized_at, loaded_at, objs_in,
 )
 
 #: (module-level aliases: an Enum member looked up on its class costs 4x a global on these hot paths)
 EAGER, UNINIT, META, LOADED = Kind.EAGER, Kind.UNINIT, Kind.META, Kind.LOADED
+#: states of a model that an imported helper's body may turn into a finding or out of one
+_AT_STAKE = frozenset({UNINIT, META, LOADED})
 
 
 class CallsMixin:
@@ -61,6 +63,14 @@ class CallsMixin:
         sf = self.sf
         cfg = sf.config
         tracked_recv = type(recv) in TRACKED
+        if fval is None and recv is None and name is not None and name not in ORIGIN_NAMES and sf.imports.aliases and (
+            self._model_like(name, None) or self.given_model(e, pos, kw, p, name)
+        ):
+            # an imported function given a model (or named like a model factory) whose body resolves to a file
+            # of this project: judged by its body there (its name no longer counts); else by the names below
+            rs = sf.imported(func)
+            if rs is not None:
+                return self.call_remote(e, rs, pos, kw, passed, p, test)
 
         if name == "cast" and len(pos) == 2 and self._qual(func) in (None, "typing.cast"):
             return pos[1]  # ``typing.cast(BaseModel, model)`` is the model
@@ -132,6 +142,16 @@ class CallsMixin:
                 arg = e.args[0].value if e.args else None
                 if isinstance(arg, cst.Call) and call_name(arg) == "partial" and arg.args:
                     arg = arg.args[0].value
+                rs = sf.imported(arg) if isinstance(arg, (cst.Name, cst.Attribute)) and sf.imports.aliases else None
+                if rs is not None:
+                    # an imported function, judged by its body: touching its argument's weights initializes
+                    first = rs.params[0] if rs.params else None
+                    effects = {fx.get(first) for _w, fx in rs.outcomes}
+                    if rs.unknown or first is None:
+                        self.maybe_init([recv], p)
+                    elif "init" in effects or "maybe" in effects or first in rs.maybe:
+                        self.init_action([recv], e, p)
+                    return recv
                 fn_name = (dotted(arg) or "").rpartition(".")[2].lower()
                 if not any(w in fn_name for w in ("init", "reset", "weight")):
                     # ``model.apply(convert_bn)``, ``model.apply(lambda m: ...)``: may or may not initialize
@@ -166,7 +186,7 @@ class CallsMixin:
             strict = keyword(e, "strict")
             if strict is None:
                 strict = positional(e, 1)
-            self.load_action([recv], e, p, is_false(strict), ignored, test)
+            self.load_action([recv], e, p, is_false(strict), ignored, test, strict)
             return None
         if name == LOAD_STATE and recv is not None:
             # accelerate: ``accelerator.load_state(dir)`` restores every prepared model
@@ -183,7 +203,7 @@ class CallsMixin:
                 ("torch.distributed.checkpoint", "lightning", "accelerate")
             )
             if (name == "load" and qual not in NOT_A_LOAD and framework_load) or load_name(name, cfg.load_helpers):
-                self.load_action(deep, e, p, nonstrict(e), ignored, test)
+                self.load_action(deep, e, p, nonstrict(e), ignored, test, keyword(e, "strict"))
                 return None
             if matches(name, cfg.init_helpers):
                 self.init_action([v for v in all_vals if type(v) in TRACKED], e, p)
@@ -271,7 +291,10 @@ class CallsMixin:
                 # ``Trainer(model=model, load_path=cfg.load_path)``: loads when the path is set
                 self.load_action(list(models), e, p, False, ignored, test)
             return Holder(models)
-        # ---------------------------------------------------------- construction
+        return self._construct(e, p, name, qual, recv, tracked_recv, kw, passed)
+
+    def _construct(self, e, p: Path, name: str, qual, recv, tracked_recv: bool, kw, passed):
+        """A call that builds a model (a constructor, a factory by name, anything inside an empty-init context)."""
         # a tracked model passed in (``Wrapper(model)``); the function's own parameters (``Net(cfg)``) do not count
         # (sub-modules constructed in the arguments, ``nn.Sequential(nn.Linear(...))``, are parts of a new model)
         has_obj_arg = any(type(v) is Ref and self.objs[v.oid].param is None for v in passed)
@@ -341,6 +364,102 @@ class CallsMixin:
             return self.new(p, s.ret)
         return None
 
+    def given_model(self, e, pos, kw, p: Path, name: str | None = None) -> bool:
+        """Is a model whose state a finding may depend on among the call's arguments (or in a container there):
+        uninitialized, on meta, loaded, or a parameter of the function being summarized (not its ``self``: a
+        trainer's own methods run inline, with their attributes)? Or any model, when the
+        name patterns would judge the call (``name`` says it initializes, loads or trains): then the body
+        decides instead. (An imported function given only initialized models is otherwise not worth reading:
+        nothing it does to them is a finding.)"""
+        vals = pos + list(kw.values()) + [self._peek(a.value, p) for a in e.args if a.star]
+        given = False
+        for v in vals:
+            if v is not None:
+                for oid, _whole in objs_in(v):
+                    if p.st.get(oid, UNKNOWN).kind in _AT_STAKE or self.objs[oid].param not in (None, "self", "cls"):
+                        return True
+                    given = True
+        if not given or name is None:
+            return False
+        cfg = self.sf.config
+        return name in cfg.train_calls or load_name(name, cfg.load_helpers) or matches(name, cfg.init_helpers)
+
+    def call_remote(self, e, rs, pos, kw, passed, p: Path, test: bool):
+        """An imported function judged by its body (:class:`~.remote.Remote`): the effects of the outcome this
+        path forked on (:meth:`~.interpreter.Run.inline`), or of all outcomes together."""
+        if rs.unknown:
+            self.maybe_init([v for v in pos + list(kw.values()) if v is not None], p)
+            return None
+        known = set(rs.params) | set(rs.kwonly)
+        bound: dict[str, Any] = {}
+        extra = []  # values that may be bound to any parameter
+        i = 0
+        star = False
+        for a in e.args:
+            if a.star:
+                star = star or a.star == "*"
+                extra.append(self._peek(a.value, p))
+            elif a.keyword is None:
+                v = pos[i] if i < len(pos) else None
+                i += 1
+                if star or i > len(rs.params):
+                    extra.append(v)
+                else:
+                    bound[rs.params[i - 1]] = v
+        for k, v in kw.items():
+            if k in known:
+                bound[k] = v
+            else:
+                extra.append(v)
+        extra = [v for v in extra if v is not None]
+        if extra and rs.effect_free():
+            extra = []  # whatever they are bound to, nothing happens to them
+        idx = self.chosen.pop((id(p), e), None)
+        fx = rs.outcomes[idx][1] if idx is not None else rs.collapsed
+        args = rs.arguments(e) if rs.strict else None
+        done = set()
+        for k, eff in fx.items():
+            v = bound.get(k)
+            if v is None:
+                continue
+            if eff == "load":
+                self.load_action([v], e, p, k in rs.nonstrict or rs.nonstrict_by(k, args), True, test)
+            elif eff == "init":
+                self.init_action([v], e, p, via_helper=True)
+            elif ":" in eff:
+                kind, _, origin = eff.partition(":")
+                if type(v) is Ref:
+                    p.st[v.oid] = rs.status(origin, UNINIT if kind == "uninit" else META, e)
+                else:
+                    continue
+            else:
+                continue
+            done.add(k)
+        maybe = [bound[k] for k in bound if k not in done and (k in rs.maybe or fx.get(k) == "maybe")] + extra
+        maybe = [v for v in maybe if v is not None]
+        if maybe:
+            self.maybe_init(maybe, p)
+        if rs.trains:
+            self.train(e, p, list(bound.values()) + extra)
+        ret = rs.ret
+        if ret is None:
+            # what it returns is not decided by its body: a factory by its name, as if unresolved
+            return self._construct(e, p, call_name(e), self._qual(e.func), None, False, kw, passed)
+        if type(ret) is dict and "arg" in ret:
+            return bound.get(ret["arg"])
+        if ret == "constructed":
+            ctx = self.ctx[-1] if self.ctx else None
+            if ctx is not None:
+                # a factory called inside the empty-init context builds inside it
+                return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
+            return self.new(p, CONSTRUCTED)
+        if ret == "initialized":
+            return self.new(p, INITIALIZED)
+        if ret in ("loaded", "pretrained"):
+            return self.new(p, loaded_at(e, pretrained=ret == "pretrained"))
+        st = rs.ret_status(e)
+        return self.new(p, st) if st is not None else None
+
     # ------------------------------------------------------------------ effects
     def init_action(self, vals, call, p: Path, materialize: bool = False, via_helper: bool = False) -> None:
         site = next((c for c in self.sites if c is not None), None)
@@ -385,11 +504,17 @@ class CallsMixin:
                 if st.kind in (UNINIT, META):
                     p.st[oid] = PARTIAL
 
-    def load_action(self, vals, call, p: Path, nonstrict: bool, ignored: bool, test: bool) -> None:
+    def load_action(self, vals, call, p: Path, nonstrict: bool, ignored: bool, test: bool, strict=None) -> None:
+        """``strict``: the expression passed as ``strict=`` (a name: a helper's parameter may decide it)."""
         for v in vals:
             for oid, whole in objs_in(v):
                 st = p.st.get(oid, UNKNOWN)
                 self.loads.add(oid)
+                if ignored and whole:
+                    if nonstrict:
+                        self.nonstrict.add(oid)
+                    elif type(strict) is cst.Name:
+                        self.strict_by.setdefault(oid, strict.value)
                 if test:
                     p.st[oid] = UNKNOWN  # ``if load(...)``: we cannot tell which branch means loaded
                     continue

@@ -1,6 +1,7 @@
 """Other files in the INIT1xx analysis, through the project index (:mod:`initlint.project`): methods a same-file
-trainer inherits from a class of another file, and ``cast(Base, model).<method>()`` where ``Base``'s method
-initializes by its body there. Nothing resolves: the call is judged by name, toward silence."""
+trainer inherits from a class of another file, ``cast(Base, model).<method>()`` where ``Base``'s method
+initializes by its body there, and imported free functions (:meth:`CrossFileMixin.imported`, summarized by
+:mod:`.remote`). Nothing resolves: the call is judged by name, toward silence."""
 
 from __future__ import annotations
 
@@ -115,3 +116,40 @@ class CrossFileMixin:
                 todo.extend(fx.self_calls)
             self._remote_inits[key] = found and name in methods
         return self._remote_inits[key]
+
+    def imported(self, func):
+        """The :class:`~.remote.Remote` summary of the imported function ``func`` names (``init_model``,
+        ``utils.init_model``) when its body resolves to a file of this project, else None (judged by name)."""
+        index = self.facts.project
+        if index is None or self.facts.origin is None:
+            return None
+        qual = self.imports.resolve(func)
+        if not qual or qual.partition(".")[0] in _NOT_PROJECT:
+            return None
+        if qual in self._remote:
+            return self._remote[qual]
+        self._remote[qual] = None  # (recursion guard)
+        got = None
+        where = index.locate_function(self.facts.origin, qual)
+        if where is not None:
+            from . import remote
+
+            config = self.config
+            data = index.script_summary(
+                where[0], where[1], remote.config_key(config),
+                lambda d, path, name: remote.compute(d, path, name, config, index),
+            )
+            if data is not None:
+                try:
+                    got = remote.Remote(qual, data)
+                except (TypeError, ValueError, KeyError, AttributeError):
+                    got = None  # a summary that is not what this version writes (a damaged cache): by name
+        self._remote[qual] = got
+        return got
+
+
+#: Roots of imports that never name a file of the linted project (not even looked up).
+_NOT_PROJECT = frozenset({
+    "torch", "numpy", "np", "os", "sys", "typing", "functools", "math", "json", "re", "collections", "itertools",
+    "logging", "pathlib", "time", "dataclasses", "contextlib", "copy", "random", "warnings", "argparse",
+})

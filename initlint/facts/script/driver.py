@@ -73,6 +73,8 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         self._name_kinds: dict[str, int] = {}
         self._inherited: dict[Any, Any] = {}
         self._remote_inits: dict[Any, bool] = {}
+        #: imported functions judged by their bodies: qualified name -> :class:`~.remote.Remote` or None
+        self._remote: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ public
     def events_of(self, *kinds: type) -> list[Event]:
@@ -205,6 +207,19 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         return s
 
     def _run(self, fn) -> Summary:
+        run, normal, names, by_oid = self._execute(fn)
+        return Summary(
+            names,
+            inits={by_oid[o] for o in run.inits if o in by_oid},
+            maybe={by_oid[o] for o in run.maybe if o in by_oid},
+            ret=agreed_return(run.returns),
+            loads={by_oid[o] for o in run.loads if o in by_oid},
+            trains=run.trained,
+        )
+
+    def _execute(self, fn):
+        """One run of ``fn``'s body (or the module's): ``(run, paths falling off its end, positional parameter
+        names, parameter object id -> name)``; the returning paths are ``run.exits``."""
         run = Run(self)
         p = Path.start()
         names: list[str] = []
@@ -222,14 +237,7 @@ class ScriptFacts(ClassesMixin, CrossFileMixin):
         normal, _brk, _cont = run.block(body, [p])
         if by_oid:
             materialize.judge(self, fn, run, normal, by_oid)
-        return Summary(
-            names,
-            inits={by_oid[o] for o in run.inits if o in by_oid},
-            maybe={by_oid[o] for o in run.maybe if o in by_oid},
-            ret=agreed_return(run.returns),
-            loads={by_oid[o] for o in run.loads if o in by_oid},
-            trains=run.trained,
-        )
+        return run, normal, names, by_oid
 
     # ------------------------------------------------------------------ contexts
     def empty_context(self, expr) -> Ctx | None:

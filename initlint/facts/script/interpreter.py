@@ -67,6 +67,13 @@ class Run(CallsMixin):
         self.meta_maybe: dict[int, tuple] = {}
         #: paths that left the analysed function (``return``), for :mod:`.materialize`
         self.exits: list = []
+        #: the parameter each ``return`` hands back (None: something else), for :mod:`.remote` summaries
+        self.returned_params: list = []
+        #: objects loaded non-strictly with the result ignored; or with ``strict=<a name>`` (a helper's parameter)
+        self.nonstrict: set[int] = set()
+        self.strict_by: dict[int, str] = {}
+        #: ``(id(path), call) -> outcome`` of an imported function, chosen where the path forked on it
+        self.chosen: dict[tuple, int] = {}
 
     # ------------------------------------------------------------------ objects
     def new(self, p: Path, status: Status, name: str | None = None, param: str | None = None, site=None) -> Ref:
@@ -154,6 +161,8 @@ class Run(CallsMixin):
                 else:
                     live.append(p)
             paths = live
+            if self.chosen:
+                self.chosen.clear()
         return paths, brk, cont
 
     def _holder_load(self, call: cst.Call, p: Path) -> bool:
@@ -182,6 +191,8 @@ class Run(CallsMixin):
                 rest.append(p)
             else:
                 batches.setdefault(r[0], []).append((p, r))
+        if rest and self.sf.imports.aliases:
+            rest = self._remote_forks(call, rest)
         out = []
         for fn, items in batches.items():
             todo = []
@@ -226,6 +237,84 @@ class Run(CallsMixin):
                     self.bind(target, value if value is not None else ret, q)
                 out.append(q)
         return simplify(out), rest
+
+    def _remote_forks(self, call: cst.Call, paths: list) -> list:
+        """``init_model(model, args.init)`` where the imported ``init_model`` initializes only when its parameter
+        says so: each path forks on the outcomes of its summary (:mod:`.remote`), with their conditions in the
+        caller's terms (``args.init`` truthy / falsy); the call then applies that outcome (:attr:`chosen`). Paths
+        on which a condition cannot be put in the caller's terms are left whole (the outcomes then collapse)."""
+        root = call.func
+        while type(root) is cst.Attribute:
+            root = root.value
+        if type(root) is not cst.Name or root.value not in self.sf.imports.aliases or (
+                type(call.func) is cst.Name and call.func.value in self.sf.functions):
+            return paths
+        rs = None
+        out = []
+        for p in paths:
+            given = [self._peek(a.value, p) for a in call.args if not a.star]
+            if p.env.get(root.value) is not None or not self.given_model(call, given, {}, p):
+                out.append(p)  # (only a call given a model can initialize it on some of its paths)
+                continue
+            if rs is None:
+                rs = self.sf.imported(call.func)
+                args = rs.arguments(call) if rs is not None and rs.conditional() and not rs.unknown else None
+                if args is None:
+                    return paths
+            forks = []
+            for idx, (when, _fx) in enumerate(rs.outcomes):
+                for conj in when:
+                    alts = self._caller_terms(conj, args, rs, p)
+                    if alts is None:
+                        forks = None
+                        break
+                    for lits in alts:
+                        q = p.fork().assume(lits)
+                        if q is not None:
+                            forks.append((q, idx))
+                if forks is None:
+                    break
+            if not forks:
+                out.append(p)
+                continue
+            for q, idx in forks:
+                self.chosen[(id(q), call)] = idx
+                out.append(q)
+        return out
+
+    def _caller_terms(self, conj, args: dict, rs, p: Path):
+        """A condition of an imported function's outcome (tests on its parameters) as alternatives of literal
+        conjunctions on the caller's arguments; ``[]`` when it cannot hold here, None when it cannot be said."""
+        alts: list = [[]]
+        for root, text, positive, form in conj:
+            arg = args.get(root)
+            if arg is None or _constant(arg) is not None:
+                truth = rs.defaults.get(root) if arg is None else _constant(arg)
+                if truth is None or text != root:
+                    return None
+                if form == "none":
+                    truth = truth != "none"
+                elif truth == "none":
+                    truth = False
+                if bool(truth) != positive:
+                    return []
+                continue
+            if text == root:
+                if form == "none":
+                    sub = [[literal(self.lit_key(arg, p), positive, arg, Form.NONE)]]
+                else:
+                    sub = self.alts(arg, positive, p)
+            else:
+                if dotted(arg) is None:
+                    return None
+                node = _expression(self.sf.text(arg) + text[len(root):])
+                if node is None:
+                    return None
+                sub = [[literal(self.lit_key(node, p), positive, node, Form.NONE if form == "none" else Form.TRUTH)]]
+            alts = [a + b for a in alts for b in sub]
+            if len(alts) > 8:
+                return None
+        return alts
 
     def _inline_target(self, call: cst.Call, p: Path):
         """``(function, bound receiver, class constructed)`` when ``call`` runs inline on ``p``, else None."""
@@ -386,8 +475,10 @@ class Run(CallsMixin):
             self.frames[-1].append((p, v))  # an inlined call returns to its caller
         elif type(v) is Ref and self.objs[v.oid].param is None:
             self.returns.append(p.st.get(v.oid, UNKNOWN))
+            self.returned_params.append(None)
         else:
             self.returns.append(None)
+            self.returned_params.append(self.objs[v.oid].param if type(v) is Ref else None)
         if not self.frames:
             self.exits.append(p)  # a path leaving the analysed function (judged by :mod:`.materialize`)
         raise Dead
@@ -830,3 +921,32 @@ class Run(CallsMixin):
         if type(base) is Part:
             return base
         return None
+
+
+def _constant(node):
+    """Truth of a literal argument: True/False, ``"none"`` for None; None when it is not a literal."""
+    if type(node) is cst.Name:
+        v = node.value
+        return True if v == "True" else False if v == "False" else "none" if v == "None" else None
+    if type(node) in (cst.Integer, cst.Float):
+        return node.value.strip("0._") != ""
+    if type(node) is cst.SimpleString:
+        return len(node.evaluated_value or "") > 0 if hasattr(node, "evaluated_value") else None
+    return None
+
+
+_EXPRESSIONS: dict = {}
+
+
+def _expression(text: str):
+    """A parsed expression for a test written in the caller's terms (``args.init``), shared per text."""
+    node = _EXPRESSIONS.get(text)
+    if node is None and text not in _EXPRESSIONS:
+        try:
+            node = cst.parse_expression(text)
+        except Exception:  # noqa: BLE001 - not an expression: cannot be said
+            node = None
+        if len(_EXPRESSIONS) > 4096:
+            _EXPRESSIONS.clear()
+        _EXPRESSIONS[text] = node
+    return node
