@@ -1,18 +1,23 @@
 """INIT101-INIT104 with imported free functions judged by their bodies (issue 13 item 3).
 
-The project on disk is ``fixtures/imported_helpers/proj``: entry points (``train_*.py``) that import init, load,
-build and re-initialization helpers from other files of the package. Each bad entry point has a good twin that
+The project is ``fixtures/imported_helpers/proj``: entry points (``train_*.py``) that import init, load,
+build and re-initialization helpers from other files of the package. One entry point is a file there
+(``train_init_flag.py``); the others are edits of it listed in ``fixtures/imported_helpers/entry_points.toml``
+(its helper import, what runs between materializing and training, and sometimes how the model is built), written
+with the package into a temporary directory once per test process. Each bad entry point has a good twin that
 differs only in what the rule judges; all of them are linted through the public API (and flake8), with the
 project index on, as a user's run would lint them.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,8 +25,40 @@ import pytest
 from initlint import Config, lint_file
 
 from ._project import _summary_cache, line_of  # noqa: F401 - the fixture applies to every test here
+from ._twins import twin
 
-PROJ = Path(__file__).parent / "fixtures" / "imported_helpers" / "proj"
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the ``tomli`` dependency (same API)
+    import tomli as tomllib
+
+SOURCE = Path(__file__).parent / "fixtures" / "imported_helpers"
+#: what an entry of entry_points.toml replaces in proj/train_init_flag.py
+BASE_PARTS = {
+    "imports": "from proj.helpers import init_if\n",
+    "build": '    with torch.device("meta"):\n        model = torch.nn.Linear(args.width, args.width)\n'
+             '    model.to_empty(device="cpu")\n',
+    "steps": "    init_if(model, args.init)\n",
+}
+
+
+def _write_project() -> Path:
+    """The fixture project copied into a temporary directory, with every entry point of entry_points.toml written
+    there as its edit of ``train_init_flag.py``; the path of the copied ``proj``."""
+    root = Path(tempfile.mkdtemp(prefix="initlint-imported-helpers-"))
+    atexit.register(shutil.rmtree, root, True)
+    shutil.copytree(SOURCE, root / SOURCE.name, ignore=shutil.ignore_patterns("__pycache__"))
+    proj = root / SOURCE.name / "proj"
+    base = (proj / "train_init_flag.py").read_text(encoding="utf-8")
+    body = base[base.index('"""', 3) + 3:]
+    entries = tomllib.loads((SOURCE / "entry_points.toml").read_text(encoding="utf-8"))["entry"]
+    for name, entry in entries.items():
+        edits = [(BASE_PARTS[k], entry[k].rstrip("\n") + "\n") for k in ("imports", "build", "steps") if k in entry]
+        (proj / name).write_text(f'"""{entry["doc"]}"""' + twin(body, *edits), encoding="utf-8")
+    return proj
+
+
+PROJ = _write_project()
 
 
 def found(name: str, **cfg) -> set[tuple[int, str]]:
