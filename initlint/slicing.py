@@ -93,6 +93,19 @@ def decode(source: bytes) -> str | None:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def parse_module(source: bytes | str) -> tuple[ast.Module, str] | None:
+    """``(ast tree, text)`` of a file's bytes (decoded like Python does) or text; None when it does not decode
+    or parse. The project index and the imported-helper summaries read other files' heads this way, so that a
+    file they cannot read never fails a run."""
+    text = decode(source) if isinstance(source, bytes) else source
+    if text is None:
+        return None
+    try:
+        return ast.parse(text), text
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
 def _base_names(node: ast.ClassDef) -> set[str]:
     return {b.id for b in node.bases if isinstance(b, ast.Name)}
 

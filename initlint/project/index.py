@@ -263,63 +263,46 @@ class ProjectIndex:
         return {"local_bases": entry["local_bases"], "bases": entry["bases"], "module": entry["module"], **part}
 
     # ------------------------------------------------------------------ names
-    def locate(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
-        """``(path, name)`` of the top-level definition that ``qualname`` (as imported in ``file``) names."""
-        if _depth > MAX_DEPTH or not qualname:
+    def _site(self, file: str, qualname: str, depth: int, roots=None) -> Optional[tuple[str, str, dict]]:
+        """``(path, name, head)``: the module file that ``qualname`` (as imported in ``file``) names a top-level
+        ``name`` of, and that file's head; None when it does not resolve, lies outside ``roots`` (when given), or
+        cannot be read."""
+        if depth > MAX_DEPTH or not qualname:
             return None
         level = len(qualname) - len(qualname.lstrip("."))
-        parts = qualname[level:].split(".")
-        if not parts or not parts[-1]:
+        *module, name = qualname[level:].split(".")
+        if not name or (not module and level == 0):
             return None
-        for cut in range(len(parts) - 1, -1, -1):
-            module, rest = parts[:cut], parts[cut:]
-            if len(rest) != 1 or (not module and level == 0):
-                continue
-            path = self.resolver.resolve(file, ".".join(module), level)
-            if path is None:
-                continue
-            head = self._head(path)
-            if head is None:
-                return None
-            name = rest[0]
-            if name in head["classes"] or head["functions"].get(name):  # (functions with parameters)
-                return path, name
-            alias = head["aliases"].get(name)
-            if alias:
-                return self.locate(path, alias, _depth + 1)
+        path = self.resolver.resolve(file, ".".join(module), level)
+        if path is None or roots is not None and not any(path.startswith(os.path.join(r, "")) for r in roots):
             return None
-        return None
+        head = self._head(path)
+        return None if head is None else (path, name, head)
+
+    def locate(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
+        """``(path, name)`` of the top-level definition that ``qualname`` (as imported in ``file``) names."""
+        site = self._site(file, qualname, _depth)
+        if site is None:
+            return None
+        path, name, head = site
+        if name in head["classes"] or head["functions"].get(name):  # (functions with parameters)
+            return path, name
+        alias = head["aliases"].get(name)
+        return self.locate(path, alias, _depth + 1) if alias else None
 
     def locate_function(self, file: str, qualname: str, _depth: int = 0) -> Optional[tuple[str, str]]:
         """``(path, name)`` of the top-level function with parameters that ``qualname`` (as imported in ``file``)
         names, when its file belongs to ``file``'s project (:meth:`ModuleResolver.project_roots`, never an
         installed package: their bodies are not ours to judge, and reading them costs); else None."""
-        if _depth > MAX_DEPTH or not qualname:
+        site = self._site(file, qualname, _depth, roots=self.resolver.project_roots(file))
+        if site is None:
             return None
-        level = len(qualname) - len(qualname.lstrip("."))
-        parts = qualname[level:].split(".")
-        if len(parts) < 2 and not level:
-            return None
-        roots = self.resolver.project_roots(file)
-        for cut in range(len(parts) - 1, -1, -1):
-            module, rest = parts[:cut], parts[cut:]
-            if len(rest) != 1 or (not module and level == 0):
-                continue
-            path = self.resolver.resolve(file, ".".join(module), level)
-            if path is None:
-                continue
-            if not any(path.startswith(os.path.join(r, "")) for r in roots):
-                return None
-            head = self._head(path)
-            if head is None:
-                return None
-            name = rest[0]
-            if head["functions"].get(name):
-                return path, name
-            alias = head["aliases"].get(name)
-            if alias and name not in head["classes"]:
-                return self.locate_function(path, alias, _depth + 1)
-            return None
+        path, name, head = site
+        if head["functions"].get(name):
+            return path, name
+        alias = head["aliases"].get(name)
+        if alias and name not in head["classes"]:
+            return self.locate_function(path, alias, _depth + 1)
         return None
 
     def script_summary(self, path: str, name: str, variant: str, compute) -> Optional[dict]:

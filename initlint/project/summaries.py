@@ -259,16 +259,12 @@ def summarize_head(source: bytes | str, path: str) -> Optional[dict[str, Any]]:
     """
     import ast
 
-    from ..slicing import decode
+    from ..slicing import parse_module, physical_lines
 
-    text = decode(source) if isinstance(source, bytes) else source
-    if text is None:
+    parsed = parse_module(source)
+    if parsed is None:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
-    from ..slicing import physical_lines
+    tree, text = parsed
 
     lines = physical_lines(text)
     aliases: dict[str, str] = {}

@@ -274,15 +274,12 @@ def _top_level(data: bytes):
     not decode or parse."""
     import ast
 
-    from ...slicing import decode, physical_lines
+    from ...slicing import parse_module, physical_lines
 
-    text = decode(data)
-    if text is None:
+    parsed = parse_module(data)
+    if parsed is None:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
-        return None
+    tree, text = parsed
     defs: dict = {}
     imports: list = []
     for stmt in tree.body:
