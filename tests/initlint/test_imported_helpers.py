@@ -165,23 +165,21 @@ def test_summaries_are_stored_with_the_files_they_read(tmp_path, monkeypatch):
     assert not list(Path(summary_dir()).rglob("*.script-*-setup.json"))
 
 
-def _copy(tmp_path: Path) -> Path:
+def _cli_run(tmp_path: Path, monkeypatch, entry: str):
+    """A copy of the project (the current directory from now on) and a function that lints ``entry`` there with
+    the CLI and its findings cache: its exit status."""
+    from initlint import cli
+
     root = tmp_path / "copy"
     shutil.copytree(PROJ.parent, root, ignore=shutil.ignore_patterns("__pycache__"))
     (root / "pyproject.toml").write_text("")
-    return root
+    monkeypatch.chdir(root)
+    cache_dir = str(tmp_path / "findings")
+    return root, lambda: cli.main(["--cache-dir", cache_dir, "--select", "INIT1", f"proj/{entry}"])
 
 
 def test_cli_cache_goes_stale_when_an_imported_helper_changes(tmp_path, monkeypatch):
-    from initlint import cli
-
-    root = _copy(tmp_path)
-    monkeypatch.chdir(root)
-    cache_dir = str(tmp_path / "findings")
-
-    def run() -> int:
-        return cli.main(["--cache-dir", cache_dir, "--select", "INIT1", "proj/train_init_all.py"])
-
+    root, run = _cli_run(tmp_path, monkeypatch, "train_init_all.py")
     assert run() == 0
     helpers = root / "proj/helpers.py"
     text = helpers.read_text()
@@ -191,17 +189,9 @@ def test_cli_cache_goes_stale_when_an_imported_helper_changes(tmp_path, monkeypa
 
 
 def test_cli_cache_goes_stale_when_a_helpers_helper_changes(tmp_path, monkeypatch):
-    from initlint import cli
-
-    root = _copy(tmp_path)
-    monkeypatch.chdir(root)
-    cache_dir = str(tmp_path / "findings")
-
-    def run() -> int:
-        return cli.main(["--cache-dir", cache_dir, "--select", "INIT1", "proj/train_chain.py"])
-
+    root, run = _cli_run(tmp_path, monkeypatch, "train_chain.py")
     assert run() == 0
-    stored = json.loads((Path(cache_dir) / "v1.json").read_text())["files"]
+    stored = json.loads((tmp_path / "findings" / "v1.json").read_text())["files"]
     consulted = next(iter(stored.values()))[6]
     deep = root / "proj/deep.py"
     assert str(deep) in consulted and str(root / "proj/helpers.py") in consulted
