@@ -356,13 +356,16 @@ class CallsMixin:
             self.maybe_init(maybe, p)
         if s.trains:
             self.train(e, p, list(bound.values()))
-        if s.ret is not None:
-            ctx = self.ctx[-1] if self.ctx else None
-            if s.ret == CONSTRUCTED and ctx is not None:
-                # a same-file factory called inside the empty-init context builds inside it
-                return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
-            return self.new(p, s.ret)
-        return None
+        if s.ret is None:
+            return None
+        return self.built(e, p) if s.ret == CONSTRUCTED else self.new(p, s.ret)
+
+    def built(self, e, p: Path):
+        """The model a factory call ``e`` builds: inside the innermost empty-init context when it runs in one."""
+        ctx = self.ctx[-1] if self.ctx else None
+        if ctx is not None:
+            return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
+        return self.new(p, CONSTRUCTED)
 
     def given_model(self, e, pos, kw, p: Path, name: str | None = None) -> bool:
         """Is a model whose state a finding may depend on among the call's arguments (or in a container there):
@@ -448,11 +451,7 @@ class CallsMixin:
         if type(ret) is dict and "arg" in ret:
             return bound.get(ret["arg"])
         if ret == "constructed":
-            ctx = self.ctx[-1] if self.ctx else None
-            if ctx is not None:
-                # a factory called inside the empty-init context builds inside it
-                return self.new(p, Status(ctx.kind, e, Origin.CONTEXT, ctx.node))
-            return self.new(p, CONSTRUCTED)
+            return self.built(e, p)
         if ret == "initialized":
             return self.new(p, INITIALIZED)
         if ret in ("loaded", "pretrained"):
